@@ -1,0 +1,320 @@
+"""The question flow: validate → normalise → divisions → approved answer → facts → retrieval →
+extractive (or LLM, grounded) answer → `Answer`.
+
+In extractive mode the output is a pure function of (canonical question, division scope,
+knowledge, today): the same question always gets byte-identical text and citations.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from . import divisions as div
+from .errors import InputError
+from .extractive import Extractor, Pick, item_title, question_terms
+from .facts import Facts, Located, Stage
+from .guide import guide_answer
+from .index import KnowledgeIndex
+from .intents import Intent, classify
+from .models import Answer, Citation, DivisionId, Mode, Status
+from .textnorm import canonical_question, compact, has_control_chars
+
+MAX_QUESTION_CHARS = 2000
+_QUOTE_MAX = 120
+_LINE_MAX = 170
+_TRACK_Q = re.compile(r"赛道|赛题|指南|方向|领域")
+_INDICATOR_Q = re.compile(r"评价指标|评审指标|评分指标|评分标准|评审标准|评价标准|打分|指标")
+_STAGE_WORDS = ("报名", "审核", "初赛", "复赛", "决赛", "颁奖", "公示", "技术验证", "资格审查", "路演", "宣传", "推荐", "评审")
+
+
+class ApprovedLookup(Protocol):
+    """Secretariat-approved answers take precedence for the same canonical question."""
+
+    def lookup(self, canonical: str, division: DivisionId | None) -> Answer | None: ...
+
+
+class LLMBackend(Protocol):
+    """What answering needs from the LLM path (see llm.LLMAnswerer)."""
+
+    def answer_with_fallback(
+        self, question: str, extractive: Answer, picks: list[Pick], on_token: Callable[[str], None] | None
+    ) -> Answer: ...
+
+
+def validate_question(question: str) -> str:
+    if question is None or not str(question).strip():
+        raise InputError("问题不能为空，请输入您想了解的大赛规则，例如：山西分赛报名截止时间是什么时候？")
+    text = str(question)
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InputError(f"问题过长（{len(text)} 字符），请控制在 {MAX_QUESTION_CHARS} 字符以内，只保留您要问的内容。")
+    if has_control_chars(text):
+        raise InputError("问题中含有无法识别的控制字符，请删除后重新输入。")
+    return text.strip()
+
+
+@dataclass
+class _Line:
+    division: DivisionId
+    found: bool
+    text: str  # answer text without citation markers
+    sources: list[Located] = field(default_factory=list)  # first is the main citation
+    pick: Pick | None = None
+
+
+class Assistant:
+    """Answers questions about the notices. Build it with `services.build_assistant`."""
+
+    def __init__(
+        self,
+        *,
+        index: KnowledgeIndex,
+        extractor: Extractor,
+        facts: Facts,
+        clock: Callable[[], date],
+        llm: LLMBackend | None = None,
+        approved: ApprovedLookup | None = None,
+    ) -> None:
+        self.index = index
+        self.extractor = extractor
+        self.facts = facts
+        self.clock = clock
+        self.llm = llm
+        self.approved = approved
+
+    @property
+    def mode(self) -> Mode:
+        return "llm" if self.llm else "extractive"
+
+    def ask(
+        self,
+        question: str,
+        division: str | None = None,
+        *,
+        id: str | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Answer one question; raises InputError for bad input (empty, too long, unknown division)."""
+        started = time.perf_counter()
+        text = validate_question(question)
+        explicit = div.parse(division)
+        canonical = canonical_question(text)
+        answer = self._answer(canonical, explicit, on_token)
+        answer.id = id
+        answer.question = text
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        return answer
+
+    # -- the decision -------------------------------------------------------------------
+
+    def _answer(self, q: str, explicit: DivisionId | None, on_token: Callable[[str], None] | None) -> Answer:
+        intent = classify(q)
+        if intent.injection:
+            return _refusal(q, "抱歉，我只回答2025年“数据要素×”大赛各分赛通知中的规则问题，不能改变角色、执行其他指令或透露系统设定。")
+        named = [explicit] if explicit else div.detect(q)
+        if self.approved:
+            hit = self.approved.lookup(q, explicit)
+            if hit is not None:
+                return hit
+        targets = named or self._default_targets(q)
+        lines = [self._line(q, intent, d, list_answer=_is_list(q, intent)) for d in targets]
+        if not intent.anchored and not any(ln.found and _strong(ln, q) for ln in lines):
+            return _refusal(
+                q,
+                "抱歉，这个问题不在2025年“数据要素×”大赛通知的范围内。我可以回答报名时间、参赛条件、赛道赛题、"
+                "奖项设置、提交材料、联系方式等问题。",
+            )
+        answer = self._compose(q, lines, named_any=bool(named))
+        if self.llm and answer.status in ("answered", "clarify"):
+            picks = [ln.pick for ln in lines if ln.pick is not None]
+            return self.llm.answer_with_fallback(q, answer, picks, on_token)
+        return answer
+
+    def _default_targets(self, q: str) -> list[DivisionId]:
+        targets: list[DivisionId] = list(div.REGIONAL)
+        if _INDICATOR_Q.search(q) or (_TRACK_Q.search(q) and "全国" in q):
+            targets.append("national-2025")
+        return targets
+
+    def _line(self, q: str, intent: Intent, d: DivisionId, *, list_answer: bool) -> _Line:
+        if intent.kind == "date":
+            stage_line = self._stage_line(q, d)
+            if stage_line:
+                return stage_line
+        if intent.kind == "contact":
+            contact = self.facts.contact(d)
+            if contact and not re.search(r"举报|技术支持", q):
+                return _Line(d, True, _display(contact.quote), [contact])
+        pick = self.extractor.best(q, intent, d, list_answer=list_answer)
+        guide = guide_answer(q, self.facts, d)
+        if guide is not None:
+            return _Line(d, True, guide[0], guide[1], pick)
+        if pick is None:
+            return self._silent(d, None)
+        needs_type = intent.kind in ("money", "date", "count", "contact", "channel", "fee")
+        found = pick.coverage >= 0.34 and (pick.typed or not needs_type)
+        if not found:
+            return self._silent(d, pick)
+        return _Line(d, True, _pick_text(pick, q, list_answer), _pick_sources(pick), pick)
+
+    def _stage_line(self, q: str, d: DivisionId) -> _Line | None:
+        stages = self.facts.timeline(d)
+        if not stages:
+            return None
+        wanted = [w for w in _STAGE_WORDS if w in q]
+        if "截止" in q and not wanted:
+            wanted = ["报名"]
+        today = self.clock()
+        chosen: list[Stage] = [s for s in stages if any(w in s.name for w in wanted)]
+        if not wanted and re.search(r"赛程|时间安排|日程|时间表|安排|流程|阶段", q):
+            chosen = stages
+        if not chosen:
+            return None
+        parts = [f"{s.name}：{s.when}（{s.status(today)}）" for s in chosen[:6]]
+        sources: list[Located] = []
+        for s in chosen[:6]:
+            if s.source not in sources:
+                sources.append(s.source)
+        return _Line(d, True, "；".join(parts), sources)
+
+    def _silent(self, d: DivisionId, pick: Pick | None) -> _Line:
+        text = f"{div.NAMES[d]}的通知没有写明这一点"
+        sources: list[Located] = []
+        if pick is not None and pick.coverage >= 0.2:
+            nearest = pick.units[0]
+            text += f"。相关条款：{_trim(nearest.body, [], _LINE_MAX)}"
+            sources.append(Located(pick.chunk, nearest.text))
+        contact = self.facts.contact(d)
+        if contact:
+            text += f"。如需确认，请联系：{_trim(_display(contact.quote), [], 90)}"
+            sources.append(contact)
+        return _Line(d, False, text, sources, pick)
+
+    # -- composing ------------------------------------------------------------------------
+
+    def _compose(self, q: str, lines: list[_Line], *, named_any: bool) -> Answer:
+        citations: list[Citation] = []
+        terms = question_terms(q)
+
+        def cite(src: Located) -> int:
+            for c in citations:
+                if c.chunk_id == src.chunk.chunk_id and c.quote == _quote(src.quote, terms):
+                    return c.n
+            c = Citation(
+                n=len(citations) + 1,
+                division=src.chunk.division,
+                doc_title=src.chunk.doc_title,
+                section=src.chunk.section,
+                quote=_quote(src.quote, terms),
+                chunk_id=src.chunk.chunk_id,
+                context=src.chunk.text,
+            )
+            citations.append(c)
+            return c.n
+
+        def render(line: _Line, prefix: bool) -> str:
+            marks = "".join(f"[{cite(s)}]" for s in line.sources)
+            head = f"{div.NAMES[line.division]}：" if prefix else ""
+            return f"{head}{line.text}{marks}"
+
+        divisions = [ln.division for ln in lines]
+        if len(lines) == 1:
+            ln = lines[0]
+            status: Status = "answered" if ln.found else "not_found"
+            text = render(ln, prefix=True)
+        elif named_any:
+            status = "answered" if any(ln.found for ln in lines) else "not_found"
+            text = "\n".join(render(ln, prefix=True) for ln in lines)
+        else:
+            found = [ln for ln in lines if ln.found]
+            same = found and len({compact(ln.text) for ln in found}) == 1 and len(found) == len(lines)
+            if same:
+                status = "answered"
+                names = "、".join(div.NAMES[ln.division] for ln in found)
+                marks = "".join(f"[{cite(ln.sources[0])}]" for ln in found)
+                text = f"{names}的通知一致：{found[0].text}{marks}"
+            elif not found:
+                status = "not_found"
+                text = "各分赛通知都没有写明这一点。\n" + "\n".join(render(ln, prefix=True) for ln in lines)
+            else:
+                status = "clarify"
+                text = (
+                    "您没有说明是哪个分赛，各分赛的规定不同：\n"
+                    + "\n".join(render(ln, prefix=True) for ln in lines)
+                    + "\n请告诉我您参加的是哪个分赛（山西、陕西、新疆或益阳），以便给出准确答复。"
+                )
+        return Answer(question=q, answer=text, status=status, divisions=divisions, citations=citations, mode="extractive")
+
+
+def _strong(line: _Line, q: str) -> bool:
+    """An unanchored question is in scope only when a clause matches it closely."""
+    return bool(line.pick and line.pick.coverage >= 0.6 and len(question_terms(q)) >= 2)
+
+
+def _refusal(q: str, text: str) -> Answer:
+    return Answer(question=q, answer=text, status="out_of_scope", divisions=[], citations=[], mode="extractive")
+
+
+def _is_list(q: str, intent: Intent) -> bool:
+    return intent.kind == "list" or bool(re.search(r"哪些|有什么|有哪几|分别|包括|列出|几大|都有", q))
+
+
+def _display(text: str) -> str:
+    return re.sub(r"\s*\n\s*", "；", text.replace("**", "")).strip("；")
+
+
+def _pick_text(pick: Pick, q: str, list_answer: bool) -> str:
+    terms = question_terms(q)
+    units = pick.units
+    if pick.extra:
+        titles = [c.section.split(" > ")[-1] for c, _ in pick.extra]
+        return _trim(units[0].body, terms, 80) + "\n" + "\n".join(f"- {t}" for t in titles)
+    if len(units) == 1:
+        return _trim(units[0].body, terms, _LINE_MAX)
+    head, items = (units[0], units[1:]) if units[0].text.rstrip().endswith(("：", ":")) else (None, units)
+    lines = [f"- {item_title(u) if list_answer and len(items) > 3 else _trim(u.body, terms, 60)}" for u in items]
+    return ((head.body + "\n") if head else "") + "\n".join(lines)
+
+
+def _pick_sources(pick: Pick) -> list[Located]:
+    units = pick.units
+    first = Located(pick.chunk, pick.chunk.text[units[0].start : units[-1].end])
+    return [first] + [Located(c, us[0].text) for c, us in pick.extra[:3] if us]
+
+
+def _trim(text: str, terms: list[str], limit: int) -> str:
+    """A verbatim window of at most `limit` characters, chosen to hold the most question terms."""
+    if len(text) <= limit:
+        return text
+    clauses = re.split(r"(?<=[，,；;。：])", text)
+    best: tuple[int, int, int] = (-1, 0, 0)  # hits, first clause, last clause
+    for i in range(len(clauses)):
+        length, hits = 0, 0
+        for j in range(i, len(clauses)):
+            length += len(clauses[j])
+            if length > limit:
+                break
+            hits += sum(1 for t in terms if t in clauses[j])
+            if hits > best[0]:
+                best = (hits, i, j)
+    if best[0] < 0:
+        return text[:limit] + "…"
+    _, i, j = best
+    body = "".join(clauses[i : j + 1])
+    return ("…" if i > 0 else "") + body + ("…" if j < len(clauses) - 1 else "")
+
+
+def _quote(text: str, terms: list[str]) -> str:
+    """A verbatim slice of at most ~120 characters of the cited text."""
+    text = text.strip()
+    if len(text) <= _QUOTE_MAX:
+        return text
+    pos = min((text.find(t) for t in terms if t in text), default=0)
+    start = max(0, min(pos - 20, len(text) - _QUOTE_MAX))
+    return text[start : start + _QUOTE_MAX]
+
+

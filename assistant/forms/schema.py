@@ -1,0 +1,333 @@
+"""The 申报书 template as typed data, loaded from the YAML files in `form_schema/`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from assistant.errors import ConfigError
+
+DEFAULT_SCHEMA_ID = "shanxi-2025"
+
+FieldKind = Literal[
+    "text",  # one line of free text
+    "longtext",  # paragraphs, usually with a 字数 limit
+    "choice",  # exactly one option
+    "multi",  # several options, with count limits
+    "number",  # non-negative decimal with a unit (GB, MB…)
+    "integer",  # non-negative whole number (个, 人, 月…)
+    "money",  # 万元, non-negative unless allow_negative
+    "percent",  # 0–100
+    "date",  # 年[-月[-日]]
+    "month_range",  # 年月 — 年月, start ≤ end
+    "yesno",  # 是/否
+    "uscc",  # 统一社会信用代码
+    "id_number",  # 证件号码; 居民身份证 checked when the sibling 证件类型 says so
+    "mobile",  # 手机
+    "phone",  # 联系方式: mobile or landline
+    "group",  # several small subfields answered together
+    "table",  # repeatable rows of columns
+    "block",  # a labelled container whose children live in the same scope
+]
+SCALAR_KINDS: frozenset[str] = frozenset(
+    {
+        "text",
+        "longtext",
+        "number",
+        "integer",
+        "money",
+        "percent",
+        "date",
+        "month_range",
+        "yesno",
+        "uscc",
+        "id_number",
+        "mobile",
+        "phone",
+    }
+)
+NUMERIC_KINDS: frozenset[str] = frozenset({"number", "integer", "money", "percent"})
+OTHER_SUFFIXES = ("：", ":")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Choice(_Model):
+    """One checkbox of the template. `other` = "其他：____" takes a text."""
+
+    label: str
+    other: bool = False
+    code: str = ""  # the template's own number, e.g. a track topic's "2"
+    hint: str = ""
+
+
+class ChoiceGroup(_Model):
+    """A labelled row of checkboxes (业务场景 categories, track → topics, 汇聚方式 (1)…(4))."""
+
+    label: str
+    code: str = ""
+    hint: str = ""
+    choices: list[Choice]
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _choices(cls, value: Any) -> Any:
+        return [_choice_shorthand(item) for item in value or []]
+
+
+class Condition(_Model):
+    """Show a field only when a sibling field equals / includes a value."""
+
+    field: str
+    equals: str | None = None
+    includes: str | None = None
+
+
+class SumMax(_Model):
+    """The named subfields of a group may add up to at most `max` (数据交易形式 ≤ 100%)."""
+
+    fields: list[str]
+    max: float
+    label: str
+
+
+class SumLE(_Model):
+    """The named parts of a group may add up to at most the `total` subfield."""
+
+    parts: list[str]
+    total: str
+    label: str
+
+
+class ExactlyOne(_Model):
+    """Exactly one row of a table has `column` == `value` (团队联络人)."""
+
+    column: str
+    value: str
+    label: str
+
+
+class Field(_Model):
+    key: str
+    label: str  # the template's words, checked against the template
+    kind: FieldKind
+    required: bool = False  # the template's * (and the body headings of 第二部分)
+    number: str = ""  # the template's numbering, e.g. "3" or "（一）"
+    prompt: str = ""  # a question for the applicant when the label alone is unclear
+    hint: str = ""  # the template's own explanation
+    heading: str = ""  # a sub-heading printed before the field, e.g. "(1) 存量价值"
+    limit: int | None = None  # 字数 limit
+    limit_text: str = ""  # the template's words for it, e.g. "限 500 字"
+    constraint: str = ""  # the template's words for a count rule, e.g. "最多选 2 项"
+    min_select: int | None = None
+    max_select: int | None = None
+    per_group: int | None = None  # exactly this many per choice group
+    unit: str = ""
+    na_label: str = ""  # an allowed "not applicable" answer, e.g. "不涉及"
+    allow_negative: bool = False
+    choices: list[Choice] = []
+    groups: list[ChoiceGroup] = []
+    groups_from: str = ""  # a YAML file beside the schema holding the groups
+    subfields: list[Field] = []
+    columns: list[Field] = []
+    fields: list[Field] = []  # children of a block
+    min_rows: int = 0
+    max_rows: int | None = None
+    row_noun: str = ""  # "名成员", "个案例"
+    min_filled: int | None = None  # a block: at least N leaf items filled
+    sum_max: SumMax | None = None
+    sum_le: list[SumLE] = []
+    max_field: str = ""  # this value may not exceed the sibling field's
+    id_type_field: str = ""  # sibling holding 证件类型
+    exactly_one: ExactlyOne | None = None
+    show_if: Condition | None = None
+    supplement: bool = False  # choices/columns not printed in the template (a drop-down there)
+
+    @field_validator("choices", mode="before")
+    @classmethod
+    def _choices(cls, value: Any) -> Any:
+        return [_choice_shorthand(item) for item in value or []]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Field:
+        if self.kind in ("choice", "multi") and not (self.choices or self.groups or self.groups_from):
+            raise ValueError(f"{self.key}: a {self.kind} field needs choices or groups")
+        if self.kind == "group" and not self.subfields:
+            raise ValueError(f"{self.key}: a group needs subfields")
+        if self.kind == "table" and not self.columns:
+            raise ValueError(f"{self.key}: a table needs columns")
+        if self.kind == "block" and not self.fields:
+            raise ValueError(f"{self.key}: a block needs fields")
+        if self.limit is not None and not self.limit_text:
+            raise ValueError(f"{self.key}: a limit needs the template's limit_text")
+        return self
+
+    @property
+    def is_choice(self) -> bool:
+        return self.kind in ("choice", "multi")
+
+    def all_choices(self) -> list[tuple[ChoiceGroup | None, Choice]]:
+        """Every option with its group (None for a flat list), in template order."""
+        if self.groups:
+            return [(group, choice) for group in self.groups for choice in group.choices]
+        return [(None, choice) for choice in self.choices]
+
+    def heading_text(self) -> str:
+        """The label with its limit as the template prints it, e.g. "项目背景（限 500 字）"."""
+        return f"{self.label}（{self.limit_text}）" if self.limit_text else self.label
+
+
+def choice_id(group: ChoiceGroup | None, choice: Choice) -> str:
+    """The stored value of an option: its label, prefixed by its group when grouped."""
+    return f"{group.label}/{choice.label}" if group else choice.label
+
+
+class Repeat(_Model):
+    """A section filled once per item (参赛单位 1…5)."""
+
+    min: int = 1
+    max: int
+    label: str  # "参赛单位"
+    row_noun: str  # a measure word and a noun, "家单位"
+
+
+class Section(_Model):
+    key: str
+    number: str = ""  # "(一)", "一、"
+    title: str
+    required: bool = False
+    limit: int | None = None  # a 字数 limit over all its text fields (应用成效 5000)
+    limit_text: str = ""
+    hint: str = ""
+    note: str = ""
+    repeat: Repeat | None = None
+    fields: list[Field]
+
+    def heading_text(self) -> str:
+        base = f"{self.number}{self.title}"
+        return f"{base}（{self.limit_text}）" if self.limit_text else base
+
+
+class Part(_Model):
+    key: str
+    title: str
+    sections: list[Section]
+
+
+class CoverItem(_Model):
+    label: str
+    source: str  # "team.team_name", "basic.name", "units.name" (all units), "@date"
+
+
+class FormSchema(_Model):
+    schema_id: str
+    version: int
+    title: str
+    division: str
+    source: str
+    cover: list[CoverItem]
+    parts: list[Part]
+
+    def sections(self) -> Iterator[tuple[Part, Section]]:
+        for part in self.parts:
+            for section in part.sections:
+                yield part, section
+
+    def section(self, key: str) -> Section:
+        for _, section in self.sections():
+            if section.key == key:
+                return section
+        raise KeyError(key)
+
+
+def _choice_shorthand(item: Any) -> Any:
+    """YAML shorthand: "政府" is a plain option; "其他：" is an option taking a text."""
+    if isinstance(item, str):
+        if item.endswith(OTHER_SUFFIXES):
+            return {"label": item.rstrip("：:"), "other": True}
+        return {"label": item}
+    return item
+
+
+def walk_fields(fields: list[Field]) -> Iterator[Field]:
+    """Every field below `fields`, depth first, including group subfields and table columns."""
+    for f in fields:
+        yield f
+        yield from walk_fields(f.fields)
+        yield from walk_fields(f.subfields)
+        yield from walk_fields(f.columns)
+
+
+def scope_fields(fields: list[Field]) -> list[Field]:
+    """The fields whose values share one scope dict: blocks are flattened, tables are not."""
+    out: list[Field] = []
+    for f in fields:
+        if f.kind == "block":
+            out.append(f)
+            out.extend(scope_fields(f.fields))
+        else:
+            out.append(f)
+    return out
+
+
+def _resolve_groups(raw: Any, base: Path) -> Any:
+    """Replace every `groups_from` with the groups read from the named file."""
+    if isinstance(raw, list):
+        return [_resolve_groups(item, base) for item in raw]
+    if not isinstance(raw, dict):
+        return raw
+    out = {key: _resolve_groups(value, base) for key, value in raw.items()}
+    if out.get("groups_from"):
+        path = base / str(out["groups_from"])
+        if not path.is_file():
+            raise ConfigError(f"表单模板引用的文件不存在：{path}。请检查 form_schema/ 目录是否完整。")
+        out["groups"] = yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+    return out
+
+
+def _check_scopes(schema: FormSchema) -> None:
+    """Keys are unique within a scope and conditions point at siblings that exist."""
+
+    def check(fields: list[Field], where: str) -> None:
+        flat = scope_fields(fields)
+        keys = [f.key for f in flat]
+        dupes = {k for k in keys if keys.count(k) > 1}
+        if dupes:
+            raise ValueError(f"{where}: duplicate keys {sorted(dupes)}")
+        for f in flat:
+            for ref in (f.show_if.field if f.show_if else "", f.max_field, f.id_type_field):
+                if ref and ref not in keys:
+                    raise ValueError(f"{where}.{f.key}: refers to unknown sibling {ref!r}")
+            if f.kind == "table":
+                check(f.columns, f"{where}.{f.key}")
+            if f.kind == "group":
+                check(f.subfields, f"{where}.{f.key}")
+
+    for _, section in schema.sections():
+        check(section.fields, section.key)
+
+
+@lru_cache(maxsize=8)
+def _load(path: Path) -> FormSchema:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        schema = FormSchema.model_validate(_resolve_groups(raw, path.parent))
+        _check_scopes(schema)
+    except (OSError, yaml.YAMLError, ValidationError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"无法读取表单模板 {path}：{exc}。请检查 FORM_SCHEMA_DIR 设置和模板文件。") from exc
+    return schema
+
+
+def load_schema(schema_dir: Path, schema_id: str = DEFAULT_SCHEMA_ID) -> FormSchema:
+    """The schema `schema_id` from `schema_dir` (cached per file)."""
+    path = (schema_dir / f"{schema_id}.yaml").resolve()
+    if not path.is_file():
+        raise ConfigError(f"找不到表单模板 {path}。请把 FORM_SCHEMA_DIR 设为包含 {schema_id}.yaml 的目录。")
+    return _load(path)

@@ -1,0 +1,67 @@
+"""Tokenisation for BM25 and sentence scoring: jieba plus a domain dictionary."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+import jieba
+
+from .textnorm import nfkc
+
+# Terms jieba would split or merge wrongly; track/topic names are added from headings at index time.
+DOMAIN_TERMS: tuple[str, ...] = (
+    "数据要素", "数据要素×", "乘数效应", "山西分赛", "陕西分赛", "新疆分赛", "益阳初赛", "湖南分赛",
+    "地方分赛", "分赛区", "全国总决赛", "总决赛", "初赛", "复赛", "决赛", "路演", "答辩",
+    "赛道", "赛题", "赛题指南", "赛题方向", "开放性创新赛道", "创新赛道", "X赛道", "申报书", "项目申报书",
+    "参赛项目申报书", "参赛单位", "参赛团队", "参赛代表", "参赛项目", "牵头参赛单位", "独立法人",
+    "独立法人资格", "失信被执行人", "信用中国", "重大税收违法", "政府采购严重违法失信行为记录名单",
+    "组委会", "秘书处", "专家委", "评审委员会", "专家评审", "一等奖", "二等奖", "三等奖", "优秀奖",
+    "单项奖", "特色单项奖", "优秀组织奖", "突出贡献奖", "奖金", "奖杯", "证书", "获奖证书", "公示期",
+    "实名制", "匿名举报", "参赛费用", "知识产权", "证明材料", "典型案例集", "产融对接", "产融合作",
+    "供需对接", "联系人", "联系方式", "联系电话", "邮箱", "官方网站", "报名", "报名截止", "截止时间",
+    "资格审查", "资格审核", "技术验证", "颁奖", "颁奖仪式", "评价指标", "一级指标", "二级指标",
+    "三级指标", "主管单位", "指导单位", "主办单位", "承办单位", "协办单位", "支持单位", "推荐名额",
+    "晋数所", "能源区域中心", "工业制造", "现代农业", "商贸流通", "交通运输", "金融服务", "科技创新",
+    "文化旅游", "医疗健康", "医疗保障", "应急管理", "气象服务", "城市治理", "绿色低碳", "能源低碳",
+    "数字治理", "民生服务", "高质量数据集", "公共数据", "大模型", "应用场景", "商业模式", "数据治理",
+)
+
+STOPWORDS = frozenset(
+    "的 了 是 吗 呢 啊 呀 吧 嘛 和 与 及 或 在 有 没有 要 需要 请问 问 一下 我 我们 你 你们 他们 这个 那个 "
+    "什么 怎么 怎样 如何 多少 几 几个 哪 哪些 哪个 哪里 哪儿 谁 吧 能 能否 可以 可不可以 是否 是不是 会 "
+    "都 也 就 还 又 被 把 对 给 让 从 到 为 以 等 及其 其 之 各 该 此 如 若 则 但 而 并 且 之后 之前 "
+    "个 项 下 上 中 里 时候 时间 一个 这 那 说 想 知道 告诉 具体 呢 吗 嘛 么 啥 咋 咱 咱们 呗 哦".split()
+)
+
+_TOKEN_OK = re.compile(r"[\w×]")
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> jieba.Tokenizer:
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    for term in DOMAIN_TERMS:
+        tok.add_word(term, freq=50000)
+    return tok
+
+
+def add_terms(terms: Iterable[str]) -> None:
+    """Teach the tokeniser extra domain terms (track and topic names found in headings)."""
+    tok = _tokenizer()
+    for term in terms:
+        if 2 <= len(term) <= 16:
+            tok.add_word(term, freq=20000)
+
+
+def tokens(text: str) -> list[str]:
+    """Search-mode tokens without stop words or punctuation, lower-cased and width-normalised."""
+    out: list[str] = []
+    for t in _tokenizer().cut_for_search(nfkc(text).lower()):
+        t = t.strip()
+        if t and t not in STOPWORDS and _TOKEN_OK.search(t):
+            out.append(t)
+    return out
