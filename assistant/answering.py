@@ -16,19 +16,25 @@ from typing import Protocol
 
 from . import divisions as div
 from .errors import InputError
-from .extractive import Extractor, Pick, item_title, question_terms
+from .extractive import Extractor, Pick, question_terms
 from .facts import Facts, Located, Stage
 from .guide import guide_answer
 from .index import KnowledgeIndex
 from .intents import Intent, classify
-from .models import Answer, Citation, DivisionId, Mode, Status
+from .models import Answer, Chunk, Citation, DivisionId, Mode, Status
 from .textnorm import canonical_question, compact, has_control_chars
+from .units import Unit
 
 MAX_QUESTION_CHARS = 2000
 _QUOTE_MAX = 120
 _LINE_MAX = 170
+_MAX_ITEMS = 14
 _TRACK_Q = re.compile(r"赛道|赛题|指南|方向|领域")
 _INDICATOR_Q = re.compile(r"评价指标|评审指标|评分指标|评分标准|评审标准|评价标准|打分|指标")
+_TOPIC = {
+    "money": "奖金金额", "date": "具体时间", "count": "具体数量", "contact": "联系方式",
+    "channel": "报名渠道", "url": "网址", "fee": "费用", "yesno": "这一点", "list": "相关内容",
+}
 _STAGE_WORDS = ("报名", "审核", "初赛", "复赛", "决赛", "颁奖", "公示", "技术验证", "资格审查", "路演", "宣传", "推荐", "评审")
 
 
@@ -39,10 +45,10 @@ class ApprovedLookup(Protocol):
 
 
 class LLMBackend(Protocol):
-    """What answering needs from the LLM path (see llm.LLMAnswerer)."""
+    """What answering needs from the LLM path (see llm_path.LLMPath)."""
 
     def answer_with_fallback(
-        self, question: str, extractive: Answer, picks: list[Pick], on_token: Callable[[str], None] | None
+        self, question: str, extractive: Answer, chunks: list[Chunk], on_token: Callable[[str], None] | None
     ) -> Answer: ...
 
 
@@ -130,9 +136,21 @@ class Assistant:
             )
         answer = self._compose(q, lines, named_any=bool(named))
         if self.llm and answer.status in ("answered", "clarify"):
-            picks = [ln.pick for ln in lines if ln.pick is not None]
-            return self.llm.answer_with_fallback(q, answer, picks, on_token)
+            return self.llm.answer_with_fallback(q, answer, self._llm_passages(q, lines), on_token)
         return answer
+
+    def _llm_passages(self, q: str, lines: list[_Line]) -> list[Chunk]:
+        """What the model reads: the clauses extractive mode cited, then more retrieved context."""
+        chunks: list[Chunk] = []
+        for ln in lines:
+            for src in ln.sources:
+                if src.chunk not in chunks:
+                    chunks.append(src.chunk)
+        for ln in lines:
+            for hit in self.extractor.retriever.search(q, [ln.division], k=3):
+                if hit.chunk not in chunks:
+                    chunks.append(hit.chunk)
+        return chunks
 
     def _default_targets(self, q: str) -> list[DivisionId]:
         targets: list[DivisionId] = list(div.REGIONAL)
@@ -154,11 +172,11 @@ class Assistant:
         if guide is not None:
             return _Line(d, True, guide[0], guide[1], pick)
         if pick is None:
-            return self._silent(d, None)
-        needs_type = intent.kind in ("money", "date", "count", "contact", "channel", "fee")
+            return self._silent(d, None, intent)
+        needs_type = intent.kind in ("money", "date", "count", "contact", "channel", "url", "fee")
         found = pick.coverage >= 0.34 and (pick.typed or not needs_type)
         if not found:
-            return self._silent(d, pick)
+            return self._silent(d, pick, intent)
         return _Line(d, True, _pick_text(pick, q, list_answer), _pick_sources(pick), pick)
 
     def _stage_line(self, q: str, d: DivisionId) -> _Line | None:
@@ -181,17 +199,17 @@ class Assistant:
                 sources.append(s.source)
         return _Line(d, True, "；".join(parts), sources)
 
-    def _silent(self, d: DivisionId, pick: Pick | None) -> _Line:
-        text = f"{div.NAMES[d]}的通知没有写明这一点"
+    def _silent(self, d: DivisionId, pick: Pick | None, intent: Intent) -> _Line:
+        text = f"通知中没有写明{_TOPIC.get(intent.kind, '这一点')}"
         sources: list[Located] = []
-        if pick is not None and pick.coverage >= 0.2:
-            nearest = pick.units[0]
-            text += f"。相关条款：{_trim(nearest.body, [], _LINE_MAX)}"
+        if pick is not None and pick.coverage >= 0.34 and pick.content:
+            nearest = pick.content[0]
+            text += f"。相关条款：{_trim(nearest.body, [], 100).rstrip('。')}"
             sources.append(Located(pick.chunk, nearest.text))
         contact = self.facts.contact(d)
         if contact:
             text += f"。如需确认，请联系：{_trim(_display(contact.quote), [], 90)}"
-            sources.append(contact)
+            sources.append(Located(contact.chunk, contact.quote[:_QUOTE_MAX]))
         return _Line(d, False, text, sources, pick)
 
     # -- composing ------------------------------------------------------------------------
@@ -260,30 +278,61 @@ def _refusal(q: str, text: str) -> Answer:
 
 
 def _is_list(q: str, intent: Intent) -> bool:
-    return intent.kind == "list" or bool(re.search(r"哪些|有什么|有哪几|分别|包括|列出|几大|都有", q))
+    return intent.kind == "list" or bool(re.search(r"哪些|有什么|有哪几|分别|包括|列出|几大|都有|指标", q))
 
 
 def _display(text: str) -> str:
     return re.sub(r"\s*\n\s*", "；", text.replace("**", "")).strip("；")
 
 
+def _line_groups(pick: Pick) -> list[str]:
+    """Display text of the picked content, one entry per source line."""
+    groups: list[list[Unit]] = []
+    for u in pick.content:
+        if groups and groups[-1][-1].line == u.line and not u.is_row:
+            groups[-1].append(u)
+        else:
+            groups.append([u])
+    out: list[str] = []
+    for g in groups:
+        text = Unit(g[0].start, g[-1].end, pick.chunk.text[g[0].start : g[-1].end], is_row=g[0].is_row).body
+        out.append(text)
+    return out
+
+
 def _pick_text(pick: Pick, q: str, list_answer: bool) -> str:
     terms = question_terms(q)
-    units = pick.units
+    heading = next((u.body for u in pick.units if u.is_heading), "")
+    lines = _line_groups(pick) + [u.body for _, rows in pick.table for u in rows]
     if pick.extra:
         titles = [c.section.split(" > ")[-1] for c, _ in pick.extra]
-        return _trim(units[0].body, terms, 80) + "\n" + "\n".join(f"- {t}" for t in titles)
-    if len(units) == 1:
-        return _trim(units[0].body, terms, _LINE_MAX)
-    head, items = (units[0], units[1:]) if units[0].text.rstrip().endswith(("：", ":")) else (None, units)
-    lines = [f"- {item_title(u) if list_answer and len(items) > 3 else _trim(u.body, terms, 60)}" for u in items]
-    return ((head.body + "\n") if head else "") + "\n".join(lines)
+        head = heading or (lines[0] if lines else "")
+        return _trim(head, terms, 80) + "\n" + "\n".join(f"- {t}" for t in titles)
+    if heading:
+        heading = re.sub(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]\s*", "", heading)
+    if len(lines) <= 1:
+        body = _trim(lines[0], terms, _LINE_MAX) if lines else ""
+        return f"{heading}：{body}" if heading and body else heading or body
+    head, items = (lines[0], lines[1:]) if lines[0].rstrip().endswith(("：", ":")) else (heading, lines)
+    short = list_answer and len(items) > 5 and sum(map(len, items)) / len(items) > 50
+    limit = _MAX_ITEMS * 2 if pick.table else _MAX_ITEMS
+    rows = [f"- {_title(t) if short else _trim(t, terms, 80)}" for t in items[:limit]]
+    return ((head.rstrip("：:") + "：\n") if head else "") + "\n".join(rows)
+
+
+def _title(text: str) -> str:
+    m = re.match(r"^(.{2,40}?)[：:。]", text)
+    return m.group(1) if m else text[:40]
 
 
 def _pick_sources(pick: Pick) -> list[Located]:
-    units = pick.units
-    first = Located(pick.chunk, pick.chunk.text[units[0].start : units[-1].end])
-    return [first] + [Located(c, us[0].text) for c, us in pick.extra[:3] if us]
+    content = pick.content
+    if content:
+        first = Located(pick.chunk, pick.chunk.text[content[0].start : content[-1].end])
+    else:
+        first = Located(pick.chunk, pick.units[0].text)
+    more = pick.extra[:3] + pick.table[:3]
+    return [first] + [Located(c, c.text[us[0].start : us[-1].end]) for c, us in more if us]
 
 
 def _trim(text: str, terms: list[str], limit: int) -> str:

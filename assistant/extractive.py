@@ -1,8 +1,9 @@
 """Extractive answering: pick the clauses of the notices that answer a question.
 
-No model is needed. Units (sentences, list items, table rows) of the retrieved chunks are
-scored by the IDF mass of the question terms they contain, the section they sit in, and
-whether they carry the kind of value the question asks for (an amount, a date, a phone…).
+No model is needed. Units (sentences, list items, table rows, the section heading) of the
+retrieved chunks are scored by the IDF mass of the question's terms they contain (a term
+matches through its colloquial alternatives too), whether the section heading carries them,
+and whether the unit holds the kind of value the question asks for (an amount, a date…).
 """
 
 from __future__ import annotations
@@ -15,17 +16,29 @@ from .index import KnowledgeIndex
 from .intents import CUES, EXPECT, Intent
 from .models import Chunk, DivisionId
 from .retrieval import Retriever
+from .textnorm import nfkc
 from .units import Unit
 
 # Tokens that name a division or the competition itself carry no information inside one division.
 _SCOPE_WORDS = frozenset(
-    "山西 陕西 新疆 益阳 湖南 晋 陕 疆 湘 分赛 山西分赛 陕西分赛 新疆分赛 益阳初赛 初赛 全国 国家 大赛 比赛 赛事 "
-    "2025 2024 年 数据 要素 数据要素 数据要素× 我 公司 单位 我们".split()
+    "山西 陕西 新疆 益阳 湖南 晋 陕 疆 湘 分赛 山西分赛 陕西分赛 新疆分赛 益阳初赛 全国 大赛 比赛 赛事 "
+    "2025 年 数据 要素 数据要素 数据要素× 我 公司的 我们 分赛区 赛区 省".split()
 )
-_ITEM_RE = re.compile(r"^\s*(?:[-*]\s+)?(?:\d+[.．、·]|[（(]\d+[）)]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、)")
-_TITLE_RE = re.compile(r"^(.{2,40}?)[：:]")
+_ITEM_RE = re.compile(r"^\s*(?:[-*]\s+)?(?:\d+\s*[.．、·]|[（(]\d+[）)]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、|赛题\s*\d+)")
+_TITLE_ONLY = re.compile(r"^(附件[:：]?\s*)?(\d+\s*[.．、]\s*)?《?\s*\d{4}\s*年\s*“数据要素\s*×?\s*”\s*大赛.{0,24}》?$")
+_TOC_RE = re.compile(r"^目\s*录$")
+_LEAD_NUM = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]\s*")
+_TITLE_RE = re.compile(r"^(.{2,40}?)[：:。]")
 _K = 8
 _MAX_LIST = 14
+_HEADING_CONTEXT = 150
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    alternatives: tuple[str, ...]
+    weight: float
 
 
 @dataclass
@@ -36,9 +49,14 @@ class Pick:
     chunk: Chunk
     units: list[Unit]
     score: float
-    coverage: float  # share of the question's term weight found in the unit or its section
+    coverage: float  # share of the question's term weight found in the unit or its heading
     typed: bool  # carries the kind of value asked for
     extra: list[tuple[Chunk, list[Unit]]] = field(default_factory=list)  # further list sections
+    table: list[tuple[Chunk, list[Unit]]] = field(default_factory=list)  # further row groups of a table
+
+    @property
+    def content(self) -> list[Unit]:
+        return [u for u in self.units if not u.is_heading]
 
 
 def question_terms(question: str) -> list[str]:
@@ -49,69 +67,132 @@ def question_terms(question: str) -> list[str]:
     return seen
 
 
+def _contains(text: str, term: Term) -> bool:
+    return any(a in text for a in term.alternatives)
+
+
 class Extractor:
     def __init__(self, index: KnowledgeIndex, retriever: Retriever) -> None:
         self.index = index
         self.retriever = retriever
+        self._norm_units = [[nfkc(u.text).lower() for u in us] for us in index.units]
+        self._norm_parents = [nfkc(" > ".join(c.section.split(" > ")[:-1])).lower() for c in index.chunks]
 
-    def _weights(self, terms: list[str]) -> dict[str, float]:
-        return {t: self.index.idf_of(t) for t in terms}
+    def terms(self, question: str) -> list[Term]:
+        out: list[Term] = []
+        for t in question_terms(question):
+            alts = lexicon.alternatives(t)
+            known = [self.index.idf[a] for a in alts if a in self.index.idf]
+            weight = self.index.idf[t] if t in self.index.idf else (max(known) if known else self.index.max_idf)
+            out.append(Term(t, alts, weight))
+        return out
 
     def best(self, question: str, intent: Intent, division: DivisionId, *, list_answer: bool) -> Pick | None:
         """The best pick in one division, or None when nothing there relates to the question."""
-        terms = question_terms(question)
-        weights = self._weights(terms)
-        total = sum(weights.values()) or 1.0
-        hits = self.retriever.search(question, [division], k=_K)
+        terms = self.terms(question)
+        total = sum(t.weight for t in terms) or 1.0
+        expanded = " ".join([question, *(a for t in terms for a in t.alternatives[1:])])
+        hits = self.retriever.search(expanded, [division], k=_K)
         expect, cue = EXPECT[intent.kind], CUES[intent.kind]
-        best: tuple[float, float, bool, int, int] | None = None
+        best: tuple[float, float, bool, int, int] | None = None  # score, coverage, typed, row, unit (-1 heading)
         for rank, hit in enumerate(hits):
-            sec = self.index.section_tokens[hit.row]
-            prior = 0.15 * (1.0 - rank / _K)
-            for ui, (unit, utoks) in enumerate(
-                zip(self.index.units[hit.row], self.index.unit_tokens[hit.row], strict=True)
-            ):
-                in_unit = sum(w for t, w in weights.items() if t in utoks)
-                in_sec = sum(w for t, w in weights.items() if t in sec and t not in utoks)
-                coverage = (in_unit + 0.6 * in_sec) / total
-                typed = bool(expect.search(unit.text))
-                score = coverage + prior + (0.25 if typed else 0.0) + (0.15 if cue.search(unit.text) else 0.0)
-                if len(unit.body) < 4:
+            row = hit.row
+            chunk = hit.chunk
+            heading = chunk.section.split(" > ")[-1]
+            if _TOC_RE.match(heading):
+                continue  # a table of contents states no rule
+            heading_norm = nfkc(heading).lower()
+            parents = self._norm_parents[row]
+            body_prior = 0.0 if list_answer or chunk.section.startswith("附件") else 0.05
+            prior = 0.15 * (1.0 - rank / _K) + body_prior
+            candidates = [(-1, heading_norm)] if heading else []
+            candidates += list(enumerate(self._norm_units[row]))
+            for ui, text in candidates:
+                in_unit = sum(t.weight for t in terms if _contains(text, t))
+                rest = [t for t in terms if not _contains(text, t)]
+                in_head = sum(t.weight for t in rest if _contains(heading_norm, t))
+                in_parents = sum(t.weight for t in rest if not _contains(heading_norm, t) and _contains(parents, t))
+                coverage = (in_unit + (1.0 if list_answer else 0.9) * in_head + 0.5 * in_parents) / total
+                raw = heading if ui == -1 else self.index.units[row][ui].text
+                body = heading if ui == -1 else self.index.units[row][ui].body
+                context = body if ui >= 0 else heading + (self.index.units[row][0].body if self.index.units[row] else "")
+                typed = bool(expect.search(_LEAD_NUM.sub("", context)))
+                score = coverage + prior + (0.25 if typed else 0.0) + (0.15 if cue.search(context) else 0.0)
+                score += 0.08 * min(1.0, 30 / max(len(raw), 1))  # shorter clause wins a tie
+                if _TITLE_ONLY.match(body):
+                    score -= 0.3  # names an annex or document; the annex itself answers
+                if ui == -1:
+                    score -= 0.05  # a heading alone answers only when it matches clearly better
+                elif list_answer and _is_item(self.index.units[row][ui]):
+                    score += 0.1
+                elif len(self.index.units[row][ui].body) < 4:
                     score -= 0.3
                 if best is None or score > best[0] + 1e-9:
-                    best = (score, coverage, typed, hit.row, ui)
+                    best = (score, coverage, typed, row, ui)
         if best is None:
             return None
         score, coverage, typed, row, ui = best
         chunk = self.index.chunks[row]
         units = self._expand(row, ui, list_answer)
         pick = Pick(division=division, chunk=chunk, units=units, score=score, coverage=coverage, typed=typed)
-        if list_answer and len(units) == 1:
+        if list_answer and pick.content and pick.content[0].is_row:
+            pick.table = self.table_continuation(row)
+        elif list_answer and len(pick.content) <= 1:
             pick.extra = self._child_items(row)
         return pick
 
     def _expand(self, row: int, ui: int, list_answer: bool) -> list[Unit]:
-        """Grow the chosen unit into a readable answer: a list intro takes its items."""
+        """Grow the chosen unit into a readable answer: a heading or list intro takes what follows."""
         units = self.index.units[row]
+        if ui == -1:
+            heading = Unit(-1, -1, self.index.chunks[row].section.split(" > ")[-1], is_heading=True)
+            body: list[Unit] = []
+            for u in units:
+                if body and (sum(len(b.text) for b in body) + len(u.text) > _HEADING_CONTEXT) and not list_answer:
+                    break
+                body.append(u)
+                if len(body) >= _MAX_LIST:
+                    break
+            return [heading, *body]
         chosen = units[ui]
         if _is_intro(chosen):
             end = ui
-            while end + 1 < len(units) and end - ui < _MAX_LIST and _is_item(units[end + 1]):
+            while end + 1 < len(units) and end - ui < _MAX_LIST * 2 and _continues(units, end + 1):
                 end += 1
             return units[ui : end + 1]
+        if list_answer and chosen.is_row:
+            return [u for u in units if u.is_row]
         if list_answer and _is_item(chosen):
             start, end = ui, ui
-            while start > 0 and _is_item(units[start - 1]):
+            while start > 0 and (_is_item(units[start - 1]) or units[start - 1].line == units[start].line):
                 start -= 1
             if start > 0 and _is_intro(units[start - 1]):
                 start -= 1
-            while end + 1 < len(units) and _is_item(units[end + 1]):
+            while end + 1 < len(units) and _continues(units, end + 1):
                 end += 1
-            return units[start : end + 1][: _MAX_LIST + 1]
-        return [chosen]
+            return units[start : end + 1]
+        # A clause cut off mid-line ("……如下：" or a two-part sentence) keeps its line together.
+        out = [chosen]
+        j = ui + 1
+        while j < len(units) and units[j].line == chosen.line and sum(len(u.text) for u in out) < 120:
+            out.append(units[j])
+            j += 1
+        return out if len(out) > 1 and not chosen.text.endswith(("。", "；", "！", "？")) else [chosen]
+
+    def table_continuation(self, row: int) -> list[tuple[Chunk, list[Unit]]]:
+        """The other row groups of the table that chunk `row` holds a part of (header rows dropped)."""
+        base = self.index.chunks[row]
+        header = next((u.text for u in self.index.units[row] if u.is_row), None)
+        out: list[tuple[Chunk, list[Unit]]] = []
+        for r, c in enumerate(self.index.chunks):
+            if r != row and c.doc_id == base.doc_id and c.section == base.section:
+                rows = [u for u in self.index.units[r] if u.is_row and u.text != header]
+                if rows:
+                    out.append((c, rows))
+        return out
 
     def _child_items(self, row: int) -> list[tuple[Chunk, list[Unit]]]:
-        """For list questions: the numbered sub-sections under the picked section."""
+        """For list questions: the sub-sections under the picked section."""
         base = self.index.chunks[row]
         prefix = base.section + " > "
         out: list[tuple[Chunk, list[Unit]]] = []
@@ -119,9 +200,14 @@ class Extractor:
             c = self.index.chunks[r]
             if c.doc_id != base.doc_id or not c.section.startswith(prefix):
                 break
-            if self.index.units[r]:
+            if self.index.units[r] and all(c.section != o.section for o, _ in out):
                 out.append((c, self.index.units[r][:1]))
         return out[:_MAX_LIST]
+
+
+def _continues(units: list[Unit], j: int) -> bool:
+    """Unit j is another list item, or the rest of the previous item's line."""
+    return _is_item(units[j]) or units[j].line == units[j - 1].line
 
 
 def _is_intro(unit: Unit) -> bool:

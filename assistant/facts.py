@@ -22,6 +22,7 @@ _STAGE_RE = re.compile(
 _POINT_RE = re.compile(r"(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*(?:月\s*(?:(?P<d>\d{1,2})\s*日|(?P<x>底|初|上旬|中旬|下旬))?|(?=\s*[-—–至到]))")
 _DATE_ONLY_RE = re.compile(r"^\s*(\d{4}\s*年\s*\d{1,2}\s*月[^。；，]{0,8})\s*$")
 _PHONE_RE = re.compile(r"1[3-9]\d{9}|0\d{2,3}-\d{7,8}|[\w.+-]+@[\w.-]+\.\w+")
+_BARE_LABEL = re.compile(r"^[（(]?[一二三四五六七八九十\d]*[）)]?\s*联系(方式|人|电话)[。：:]?$")
 _CONTACT_HEAD = re.compile(r"联系人|联系方式|联系电话|赛事联系")
 _PRIZE_RE = re.compile(r"[一二三]等奖|优秀奖|单项奖|优秀组织奖|突出贡献奖")
 _TOPIC_RE = re.compile(
@@ -180,6 +181,9 @@ class Facts:
             if not head or head.start() > 8 or "附件" in unit.text or chunk.division in self.contacts:
                 continue
             block = [unit]
+            if _BARE_LABEL.match(unit.text) and i + 1 < len(units):  # a bare label such as "(四)联系方式。"
+                block = [units[i + 1]]
+                i += 1
             for nxt in units[i + 1 : i + 8]:
                 if "附件" in nxt.text or (len(nxt.text) > 40 and not _PHONE_RE.search(nxt.text)):
                     break

@@ -24,6 +24,7 @@ from .models import Chunk, DivisionId
 from .units import Unit, split_units
 
 log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 COLLECTION = "notices"
 _BATCH = 16
 _TERM_RE = re.compile(r"(?:数据要素\s*[×x]\s*)?([\u4e00-\u9fff]{2,10}?)(?:领域)?(?:赛题指南|赛题|赛道)?$")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["money", "date", "count", "contact", "channel", "fee", "list", "yesno", "general"]
+Kind = Literal["money", "date", "count", "contact", "channel", "url", "fee", "list", "yesno", "general"]
 
 _INJECTION = re.compile(
     r"忽略.{0,8}(指令|指示|提示|规则|设定|要求|限制)|无视.{0,6}(指令|规则|设定)|ignore.{0,20}(instruction|prompt|rule)"
@@ -17,13 +17,14 @@ _INJECTION = re.compile(
 DOMAIN_ANCHOR = re.compile(
     r"大赛|比赛|竞赛|赛事|分赛|初赛|复赛|决赛|参赛|赛道|赛题|报名|奖|申报|评审|评分|路演|答辩|组委会|秘书处|"
     r"数据要素|团队|项目|指南|指标|公示|举报|联系人|主办|承办|协办|指导单位|主管单位|晋级|推荐|知识产权|材料|"
-    r"截止|资格|法人|失信|获奖"
+    r"截止|资格|法人|失信|获奖|参加|参与|组队|联合|报|奖项|主题|申请|单位|评委|专家"
 )
 
 _MONEY_Q = re.compile(r"奖金|多少钱|几万|金额|奖励多少|多少万|万元|现金|奖多少")
 _DATE_Q = re.compile(r"截止|截至|什么时候|啥时候|何时|几号|哪天|哪一天|日期|几月|时间|多久|期限|时间表|日程|安排在|开始|结束|ddl|deadline")
-_COUNT_Q = re.compile(r"几个|多少个|多少名|多少人|几人|几名|几支|多少支|多少项|几项|几家|多少家|上限|最多|最少|至少|名额|人数|数量|几大|多少大")
+_COUNT_Q = re.compile(r"多少字|几个字|字数|限多少|几个人|几个|多少个|多少名|多少人|几人|几名|几支|多少支|多少项|几项|几家|多少家|上限|最多|最少|至少|名额|人数|数量|几大|多少大")
 _CONTACT_Q = re.compile(r"联系|电话|邮箱|咨询|找谁|热线|举报电话|手机号|座机|email|e-mail|qq")
+_URL_Q = re.compile(r"网址|链接|网站是|官网是|网站地址|url|哪个网站|什么网站|官网|官方网站")
 _CHANNEL_Q = re.compile(r"网站|官网|网址|平台|在哪报名|哪里报名|哪儿报名|怎么报名|如何报名|报名渠道|报名方式|入口|链接|公众号|渠道|在哪里报|去哪报")
 _FEE_Q = re.compile(r"费用|收费|交钱|报名费|免费|花钱|付费|缴费|参赛费")
 _LIST_Q = re.compile(r"哪些|有什么|有哪几|都有啥|都有什么|包括什么|包括哪些|列出|列一下|分别是|清单|目录|哪几个|有啥")
@@ -36,6 +37,7 @@ EXPECT: dict[Kind, re.Pattern[str]] = {
     "count": re.compile(r"\d+|[一二三四五六七八九十两]+\s*[个名人家项支]|若干|不超过|不少于"),
     "contact": re.compile(rf"{_PHONE}|@|联系人|联系方式|电话"),
     "channel": re.compile(r"https?://|www\.|网站|官网|平台|公众号|专栏|链接"),
+    "url": re.compile(r"https?://|www\."),
     "fee": re.compile(r"费用|收取"),
     "list": re.compile(r"."),
     "yesno": re.compile(r"不得|不允许|不可|不能|可以|可参与|均可|允许|须|需|应|原则上|鼓励|禁止|严禁|无效"),
@@ -48,6 +50,7 @@ CUES: dict[Kind, re.Pattern[str]] = {
     "count": re.compile(r"不超过|不少于|\d+\s*[个名人家项支]|若干"),
     "contact": re.compile(rf"{_PHONE}|@|联系人|联系方式|联系电话"),
     "channel": re.compile(r"https?://|www\.|官方网站|平台|唯一渠道|报名"),
+    "url": re.compile(r"https?://|www\."),
     "fee": re.compile(r"参赛费用|不收取"),
     "list": re.compile(r"、|；"),
     "yesno": re.compile(r"不得|不允许|可参与|均可|允许|原则上|无效"),
@@ -72,6 +75,8 @@ def classify(canonical: str) -> Intent:
         kind = "fee"
     elif _MONEY_Q.search(q):
         kind = "money"
+    elif _URL_Q.search(q):
+        kind = "url"
     elif _CHANNEL_Q.search(q):
         kind = "channel"
     elif _DATE_Q.search(q):

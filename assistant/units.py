@@ -19,8 +19,10 @@ _MAX_UNIT = 240
 class Unit:
     start: int
     end: int
-    text: str  # verbatim slice of the chunk text (stripped)
+    text: str  # verbatim slice of the chunk text (stripped); for a heading, the heading text
     is_row: bool = False
+    line: int = 0  # line number in the chunk text; units on one line belong together
+    is_heading: bool = False  # the chunk's own heading (not part of its text)
 
     @property
     def display(self) -> str:
@@ -62,14 +64,14 @@ def _pieces(line: str, offset: int) -> list[tuple[int, int]]:
 def split_units(text: str) -> list[Unit]:
     units: list[Unit] = []
     offset = 0
-    for line in text.split("\n"):
+    for lineno, line in enumerate(text.split("\n")):
         line_start = offset
         offset += len(line) + 1
         if not line.strip() or _TABLE_SEP.match(line.strip()):
             continue
         if line.lstrip().startswith("|"):
             s = line_start + (len(line) - len(line.lstrip()))
-            units.append(Unit(s, line_start + len(line.rstrip()), line.strip(), is_row=True))
+            units.append(Unit(s, line_start + len(line.rstrip()), line.strip(), is_row=True, line=lineno))
             continue
         for s, e in _pieces(line, line_start):
             raw = text[s:e]
@@ -77,5 +79,5 @@ def split_units(text: str) -> list[Unit]:
             body = raw.strip()
             if len(re.sub(r"\W", "", body)) == 0:
                 continue
-            units.append(Unit(s + lead, s + lead + len(body), body))
+            units.append(Unit(s + lead, s + lead + len(body), body, line=lineno))
     return units

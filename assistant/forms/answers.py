@@ -19,8 +19,8 @@ from assistant.forms.validators import (
     check_exactly_one,
     check_id_number,
     check_mobile,
-    check_percent,
     check_per_group,
+    check_percent,
     check_phone,
     check_sum_le,
     check_sum_max,
@@ -148,7 +148,9 @@ def parse_choices(f: Field, text: str) -> list[str]:
             raise
         if opt.choice.other:
             if not tail.strip():
-                raise InvalidAnswer(f"选择“{opt.choice.label}”时请写明内容，例如“{opt.number}：具体内容”或“其他：具体内容”。")
+                raise InvalidAnswer(
+                    f"选择“{opt.choice.label}”时请写明内容，例如“{opt.number}：具体内容”或“其他：具体内容”。"
+                )
             picked.append(f"{opt.id}：{tail.strip()}")
             last_other = len(picked) - 1
             continue
@@ -196,7 +198,9 @@ def _subfield_patterns(f: Field) -> list[tuple[Field, re.Pattern[str]]]:
         if re.fullmatch(r"\d{4}\s*年.*", sub.label):
             names |= {sub.label[:4] + "年", sub.label[:4]}
         alternatives = sorted(
-            ("\\s*".join(re.escape(ch) for ch in re.sub(r"\s", "", nfkc(n))) for n in names), key=len, reverse=True
+            ("\\s*".join(re.escape(ch) for ch in re.sub(r"\s", "", nfkc(n))) for n in names),
+            key=len,
+            reverse=True,
         )
         pats.append((sub, re.compile(f"(?:{'|'.join(alternatives)})\\s*(?:[（(][^）)]*[）)])?\\s*[:：=]")))
     return pats
@@ -251,7 +255,9 @@ def _scalar(f: Field, text: str, ctx: Context) -> Interpretation:
                 )
         return result
     if kind in ("number", "integer", "money", "percent"):
-        number = parse_number(stripped, unit=f.unit, integer=kind == "integer", allow_negative=f.allow_negative)
+        number = parse_number(
+            stripped, unit=f.unit, integer=kind == "integer", allow_negative=f.allow_negative
+        )
         if kind == "percent":
             check_percent(number)
         return Interpretation(number)
@@ -318,7 +324,12 @@ def check_group(f: Field, value: dict[str, Any]) -> None:
         check_sum_max(label=f.sum_max.label, values=[num(k) for k in f.sum_max.fields], maximum=f.sum_max.max)
     labels = {sub.key: sub.label for sub in f.subfields}
     for rule in f.sum_le:
-        check_sum_le(label=rule.label, parts=[num(k) for k in rule.parts], total=num(rule.total), total_label=labels[rule.total])
+        check_sum_le(
+            label=rule.label,
+            parts=[num(k) for k in rule.parts],
+            total=num(rule.total),
+            total_label=labels[rule.total],
+        )
 
 
 def check_siblings(f: Field, value: Any, ctx: Context) -> None:
@@ -333,7 +344,9 @@ def check_siblings(f: Field, value: Any, ctx: Context) -> None:
         rule = table.exactly_one
         others = [row for i, row in enumerate(ctx.rows) if i != ctx.row]
         if value == rule.value and count_matching(others, rule.column, rule.value) >= 1:
-            holder = next(i for i, row in enumerate(ctx.rows) if i != ctx.row and row.get(rule.column) == rule.value)
+            holder = next(
+                i for i, row in enumerate(ctx.rows) if i != ctx.row and row.get(rule.column) == rule.value
+            )
             raise InvalidAnswer(
                 f"{rule.label}只能有 1 名，{table.label}{holder + 1}已是{rule.label}。"
                 f"如需更换，请先用“修改 {table.label}{holder + 1}·{f.label}”改为“否”。"
@@ -343,7 +356,9 @@ def check_siblings(f: Field, value: Any, ctx: Context) -> None:
 def check_table_rule(table: Field, rows: list[dict[str, Any]]) -> None:
     if table.exactly_one:
         rule = table.exactly_one
-        check_exactly_one(label=f"{table.label}中的{rule.label}", rows=rows, column=rule.column, value=rule.value)
+        check_exactly_one(
+            label=f"{table.label}中的{rule.label}", rows=rows, column=rule.column, value=rule.value
+        )
 
 
 def interpret(f: Field, text: str, ctx: Context) -> Interpretation:

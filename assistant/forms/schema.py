@@ -277,6 +277,19 @@ def scope_fields(fields: list[Field]) -> list[Field]:
     return out
 
 
+def block_path(fields: list[Field], key: str) -> list[Field]:
+    """The blocks enclosing the field `key` (outermost first), e.g. [应用场景, 项目应用成效]."""
+    for f in fields:
+        if f.kind != "block":
+            continue
+        if any(child.key == key for child in f.fields):
+            return [f]
+        inner = block_path(f.fields, key)
+        if inner:
+            return [f, *inner]
+    return []
+
+
 def _resolve_groups(raw: Any, base: Path) -> Any:
     """Replace every `groups_from` with the groups read from the named file."""
     if isinstance(raw, list):

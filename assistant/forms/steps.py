@@ -35,7 +35,9 @@ class Step:
         if self.unit is not None and self.section.repeat:
             prefix = f"{self.section.repeat.label}{self.unit + 1}·"
         if self.kind == "add":
-            noun = self.field.label if self.field else (self.section.repeat.label if self.section.repeat else "")
+            noun = (
+                self.field.label if self.field else (self.section.repeat.label if self.section.repeat else "")
+            )
             return f"{prefix}添加{noun}"
         assert self.field is not None
         if self.table is not None and self.row is not None:
@@ -76,7 +78,9 @@ def row_count(scope: dict[str, Any], table: Field) -> int:
     return max(len(rows) if isinstance(rows, list) else 0, table.min_rows)
 
 
-def section_scope(answers: dict[str, Any], section: Section, unit: int | None, *, create: bool = False) -> dict[str, Any]:
+def section_scope(
+    answers: dict[str, Any], section: Section, unit: int | None, *, create: bool = False
+) -> dict[str, Any]:
     """The dict holding a section's values (one unit's dict for a repeated section)."""
     if section.repeat is None:
         if create:
@@ -126,7 +130,9 @@ def set_value(answers: dict[str, Any], step: Step, value: Any) -> None:
         scope[step.field.key] = value
 
 
-def _field_steps(part: Part, section: Section, fields: list[Field], scope: dict[str, Any], unit: int | None) -> Iterator[Step]:
+def _field_steps(
+    part: Part, section: Section, fields: list[Field], scope: dict[str, Any], unit: int | None
+) -> Iterator[Step]:
     prefix = _prefix(section, unit)
     for f in fields:
         if not visible(f, scope):
@@ -140,7 +146,9 @@ def _field_steps(part: Part, section: Section, fields: list[Field], scope: dict[
                 row = rows[r] if rows and r < len(rows) else {}
                 for col in f.columns:
                     if visible(col, row):
-                        yield Step(f"{prefix}.{f.key}[{r}].{col.key}", "field", part, section, col, unit, f, r)
+                        yield Step(
+                            f"{prefix}.{f.key}[{r}].{col.key}", "field", part, section, col, unit, f, r
+                        )
             if f.max_rows is None or count < f.max_rows:
                 yield Step(f"{prefix}.{f.key}[+{count}]", "add", part, section, f, unit, None, count)
         else:
@@ -152,7 +160,9 @@ def walk(schema: FormSchema, answers: dict[str, Any]) -> list[Step]:
     steps: list[Step] = []
     for part, section in schema.sections():
         if section.repeat is None:
-            steps.extend(_field_steps(part, section, section.fields, section_scope(answers, section, None), None))
+            steps.extend(
+                _field_steps(part, section, section.fields, section_scope(answers, section, None), None)
+            )
             continue
         count = unit_count(answers, section)
         for unit in range(count):

@@ -79,7 +79,9 @@ def check_id_number(text: str, today: date) -> str:
         raise InvalidAnswer(f"居民身份证号码中的出生日期 {birth.isoformat()} 不合理。")
     expected = id_check_char(code[:17])
     if code[17] != expected:
-        raise InvalidAnswer(f"居民身份证号码校验位不正确：按前 17 位计算应为 {expected}，您填的是 {code[17]}。")
+        raise InvalidAnswer(
+            f"居民身份证号码校验位不正确：按前 17 位计算应为 {expected}，您填的是 {code[17]}。"
+        )
     return code
 
 
@@ -108,7 +110,9 @@ def check_phone(text: str) -> str:
     if re.fullmatch(r"1[3-9]\d{9}", mobile):
         return mobile
     compact = re.sub(r"\s", "", raw)
-    if re.fullmatch(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?", compact) or re.fullmatch(r"[48]00-?\d{3}-?\d{4}", compact):
+    if re.fullmatch(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?", compact) or re.fullmatch(
+        r"[48]00-?\d{3}-?\d{4}", compact
+    ):
         return compact
     raise InvalidAnswer(f"联系方式应为手机号码或固定电话（如 0351-1234567），您输入的是“{text.strip()}”。")
 
@@ -118,7 +122,9 @@ def parse_number(
 ) -> int | float:
     """A number typed with or without its unit ("3.5", "3.5万元", "1,200", "30%")."""
     raw = re.sub(r"[\s,，]", "", nfkc(text))
-    for suffix in sorted({unit, unit.replace("万元", "万"), unit.split("/")[0]} - {""}, key=len, reverse=True):
+    for suffix in sorted(
+        {unit, unit.replace("万元", "万"), unit.split("/")[0]} - {""}, key=len, reverse=True
+    ):
         if raw.endswith(suffix):
             raw = raw[: -len(suffix)]
             break
@@ -126,7 +132,9 @@ def parse_number(
         raise InvalidAnswer(f"请以{unit}为单位填写数字，例如 3.5 表示 3.5 万元。")
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", raw):
         what = "整数" if integer else "数字"
-        raise InvalidAnswer(f"请填写{what}{f'（单位：{unit}）' if unit else ''}，您输入的是“{text.strip()}”。")
+        raise InvalidAnswer(
+            f"请填写{what}{f'（单位：{unit}）' if unit else ''}，您输入的是“{text.strip()}”。"
+        )
     value = float(raw)
     if value < 0 and not allow_negative:
         raise InvalidAnswer(f"该项不能为负数，您输入的是 {raw}。")
@@ -149,7 +157,7 @@ _DATE = re.compile(r"(\d{4})\s*(?:年|[-./])?\s*(?:(\d{1,2})\s*(?:月|[-./])?\s*
 
 
 def parse_date(text: str, today: date) -> str:
-    """"2015年6月8日", "2015-06-08", "2015-06", "2015年" → ISO text of the precision given; not in the future."""
+    """ "2015年6月8日", "2015-06-08", "2015-06", "2015年" → ISO text of the precision given; not in the future."""
     raw = nfkc(text).strip()
     match = _DATE.fullmatch(raw)
     if not match:
@@ -178,7 +186,9 @@ def parse_month_range(text: str, today: date) -> dict[str, str]:
     found = [(int(y), int(m)) for y, m in _MONTH.findall(raw)]
     ongoing = ONGOING in raw or raw.endswith("今")
     if len(found) != (1 if ongoing else 2):
-        raise InvalidAnswer(f"请按“2023年1月—2024年6月”的格式填写起止年月（结束可写“至今”），您输入的是“{raw}”。")
+        raise InvalidAnswer(
+            f"请按“2023年1月—2024年6月”的格式填写起止年月（结束可写“至今”），您输入的是“{raw}”。"
+        )
     for year, month in found:
         check_year(year, high=today.year + 10)
         if not 1 <= month <= 12:

@@ -1,0 +1,205 @@
+"""`python -m assistant form …`: new, fill (interactive), status, export, import, check, list, delete."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from assistant.errors import AssistantError
+from assistant.forms.assist import Completer
+from assistant.forms.check import report_text
+from assistant.forms.export import EXPORT_FORMATS
+from assistant.forms.service import FormReply, FormService
+from assistant.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+# Replies sent at once even when the question expects several paragraphs.
+SINGLE_LINE = (
+    "跳过",
+    "上一步",
+    "进度",
+    "预览",
+    "导出",
+    "帮助",
+    "说明",
+    "解释",
+    "保留",
+    "采用",
+    "确认",
+    "取消",
+    "退出",
+    "修改",
+)
+QUIT = ("退出", "quit", "exit")
+
+
+def add_subparser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    form = subparsers.add_parser("form", help="申报书填写助手：新建、逐项填写、导出、检查 Word 草稿")
+    sub = form.add_subparsers(dest="form_command", metavar="命令", required=True)
+    sub.add_parser("new", help="新建一份申报书草稿，输出草稿令牌")
+    fill = sub.add_parser("fill", help="在终端逐项填写（可从标准输入读取）")
+    fill.add_argument("token", help="草稿令牌")
+    fill.add_argument("--out", type=Path, help="导出 Word 文件的路径（默认当前目录）")
+    status = sub.add_parser("status", help="查看草稿进度和问题")
+    status.add_argument("token")
+    status.add_argument("--json", action="store_true", help="以 JSON 输出")
+    export = sub.add_parser("export", help="导出草稿为 docx / json / md")
+    export.add_argument("token")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="docx")
+    export.add_argument("--out", type=Path, help="输出文件路径（默认当前目录）")
+    imp = sub.add_parser("import", help="从导出的 JSON 文件新建草稿")
+    imp.add_argument("file", type=Path)
+    check = sub.add_parser("check", help="检查自己写的 Word 申报书各部分字数")
+    check.add_argument("file", type=Path)
+    check.add_argument("--json", action="store_true", help="以 JSON 输出")
+    sub.add_parser("list", help="列出本机所有草稿")
+    delete = sub.add_parser("delete", help="删除草稿")
+    delete.add_argument("token")
+
+
+def run(
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    completer: Completer | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """Run one `form` command; errors become one Chinese message and a non-zero exit code."""
+    out = stdout or sys.stdout
+    try:
+        service = FormService.from_settings(settings, completer)
+        return _dispatch(args, service, stdin or sys.stdin, out)
+    except AssistantError as exc:
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 2
+    except Exception:
+        log.exception("form command failed")
+        print("错误：内部错误，操作未完成。草稿已自动保存的内容不会丢失；详情见日志。", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, service: FormService, stdin: TextIO, out: TextIO) -> int:
+    command = args.form_command
+    if command == "new":
+        reply = service.create()
+        print(
+            f"已新建草稿。草稿令牌：{reply.token}\n请妥善保存令牌，凭它继续填写：python -m assistant form fill {reply.token}",
+            file=out,
+        )
+        print(reply.message, file=out)
+        return 0
+    if command == "fill":
+        return _fill(service, args.token, args.out, stdin, out)
+    if command == "status":
+        status = service.status(args.token)
+        if args.json:
+            print(status.model_dump_json(indent=2), file=out)
+        else:
+            print(f"草稿：{status.title or '（未命名）'}\n{status.summary}", file=out)
+        return 0
+    if command == "export":
+        result = service.export(args.token, args.format)
+        path = _write(args.out or Path.cwd() / result.filename, result.data)
+        print(f"已导出：{path}", file=out)
+        return 0
+    if command == "import":
+        try:
+            raw = args.file.read_bytes()
+        except OSError:
+            print(f"错误：无法读取文件 {args.file}。", file=sys.stderr)
+            return 2
+        reply, warnings = service.import_json(raw)
+        print(f"已导入为新草稿。草稿令牌：{reply.token}", file=out)
+        for warning in warnings:
+            print(f"提示：{warning}", file=out)
+        print(f"必填项进度：{reply.progress.done}/{reply.progress.total}", file=out)
+        return 0
+    if command == "check":
+        report = service.check_file(args.file)
+        if args.json:
+            print(json.dumps(report.model_dump(), ensure_ascii=False, indent=2), file=out)
+        else:
+            print(report_text(report), file=out)
+        if report.errors and not report.sections:
+            return 2
+        return 0 if all(s.status == "ok" for s in report.sections) and not report.errors else 1
+    if command == "list":
+        drafts = service.store.summaries()
+        if not drafts:
+            print("暂无草稿。", file=out)
+        for d in drafts:
+            print(f"{d.token}  {d.title or '（未命名）'}  更新于 {d.updated_at}", file=out)
+        return 0
+    if command == "delete":
+        if service.delete(args.token):
+            print("已删除草稿。", file=out)
+            return 0
+        print("错误：找不到这份草稿。", file=sys.stderr)
+        return 2
+    print(f"错误：未知命令 {command}。", file=sys.stderr)
+    return 2
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _read_reply(stdin: TextIO, reply: FormReply, out: TextIO) -> str | None:
+    """One reply: a line, or paragraphs up to an empty line when the question wants long text."""
+    long = reply.question is not None and reply.question.kind == "longtext"
+    if long:
+        print("（可输入多段，输入空行结束）", file=out)
+    out.write("> ")
+    out.flush()
+    first = stdin.readline()
+    if not first:
+        return None
+    first = first.rstrip("\r\n")
+    if not long or first.strip().startswith(SINGLE_LINE) or not first.strip():
+        return first
+    lines = [first]
+    while True:
+        line = stdin.readline()
+        if not line or not line.strip():
+            break
+        lines.append(line.rstrip("\r\n"))
+    return "\n".join(lines)
+
+
+def _fill(service: FormService, token: str, out_path: Path | None, stdin: TextIO, out: TextIO) -> int:
+    reply = service.resume(token)
+    print(reply.message, file=out)
+    while True:
+        text = _read_reply(stdin, reply, out)
+        if text is None or text.strip() in QUIT:
+            print(f"\n已保存。继续填写：python -m assistant form fill {token}", file=out)
+            return 0
+        if not text.strip():
+            continue
+        reply = service.answer(token, text)
+        print(reply.message, file=out)
+        if reply.export_ready:
+            result = service.export(token, "docx")
+            path = _write(out_path or Path.cwd() / result.filename, result.data)
+            print(f"已导出 Word 文件：{path}", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant.forms.cli", description="申报书填写助手")
+    add_subparser(parser.add_subparsers(dest="command", required=True))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] != "form":
+        argv = ["form", *argv]
+    return run(parser.parse_args(argv), get_settings())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,750 @@
+"""The guided conversation: one field (or small group) at a time, in template order.
+
+`Flow.handle(state, text)` reads one reply, validates it, updates `state` and
+returns the next message. It never touches storage; the service saves the state
+after every turn, so a restart loses at most the reply being typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from assistant.errors import LLMError
+from assistant.forms.answers import Context, check_table_rule, interpret, options
+from assistant.forms.assist import FormAssistant
+from assistant.forms.render import format_value
+from assistant.forms.review import Issue, review, section_words
+from assistant.forms.schema import Field, FormSchema, block_path, scope_fields
+from assistant.forms.state import DraftState, Pending
+from assistant.forms.steps import (
+    Progress,
+    Step,
+    find_step,
+    get_value,
+    is_answered,
+    min_filled_blocks,
+    progress,
+    row_count,
+    section_scope,
+    set_value,
+    step_scope,
+    unit_count,
+    walk,
+)
+from assistant.forms.validators import InvalidAnswer, check_rows, is_empty, parse_yesno
+from assistant.forms.wordcount import count_text
+
+HELP = (
+    "可用命令：跳过、上一步、修改 <字段>（如“修改 项目名称”“修改 团队成员2·手机”）、"
+    "进度、预览、导出、说明（解释当前字段）、帮助。"
+)
+LLM_HELP = "已配置大模型时，还可发送“提取：<一段介绍文字>”，从中识别本部分的多个字段供您确认。"
+OFFLINE_NOTE = "（智能辅助暂不可用：{reason}。已改为离线方式继续，不影响填写。）"
+NEUTRAL = ("进度", "预览", "帮助", "说明", "解释")
+
+
+@dataclass
+class FlowReply:
+    message: str
+    step: Step | None
+    progress: Progress
+    finished: bool
+    export_requested: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class Flow:
+    def __init__(
+        self,
+        schema: FormSchema,
+        *,
+        today: Callable[[], date] = date.today,
+        assistant: FormAssistant | None = None,
+    ) -> None:
+        self.schema = schema
+        self.today = today
+        self.assistant = assistant
+
+    # ---- entry points -------------------------------------------------------------
+
+    def start(self, state: DraftState) -> FlowReply:
+        """The opening message for a new draft, or where a resumed draft stands."""
+        if not state.started:
+            state.started = True
+            steps = walk(self.schema, state.answers)
+            state.cursor = self._first_open(state, steps, 0)
+            intro = (
+                f"您好！我将按《{self.schema.title}》的顺序，逐项引导您填写申报书。"
+                "每个回答都会立即保存。" + HELP + (LLM_HELP if self.assistant else "")
+            )
+            return self._reply(state, [intro])
+        if state.pending:
+            return self._reply(state, ["欢迎回来，我们继续。", self._pending_prompt(state)], ask=False)
+        return self._reply(state, ["欢迎回来，我们从上次的位置继续。"])
+
+    def handle(self, state: DraftState, text: str) -> FlowReply:
+        text = text.strip()
+        if not state.started:
+            return self.start(state)
+        command, arg = _command(text)
+        if state.pending and command not in NEUTRAL:
+            reply = self._handle_pending(state, text, command)
+            if reply is not None:
+                return reply
+        if command:
+            return self._command(state, command, arg)
+        step = self._current(state)
+        if step is None:
+            return self._reply(state, ["申报书的问题已全部问完。" + self.summary(state)], ask=False)
+        return self._answer(state, step, text)
+
+    # ---- questions ------------------------------------------------------------------
+
+    def question_text(self, state: DraftState, step: Step) -> str:
+        blocks = block_path(step.section.fields, step.field.key) if step.field and step.table is None else []
+        trail = "".join(
+            f" › {b.number + ' ' if b.number else ''}{b.label}{('（' + b.constraint + '）') if b.constraint else ''}"
+            for b in blocks
+        )
+        lines = [f"【{step.where}{trail}】"]
+        if step.kind == "add":
+            lines.append(self._add_question(step))
+            return "\n".join(lines)
+        f = step.field
+        assert f is not None
+        number = f"{f.number} " if f.number and not f.number.startswith("（") else f.number
+        constraint = f"（{f.constraint}）" if f.constraint else ""
+        need = "必填" if f.required else "选填"
+        lines.append(f"{'*' if f.required else ''}{number}{step.display}{constraint}〔{need}〕")
+        if f.heading:
+            lines.insert(1, f.heading)
+        if f.prompt and f.prompt != step.display:
+            lines.append(f.prompt)
+        if f.hint:
+            lines.append(f"说明：{f.hint}")
+        if f.limit is not None:
+            lines.append(f"字数要求：{f.limit_text}（按 Word 字数统计）。")
+        lines.extend(_instructions(f))
+        current = get_value(state.answers, step)
+        if not is_empty(current):
+            lines.append(
+                f"当前已填：{_short(format_value(f, current))}（发送新内容即可修改，回复“跳过”保持不变）"
+            )
+        return "\n".join(lines)
+
+    def _add_question(self, step: Step) -> str:
+        n = (step.row or 0) + 1
+        if step.field is None:
+            assert step.section.repeat is not None
+            rep = step.section.repeat
+            return (
+                f"是否添加第 {n} {rep.row_noun}？（{rep.label}最多 {rep.max} {rep.row_noun[:1]}）"
+                "请回复“是”或“否”。"
+            )
+        table = step.field
+        limit = f"，{table.label}最多 {table.max_rows} {table.row_noun[:1]}" if table.max_rows else ""
+        hint = f"（{table.hint}{limit}）" if table.hint else (f"（{limit.lstrip('，')}）" if limit else "")
+        return f"{table.label}：是否添加第 {n} {table.row_noun}？{hint}请回复“是”或“否”。"
+
+    # ---- answering ----------------------------------------------------------------------
+
+    def _answer(self, state: DraftState, step: Step, text: str) -> FlowReply:
+        if step.kind == "add":
+            return self._answer_add(state, step, text)
+        f = step.field
+        assert f is not None
+        try:
+            result = interpret(f, text, self._context(state, step))
+        except InvalidAnswer as exc:
+            return self._reply(
+                state, [f"{exc.message}\n请重新输入“{step.display}”，或回复“跳过”。"], ask=False
+            )
+        if result.confirm:
+            state.pending = Pending(kind="confirm_code", step_id=step.id, value=result.value)
+            return self._reply(state, [result.confirm], ask=False)
+        self._save(state, step, result.value)
+        notes = list(result.notes)
+        if result.over_limit:
+            return self._over_limit(state, step, result.value, notes)
+        notes.extend(self._after_save_notes(state, step))
+        blocked = self._min_filled_unmet(state, step)
+        if blocked:
+            return self._reply(state, [f"已记录：{step.display}。", *notes, blocked], ask=False)
+        return self._advance(state, step, [f"已记录：{step.display}。", *notes])
+
+    def _answer_add(self, state: DraftState, step: Step, text: str) -> FlowReply:
+        try:
+            yes = parse_yesno(text) == "是"
+        except InvalidAnswer as exc:
+            return self._reply(state, [exc.message], ask=False)
+        if not yes:
+            if step.field is not None and step.field.exactly_one:
+                rows = section_scope(state.answers, step.section, step.unit).get(step.field.key) or []
+                try:
+                    check_table_rule(step.field, rows)
+                except InvalidAnswer as exc:
+                    col = next(c for c in step.field.columns if c.key == step.field.exactly_one.column)
+                    fix = f"请用“修改 {step.field.label}1·{col.label}”等命令设置，或回复“是”继续添加。"
+                    return self._reply(state, [f"{exc.message}{fix}"], ask=False)
+            state.add_flag(step.id, "skipped")
+            return self._advance(state, step, ["好的，不再添加。"])
+        try:
+            self._add_row(state, step)
+        except InvalidAnswer as exc:
+            return self._reply(state, [exc.message], ask=False)
+        steps = walk(self.schema, state.answers)
+        new = next(
+            s
+            for s in steps
+            if s.kind == "field"
+            and (
+                (step.field is None and s.section is step.section and s.unit == step.row)
+                or (
+                    step.field is not None
+                    and s.table is step.field
+                    and s.unit == step.unit
+                    and s.row == step.row
+                )
+            )
+        )
+        state.history.append(step.id)
+        state.cursor = new.id
+        return self._reply(state, ["好的，已添加。"])
+
+    def _add_row(self, state: DraftState, step: Step) -> None:
+        """Append a row (table) or a unit (repeated section), refusing one beyond the limit."""
+        n = (step.row or 0) + 1
+        if step.field is None:
+            rep = step.section.repeat
+            assert rep is not None
+            check_rows(label=rep.label, rows=n, max_rows=rep.max, row_noun=rep.row_noun)
+            units = state.answers.setdefault(step.section.key, [])
+            while len(units) < n:
+                units.append({})
+            return
+        table = step.field
+        check_rows(label=table.label, rows=n, max_rows=table.max_rows, row_noun=table.row_noun)
+        scope = section_scope(state.answers, step.section, step.unit, create=True)
+        rows = scope.setdefault(table.key, [])
+        while len(rows) < n:
+            rows.append({})
+
+    def _save(self, state: DraftState, step: Step, value: object) -> None:
+        set_value(state.answers, step, value)
+        state.drop_flag(step.id, "skipped")
+        state.drop_flag(step.id, "over_limit_kept")
+        state.drop_flag(step.id, "checksum_confirmed")
+
+    def _over_limit(self, state: DraftState, step: Step, value: object, notes: list[str]) -> FlowReply:
+        f = step.field
+        assert f is not None and f.limit is not None and isinstance(value, str)
+        words = count_text(value).words
+        lines = [
+            *notes,
+            f"已保存：{step.display}。按 Word 统计为 {words} 字，超过{f.limit_text}（多 {words - f.limit} 字）。"
+            "原文已完整保留并标记为超限，不会被截断。",
+        ]
+        suggestion = None
+        if self.assistant is not None:
+            try:
+                suggestion = self.assistant.shorten(
+                    label=f.label, limit=f.limit, limit_text=f.limit_text, text=value
+                )
+            except LLMError as exc:
+                lines.append(OFFLINE_NOTE.format(reason=exc.message))
+        state.pending = Pending(kind="over_limit", step_id=step.id, value=suggestion)
+        if suggestion:
+            lines.append(
+                f"智能精简建议（{count_text(suggestion).words} 字，仅供参考，请核对）：\n{suggestion}"
+            )
+            lines.append("回复“采用”用建议替换原文；回复“保留”保留原文继续；或直接发送您修改后的全文。")
+        else:
+            lines.append("请发送精简后的全文替换；或回复“保留”保留原文继续（导出时会标注超限）。")
+        return self._reply(state, lines, ask=False)
+
+    def _after_save_notes(self, state: DraftState, step: Step) -> list[str]:
+        """Section totals over their limit, and reaching a row limit."""
+        notes = []
+        section = step.section
+        if section.limit is not None and step.field is not None and step.field.kind == "longtext":
+            words = section_words(section, section_scope(state.answers, section, step.unit))
+            if words > section.limit:
+                notes.append(
+                    f"注意：{section.number}{section.title}各部分合计 {words} 字，超过{section.limit_text}"
+                    f"（多 {words - section.limit} 字）。内容已保留，请后续精简。"
+                )
+        return notes
+
+    def _limit_notes(self, state: DraftState, done: Step, steps: list[Step], nxt: Step | None) -> list[str]:
+        notes = []
+        table = done.table
+        if table is not None and table.max_rows is not None and done.row == table.max_rows - 1:
+            scope = section_scope(state.answers, done.section, done.unit)
+            leaving = nxt is None or nxt.table is not table or nxt.unit != done.unit
+            if leaving and row_count(scope, table) >= table.max_rows:
+                notes.append(
+                    f"{table.label}已达上限：最多 {table.max_rows} {table.row_noun[:1]}，不能再添加。"
+                )
+                try:
+                    check_table_rule(table, scope.get(table.key) or [])
+                except InvalidAnswer as exc:
+                    notes.append(f"注意：{exc.message}")
+        rep = done.section.repeat
+        if rep is not None and done.unit == rep.max - 1 and (nxt is None or nxt.section is not done.section):
+            if unit_count(state.answers, done.section) >= rep.max:
+                notes.append(f"{rep.label}已达上限：最多 {rep.max} {rep.row_noun[:1]}，不能再添加。")
+        return notes
+
+    def _min_filled_unmet(self, state: DraftState, step: Step) -> str | None:
+        for block in min_filled_blocks(self.schema, state.answers):
+            if block.last_step_id == step.id and not block.ok:
+                first = next(c for c in scope_fields(block.block.fields) if c.kind != "block")
+                return (
+                    f"{block.block.label}{block.block.constraint}，目前只填了 {block.filled} 项。"
+                    f"请在本项补充，或用“修改 {first.label}”补充前面的项目；确实没有可回复“跳过”（导出时会标注）。"
+                )
+        return None
+
+    def _context(self, state: DraftState, step: Step) -> Context:
+        scope = step_scope(state.answers, step)
+        if step.table is not None:
+            rows = section_scope(state.answers, step.section, step.unit).get(step.table.key)
+            labels = {c.key: c.label for c in step.table.columns}
+            return Context(
+                today=self.today(),
+                scope=scope,
+                rows=rows if isinstance(rows, list) else [],
+                row=step.row,
+                table=step.table,
+                labels=labels,
+            )
+        labels = {f.key: f.label for f in scope_fields(step.section.fields)}
+        return Context(today=self.today(), scope=scope, labels=labels)
+
+    # ---- moving around --------------------------------------------------------------------
+
+    def _current(self, state: DraftState) -> Step | None:
+        steps = walk(self.schema, state.answers)
+        index = find_step(steps, state.cursor)
+        if index is None and state.cursor is not None:
+            state.cursor = self._first_open(state, steps, 0)
+            index = find_step(steps, state.cursor)
+        return steps[index] if index is not None else None
+
+    def _open(self, state: DraftState, step: Step) -> bool:
+        if "skipped" in state.flags.get(step.id, []):
+            return False
+        return step.kind == "add" or not is_answered(state.answers, step)
+
+    def _first_open(self, state: DraftState, steps: list[Step], start: int) -> str | None:
+        for step in steps[start:]:
+            if self._open(state, step):
+                return step.id
+        return None
+
+    def _advance(self, state: DraftState, done: Step, lines: list[str]) -> FlowReply:
+        state.history.append(done.id)
+        steps = walk(self.schema, state.answers)
+        index = find_step(steps, done.id)
+        start = (index + 1) if index is not None else 0
+        target: str | None
+        if state.return_to is not None:
+            back = find_step(steps, state.return_to)
+            nxt = steps[start] if start < len(steps) else None
+            if (
+                nxt is not None
+                and nxt.kind == "field"
+                and self._open(state, nxt)
+                and (back is None or start < back)
+            ):
+                target = nxt.id  # a follow-up the change just revealed
+            else:
+                target = state.return_to if back is not None else self._first_open(state, steps, 0)
+                state.return_to = None
+        else:
+            target = self._first_open(state, steps, start)
+        nxt_step = steps[find_step(steps, target) or 0] if target is not None else None
+        lines = lines + self._limit_notes(state, done, steps, nxt_step)
+        state.cursor = target
+        if target is None:
+            state.finished = True
+            return self._reply(state, [*lines, "申报书的问题已全部问完。" + self.summary(state)], ask=False)
+        return self._reply(state, lines)
+
+    def _back(self, state: DraftState) -> FlowReply:
+        steps = walk(self.schema, state.answers)
+        while state.history:
+            prev = state.history.pop()
+            if find_step(steps, prev) is not None and prev != state.cursor:
+                state.cursor = prev
+                state.finished = False
+                return self._reply(state, ["回到上一步。"])
+        return self._reply(state, ["已经是第一个问题了。"])
+
+    def _skip(self, state: DraftState) -> FlowReply:
+        step = self._current(state)
+        if step is None:
+            return self._reply(state, ["没有可跳过的问题。" + self.summary(state)], ask=False)
+        if step.kind == "add":
+            return self._answer_add(state, step, "否")
+        note = f"已跳过：{step.display}。"
+        if is_answered(state.answers, step):
+            note = f"保持不变：{step.display}。"
+        else:
+            state.add_flag(step.id, "skipped")
+            if step.field is not None and step.field.required:
+                note += "这是必填项，导出时会标为“未填写”，之后可用“修改”补填。"
+        return self._advance(state, step, [note])
+
+    def _goto(self, state: DraftState, name: str) -> FlowReply:
+        steps = [s for s in walk(self.schema, state.answers) if s.kind == "field"]
+        key = _norm(name)
+        exact = [s for s in steps if _norm(s.display) == key or _norm(s.id) == key]
+        by_label = [s for s in steps if s.field is not None and _norm(s.field.label) == key]
+        partial = [s for s in steps if key and key in _norm(s.display)]
+        hits = exact or by_label or partial
+        if not hits:
+            return self._reply(
+                state, [f"没有找到字段“{name}”。回复“进度”可查看各部分，或直接写字段名称。"], ask=False
+            )
+        if len(hits) > 1:
+            names = "、".join(s.display for s in hits[:12])
+            more = f" 等 {len(hits)} 处" if len(hits) > 12 else ""
+            return self._reply(
+                state,
+                [f"“{name}”对应多个字段：{names}{more}。请写得更具体，例如“修改 {hits[0].display}”。"],
+                ask=False,
+            )
+        target = hits[0]
+        if state.return_to is None and state.cursor != target.id:
+            state.return_to = state.cursor
+        state.cursor = target.id
+        state.finished = False
+        state.pending = None
+        return self._reply(state, [f"修改“{target.display}”。"])
+
+    # ---- commands ------------------------------------------------------------------------------
+
+    def _command(self, state: DraftState, command: str, arg: str) -> FlowReply:
+        if command == "跳过":
+            return self._skip(state)
+        if command == "上一步":
+            state.pending = None
+            return self._back(state)
+        if command == "修改":
+            if not arg:
+                return self._reply(state, ["请写明要修改的字段，例如“修改 项目名称”。"], ask=False)
+            return self._goto(state, arg)
+        if command == "进度":
+            return self._reply(state, [self.progress_text(state)], ask=False)
+        if command == "预览":
+            return self._reply(state, [self.preview(state)], ask=False)
+        if command == "导出":
+            state.pending = Pending(kind="confirm_export")
+            return self._reply(
+                state, [self.summary(state), "确认导出请回复“确认”；继续填写请直接回答当前问题。"], ask=False
+            )
+        if command in ("说明", "解释"):
+            return self._reply(state, [self._explain(state)], ask=False)
+        if command == "提取":
+            return self._extract(state, arg)
+        return self._reply(state, [HELP + (LLM_HELP if self.assistant else "")], ask=False)
+
+    def _handle_pending(self, state: DraftState, text: str, command: str) -> FlowReply | None:
+        pending = state.pending
+        assert pending is not None
+        steps = walk(self.schema, state.answers)
+        index = find_step(steps, pending.step_id)
+        step = steps[index] if index is not None else None
+        word = text.strip("。.！! ")
+        if pending.kind == "confirm_code" and word == "确认" and step is not None:
+            state.pending = None
+            self._save(state, step, pending.value)
+            state.add_flag(step.id, "checksum_confirmed")
+            return self._advance(state, step, [f"已确认并记录：{step.display}。"])
+        if pending.kind == "over_limit" and step is not None and (word == "保留" or command == "跳过"):
+            state.pending = None
+            state.add_flag(step.id, "over_limit_kept")
+            return self._advance(state, step, [f"已保留原文（超限，导出时会标注）：{step.display}。"])
+        if pending.kind == "over_limit" and step is not None and word == "采用" and pending.value:
+            state.pending = None
+            return self._answer(state, step, str(pending.value))
+        if pending.kind == "confirm_export":
+            state.pending = None
+            if word in ("确认", "确认导出", "是"):
+                return FlowReply(
+                    message="好的，正在导出申报书。",
+                    step=self._current(state),
+                    progress=progress(self.schema, state.answers),
+                    finished=state.finished,
+                    export_requested=True,
+                )
+            if word in ("否", "取消", "不"):
+                return self._reply(state, ["已取消导出。"])
+            return None
+        if pending.kind == "accept_extraction" and word == "采用":
+            state.pending = None
+            return self._apply_extraction(state, pending.extracted)
+        state.pending = None
+        return None
+
+    def _pending_prompt(self, state: DraftState) -> str:
+        pending = state.pending
+        assert pending is not None
+        prompts = {
+            "confirm_code": "上次输入的统一社会信用代码校验位不符，确认无误请回复“确认”，否则请重新输入。",
+            "over_limit": "上次填写的内容超过字数限制：请发送精简后的全文，或回复“保留”。",
+            "confirm_export": "确认导出请回复“确认”。",
+            "accept_extraction": "回复“采用”保存上次识别出的内容，或直接回答当前问题。",
+        }
+        return prompts[pending.kind]
+
+    # ---- LLM-assisted commands (optional) ------------------------------------------------------
+
+    def _explain(self, state: DraftState) -> str:
+        step = self._current(state)
+        if step is None or step.field is None or step.kind != "field":
+            return HELP
+        f = step.field
+        rules = "；".join(_instructions(f) + ([f"字数要求：{f.limit_text}"] if f.limit_text else []))
+        offline = f"“{step.display}”：{f.hint or f.prompt or '按模板要求如实填写'}。{f.constraint and ('要求：' + f.constraint + '。')}"
+        if self.assistant is None:
+            return offline
+        try:
+            explained = self.assistant.explain(label=f.label, where=step.where, hint=f.hint, rules=rules)
+        except LLMError as exc:
+            return offline + "\n" + OFFLINE_NOTE.format(reason=exc.message)
+        return f"{explained}\n（模板原文：{f.hint or f.label}）"
+
+    def _extract(self, state: DraftState, paragraph: str) -> FlowReply:
+        if self.assistant is None:
+            return self._reply(state, ["未配置大模型，无法自动提取。请逐项回答当前问题。"], ask=False)
+        if not paragraph.strip():
+            return self._reply(state, ["请在“提取：”后粘贴一段介绍文字。"], ask=False)
+        current = self._current(state)
+        if current is None:
+            return self._reply(state, ["所有问题都已问完，无需提取。"], ask=False)
+        steps = walk(self.schema, state.answers)
+        targets = [
+            s
+            for s in steps
+            if s.kind == "field"
+            and s.field is not None
+            and s.section is current.section
+            and s.unit == current.unit
+            and s.table is None
+            and s.field.kind not in ("group", "table", "block")
+            and not is_answered(state.answers, s)
+        ]
+        if not targets:
+            return self._reply(state, ["本部分没有可提取的空白字段。"], ask=False)
+        try:
+            found, dropped = self.assistant.extract([s.field for s in targets if s.field], paragraph)
+        except LLMError as exc:
+            return self._reply(
+                state, [OFFLINE_NOTE.format(reason=exc.message), "请逐项回答当前问题。"], ask=False
+            )
+        accepted: dict[str, object] = {}
+        lines = []
+        for s in targets:
+            assert s.field is not None
+            raw = found.get(s.field.key)
+            if raw is None:
+                continue
+            try:
+                result = interpret(s.field, raw, self._context(state, s))
+            except InvalidAnswer as exc:
+                lines.append(f"· {s.display}：未采用（{exc.message}）")
+                continue
+            if result.confirm or result.over_limit:
+                lines.append(f"· {s.display}：未采用（需要您逐项确认）")
+                continue
+            accepted[s.id] = result.value
+            lines.append(f"· {s.display}：{_short(format_value(s.field, result.value))}")
+        lines.extend(f"· {label}：未采用（原文中找不到依据）" for label in dropped)
+        if not accepted:
+            return self._reply(
+                state, ["没有从文字中识别出可用的内容。", *lines, "请逐项回答当前问题。"], ask=False
+            )
+        state.pending = Pending(kind="accept_extraction", extracted=accepted)
+        return self._reply(
+            state,
+            [
+                "从您的文字中识别出以下内容（仅摘录原文，请核对）：",
+                *lines,
+                "回复“采用”保存这些内容，或直接回答当前问题。",
+            ],
+            ask=False,
+        )
+
+    def _apply_extraction(self, state: DraftState, extracted: dict[str, object]) -> FlowReply:
+        steps = walk(self.schema, state.answers)
+        saved = []
+        for step in steps:
+            if step.id in extracted:
+                self._save(state, step, extracted[step.id])
+                saved.append(step.display)
+        steps = walk(self.schema, state.answers)
+        index = find_step(steps, state.cursor) or 0
+        state.cursor = self._first_open(state, steps, index)
+        if state.cursor is None:
+            state.finished = True
+        return self._reply(state, [f"已保存 {len(saved)} 项：{'、'.join(saved)}。"])
+
+    # ---- summaries -----------------------------------------------------------------------------
+
+    def progress_text(self, state: DraftState) -> str:
+        steps = walk(self.schema, state.answers)
+        overall = progress(self.schema, state.answers, steps)
+        lines = [f"必填项进度：{overall.done}/{overall.total}（{overall.percent}%）。"]
+        for part, section in self.schema.sections():
+            own = [
+                s
+                for s in steps
+                if s.section is section and s.kind == "field" and s.field and s.field.required
+            ]
+            if not own:
+                continue
+            done = sum(1 for s in own if is_answered(state.answers, s))
+            lines.append(f"· {part.title[:4]} {section.number}{section.title}：{done}/{len(own)}")
+        return "\n".join(lines)
+
+    def summary(self, state: DraftState) -> str:
+        """The confirmation summary shown before export."""
+        issues = review(self.schema, state.answers, state.flags)
+        p = progress(self.schema, state.answers)
+        lines = [f"\n填写情况：必填项已完成 {p.done}/{p.total}（{p.percent}%）。"]
+        groups: dict[str, list[Issue]] = {}
+        for issue in issues:
+            groups.setdefault(issue.kind, []).append(issue)
+        titles = {
+            "missing": "未填写的必填项",
+            "over_limit": "超过字数限制（原文保留，导出时标注）",
+            "section_over_limit": "部分合计超过字数限制",
+            "min_filled": "未满足数量要求",
+            "rule": "不符合填写规则",
+            "chars_over_limit": "字数未超限但字符数超限（部分网上平台按字符计）",
+            "checksum": "校验位不符但已确认",
+        }
+        for kind, title in titles.items():
+            found = groups.get(kind, [])
+            if found:
+                shown = "；".join(i.message if kind != "missing" else i.where for i in found[:15])
+                more = f" 等 {len(found)} 项" if len(found) > 15 else ""
+                lines.append(f"{title}（{len(found)}）：{shown}{more}")
+        if not issues:
+            lines.append("所有必填项均已填写，未发现问题。")
+        lines.append("回复“导出”生成申报书（Word），或用“修改 <字段>”修改任一项。")
+        return "\n".join(lines)
+
+    def preview(self, state: DraftState) -> str:
+        lines = ["当前草稿预览（长文只显示开头）："]
+        for step in walk(self.schema, state.answers):
+            if step.kind != "field" or step.field is None:
+                continue
+            value = get_value(state.answers, step)
+            if not is_empty(value):
+                lines.append(f"· {step.display}：{_short(format_value(step.field, value))}")
+        if len(lines) == 1:
+            lines.append("（尚未填写任何内容）")
+        return "\n".join(lines)
+
+    # ---- reply --------------------------------------------------------------------------------
+
+    def _reply(self, state: DraftState, lines: list[str], *, ask: bool = True) -> FlowReply:
+        step = self._current(state)
+        parts = [line for line in lines if line]
+        if ask and step is not None:
+            parts.append(self.question_text(state, step))
+        elif (
+            not ask
+            and step is not None
+            and state.pending is None
+            and not any("请重新输入" in p for p in parts)
+        ):
+            parts.append(f"（当前问题：{step.display}）")
+        return FlowReply(
+            message="\n".join(parts),
+            step=step,
+            progress=progress(self.schema, state.answers),
+            finished=state.finished and step is None,
+        )
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s*·•.．、:：]", "", text).lower()
+
+
+def _short(text: str, limit: int = 60) -> str:
+    flat = text.replace("\n", " ")
+    if len(flat) <= limit:
+        return flat
+    return f"{flat[:limit]}…（共 {count_text(text).words} 字）"
+
+
+def _command(text: str) -> tuple[str, str]:
+    """A command word at the start of a reply, and its argument."""
+    if not text:
+        return "", ""
+    word = text.strip("。.！! ")
+    if word in ("跳过", "上一步", "返回上一步", "进度", "预览", "导出", "帮助", "说明", "解释"):
+        return ("上一步" if word == "返回上一步" else word), ""
+    match = re.match(r"^(修改|提取)\s*[:：]?\s*(.*)$", text, re.S)
+    if match and (match.group(1) == "提取" or ("\n" not in text and len(text) <= 40)):
+        return match.group(1), match.group(2).strip()
+    return "", ""
+
+
+def _instructions(f: Field) -> list[str]:
+    """How to answer a field of this kind."""
+    lines: list[str] = []
+    if f.is_choice:
+        lines.append("选项：")
+        current = None
+        row: list[str] = []
+        for opt in options(f):
+            if f.groups and opt.group is not current:
+                if row:
+                    lines.append("  " + "  ".join(row))
+                current = opt.group
+                row = [f"【{opt.group.label if opt.group else ''}】"]
+            row.append(f"{opt.number} {opt.choice.label}{'：____' if opt.choice.other else ''}")
+        if row:
+            lines.append("  " + "  ".join(row))
+        many = "多个用“、”分隔；" if f.kind == "multi" else ""
+        other = "选“其他”请写成“编号：具体内容”；" if any(o.choice.other for o in options(f)) else ""
+        lines.append(f"请回复编号或选项名称；{many}{other}".rstrip("；") + "。")
+    elif f.kind == "group":
+        items = "、".join(
+            f"{s.label}{('（' + s.unit + '）') if s.unit else ''}{'*' if s.required else ''}"
+            for s in f.subfields
+        )
+        example = "，".join(f"{s.label}：…" for s in f.subfields[:2])
+        lines.append(f"本组包括：{items}{'（* 为必填）' if any(s.required for s in f.subfields) else ''}。")
+        lines.append(f"请按“名称：值”填写，如“{example}”；也可按顺序用“、”分隔填写数值，不填的留空。")
+    elif f.kind == "yesno":
+        lines.append("请回复“是”或“否”。")
+    elif f.kind == "date":
+        lines.append("格式如“2015年6月8日”或“2015-06”。")
+    elif f.kind == "month_range":
+        lines.append("格式如“2023年1月—2024年6月”（结束可写“至今”）。")
+    elif f.kind in ("money", "number", "integer", "percent"):
+        unit = f"单位：{f.unit}，" if f.unit else ""
+        kind = {"integer": "整数", "percent": "0–100 的数字"}.get(f.kind, "数字")
+        lines.append(f"{unit}请填写{kind}{'（亏损填负数）' if f.allow_negative else ''}。")
+    elif f.kind == "uscc":
+        lines.append("请填写 18 位统一社会信用代码（见营业执照）。")
+    elif f.kind == "id_number":
+        lines.append("证件类型为居民身份证时，请填写 18 位身份证号码。")
+    elif f.kind == "mobile":
+        lines.append("请填写 11 位手机号码。")
+    elif f.kind == "phone":
+        lines.append("请填写手机号码或固定电话（如 0351-1234567）。")
+    elif f.kind == "longtext":
+        lines.append("可分段填写；超出字数限制的内容会完整保留并提示您精简，不会被截断。")
+    if f.na_label:
+        lines.append(f"不涉及请回复“{f.na_label}”。")
+    return lines

@@ -1,0 +1,99 @@
+"""Uniform JSON error bodies `{"error": {"code", "message"}}` with a Chinese message; no stack traces."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from assistant.errors import AssistantError
+
+log = logging.getLogger(__name__)
+
+_HTTP_MESSAGES: dict[int, str] = {
+    400: "请求有误，请检查后重试。",
+    401: "需要秘书处口令。",
+    403: "没有访问权限。",
+    404: "未找到请求的地址或资源。",
+    405: "不支持该请求方法。",
+    413: "请求内容过大。",
+    415: "不支持的内容类型。",
+    429: "请求过于频繁，请稍后再试。",
+    500: "服务器内部错误，请稍后再试。",
+}
+_STATUS_OF_CODE: dict[str, int] = {"bad_input": 400, "config": 500, "llm": 502, "not_found": 404}
+
+
+class ApiError(Exception):
+    """An error the web layer reports to the client as is."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    return {"error": {"code": code, "message": message}}
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status, headers=headers)
+
+
+def from_exception(exc: Exception) -> tuple[int, str, str]:
+    """(HTTP status, code, Chinese message) for any exception; unknown ones are logged, never shown."""
+    if isinstance(exc, ApiError):
+        return exc.status, exc.code, exc.message
+    if isinstance(exc, AssistantError):
+        status = _STATUS_OF_CODE.get(exc.code, 400)
+        if exc.code == "config":
+            log.error("configuration error: %s", exc.message)
+        return status, exc.code, exc.message
+    log.exception("unexpected error", exc_info=exc)
+    return 500, "internal", _HTTP_MESSAGES[500]
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts: list[str] = []
+    for err in exc.errors()[:3]:
+        where = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        kind = str(err.get("type", ""))
+        if kind == "missing":
+            parts.append(f"缺少字段 {where}")
+        elif kind in ("json_invalid", "json_type"):
+            parts.append("请求体不是有效的 JSON")
+        elif "string" in kind:
+            parts.append(f"字段 {where} 应为文本")
+        else:
+            parts.append(f"字段 {where} 的取值无效")
+    return "请求格式不正确：" + "；".join(parts or ["请检查请求内容"]) + "。"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into the uniform body."""
+
+    async def on_api_error(request: Request, exc: Exception) -> JSONResponse:
+        status, code, message = from_exception(exc)
+        headers = exc.headers if isinstance(exc, ApiError) else None
+        return error_response(status, code, message, headers)
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        message = _HTTP_MESSAGES.get(exc.status_code, "请求失败。")
+        return error_response(exc.status_code, f"http_{exc.status_code}", message)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return error_response(422, "bad_request", _validation_message(exc))
+
+    app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(AssistantError, on_api_error)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(Exception, on_api_error)

@@ -1,0 +1,61 @@
+"""Streaming an answer: LLM tokens as they arrive; an extractive answer in small pieces.
+
+`Assistant.ask` runs in a worker thread that feeds a queue, so a page or an SSE response
+can forward text while the answer is being made. The final `Answer` always follows the
+pieces and is authoritative (the LLM path may fall back to the extractive text).
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from assistant import divisions as div
+from assistant.answering import Assistant, validate_question
+from assistant.models import Answer
+
+_PIECE_RE = re.compile(r"\[\d+\]|[^\[]{1,8}|\[")
+
+
+@dataclass(frozen=True)
+class Piece:
+    text: str
+
+
+def pieces(text: str) -> list[str]:
+    """Short slices of an answer that never split a citation marker like [12]."""
+    return _PIECE_RE.findall(text)
+
+
+def stream_answer(assistant: Assistant, question: str, division: str | None) -> Iterator[Piece | Answer]:
+    """Yield `Piece`s then the `Answer`; bad input raises `InputError` before anything is yielded."""
+    validate_question(question)
+    div.parse(division)
+    events: queue.Queue[tuple[str, object]] = queue.Queue()
+
+    def run() -> None:
+        try:
+            events.put(("answer", assistant.ask(question, division, on_token=lambda t: events.put(("token", t)))))
+        except Exception as exc:  # noqa: BLE001 - handed to the consumer's thread, which reports it
+            events.put(("error", exc))
+
+    threading.Thread(target=run, name="ask-stream", daemon=True).start()
+    streamed = False
+    while True:
+        kind, payload = events.get()
+        if kind == "token":
+            streamed = True
+            yield Piece(str(payload))
+        elif kind == "answer":
+            assert isinstance(payload, Answer)
+            if not streamed:
+                for text in pieces(payload.answer):
+                    yield Piece(text)
+            yield payload
+            return
+        else:
+            assert isinstance(payload, Exception)
+            raise payload
