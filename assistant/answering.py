@@ -303,7 +303,7 @@ def _line_groups(pick: Pick) -> list[str]:
 def _pick_text(pick: Pick, q: str, list_answer: bool) -> str:
     terms = question_terms(q)
     heading = next((u.body for u in pick.units if u.is_heading), "")
-    lines = _line_groups(pick) + [u.body for _, rows in pick.table for u in rows]
+    lines = _table_lines(pick) if pick.table else _line_groups(pick)
     if pick.extra:
         titles = [c.section.split(" > ")[-1] for c, _ in pick.extra]
         head = heading or (lines[0] if lines else "")
@@ -320,6 +320,15 @@ def _pick_text(pick: Pick, q: str, list_answer: bool) -> str:
     return ((head.rstrip("：:") + "：\n") if head else "") + "\n".join(rows)
 
 
+def _table_lines(pick: Pick) -> list[str]:
+    """A whole table, header once, row groups in document order."""
+    header = pick.table[0][1][0].text if pick.table[0][1] else ""
+    lines = [header] if header else []
+    for _, rows in pick.table:
+        lines.extend(u.text for u in rows if u.text != header)
+    return [Unit(0, 0, t, is_row=True).body for t in lines]
+
+
 def _title(text: str) -> str:
     m = re.match(r"^(.{2,40}?)[：:。]", text)
     return m.group(1) if m else text[:40]
@@ -327,11 +336,15 @@ def _title(text: str) -> str:
 
 def _pick_sources(pick: Pick) -> list[Located]:
     content = pick.content
+    if pick.table:
+        # Quotes start at the first data row: a repeated header is not where the rows are.
+        groups = [(c, rows[1:] if rows and rows[0].text == pick.table[0][1][0].text else rows) for c, rows in pick.table]
+        return [Located(c, c.text[rows[0].start : rows[-1].end]) for c, rows in groups[:4] if rows]
     if content:
         first = Located(pick.chunk, pick.chunk.text[content[0].start : content[-1].end])
     else:
         first = Located(pick.chunk, pick.units[0].text)
-    more = pick.extra[:3] + pick.table[:3]
+    more = pick.extra[:3]
     return [first] + [Located(c, c.text[us[0].start : us[-1].end]) for c, us in more if us]
 
 

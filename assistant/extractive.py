@@ -103,7 +103,7 @@ class Extractor:
                 continue  # a table of contents states no rule
             heading_norm = nfkc(heading).lower()
             parents = self._norm_parents[row]
-            body_prior = 0.0 if list_answer or chunk.section.startswith("附件") else 0.05
+            body_prior = 0.0 if chunk.section.startswith("附件") else 0.05
             prior = 0.15 * (1.0 - rank / _K) + body_prior
             candidates = [(-1, heading_norm)] if heading else []
             candidates += list(enumerate(self._norm_units[row]))
@@ -136,7 +136,7 @@ class Extractor:
         units = self._expand(row, ui, list_answer)
         pick = Pick(division=division, chunk=chunk, units=units, score=score, coverage=coverage, typed=typed)
         if list_answer and pick.content and pick.content[0].is_row:
-            pick.table = self.table_continuation(row)
+            pick.table = self.table_groups(row)
         elif list_answer and len(pick.content) <= 1:
             pick.extra = self._child_items(row)
         return pick
@@ -179,17 +179,14 @@ class Extractor:
             j += 1
         return out if len(out) > 1 and not chosen.text.endswith(("。", "；", "！", "？")) else [chosen]
 
-    def table_continuation(self, row: int) -> list[tuple[Chunk, list[Unit]]]:
-        """The other row groups of the table that chunk `row` holds a part of (header rows dropped)."""
+    def table_groups(self, row: int) -> list[tuple[Chunk, list[Unit]]]:
+        """Every row group of the table chunk `row` belongs to, in document order."""
         base = self.index.chunks[row]
-        header = next((u.text for u in self.index.units[row] if u.is_row), None)
-        out: list[tuple[Chunk, list[Unit]]] = []
-        for r, c in enumerate(self.index.chunks):
-            if r != row and c.doc_id == base.doc_id and c.section == base.section:
-                rows = [u for u in self.index.units[r] if u.is_row and u.text != header]
-                if rows:
-                    out.append((c, rows))
-        return out
+        return [
+            (c, [u for u in self.index.units[r] if u.is_row])
+            for r, c in enumerate(self.index.chunks)
+            if c.doc_id == base.doc_id and c.section == base.section and any(u.is_row for u in self.index.units[r])
+        ]
 
     def _child_items(self, row: int) -> list[tuple[Chunk, list[Unit]]]:
         """For list questions: the sub-sections under the picked section."""

@@ -109,7 +109,8 @@ _URL_RE = re.compile(r"(?:https?://|www\.)[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+", re.I
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _PHONE_RE = re.compile(r"(?<![\d.])(?:\d[\d -]{5,}\d)(?![\d.])")
 _DATE_RE = re.compile(r"(?:(\d{4})\s*[年./-]\s*)?(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*[日号]?")
-_NUM_RE = re.compile(r"\d+(?:\.\d+)?")
+# "7.2024年" is list item 7 and the year 2024, not the decimal 7.2024.
+_NUM_RE = re.compile(r"\d+(?:\.(?!\d{4}\s*年)\d+)?")
 
 
 _BRACKETS = str.maketrans("〔〕【】（）", "[][]()")

@@ -244,7 +244,7 @@ class Flow:
         words = count_text(value).words
         lines = [
             *notes,
-            f"已保存：{step.display}。按 Word 统计为 {words} 字，超过{f.limit_text}（多 {words - f.limit} 字）。"
+            f"已保存：{step.display}。按 Word 统计为 {words} 字，超出“{f.limit_text}”的要求 {words - f.limit} 字。"
             "原文已完整保留并标记为超限，不会被截断。",
         ]
         suggestion = None
@@ -273,8 +273,8 @@ class Flow:
             words = section_words(section, section_scope(state.answers, section, step.unit))
             if words > section.limit:
                 notes.append(
-                    f"注意：{section.number}{section.title}各部分合计 {words} 字，超过{section.limit_text}"
-                    f"（多 {words - section.limit} 字）。内容已保留，请后续精简。"
+                    f"注意：{section.number}{section.title}各部分合计 {words} 字，超出“{section.limit_text}”的要求"
+                    f" {words - section.limit} 字。内容已保留，请后续精简。"
                 )
         return notes
 

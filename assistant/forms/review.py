@@ -65,7 +65,7 @@ def review(
                         "over_limit",
                         step.id,
                         step.display,
-                        f"{step.display}：{counts.words} 字，超过{f.limit_text}（多 {counts.words - f.limit} 字）",
+                        f"{step.display}：{counts.words} 字，超出“{f.limit_text}”的要求 {counts.words - f.limit} 字",
                     )
                 )
             elif counts.chars > f.limit:
@@ -99,7 +99,7 @@ def _section_issues(schema: FormSchema, answers: dict[str, Any]) -> list[Issue]:
                     "section_over_limit",
                     section.key,
                     title,
-                    f"{title}：各部分合计 {words} 字，超过{section.limit_text}（多 {words - section.limit} 字）",
+                    f"{title}：各部分合计 {words} 字，超出“{section.limit_text}”的要求 {words - section.limit} 字",
                 )
             )
     return out

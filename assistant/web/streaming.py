@@ -31,9 +31,13 @@ def pieces(text: str) -> list[str]:
 
 
 def stream_answer(assistant: Assistant, question: str, division: str | None) -> Iterator[Piece | Answer]:
-    """Yield `Piece`s then the `Answer`; bad input raises `InputError` before anything is yielded."""
+    """`Piece`s then the `Answer`; bad input raises `InputError` here, before anything is streamed."""
     validate_question(question)
     div.parse(division)
+    return _run(assistant, question, division)
+
+
+def _run(assistant: Assistant, question: str, division: str | None) -> Iterator[Piece | Answer]:
     events: queue.Queue[tuple[str, object]] = queue.Queue()
 
     def run() -> None:

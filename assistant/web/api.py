@@ -1,0 +1,191 @@
+"""The public HTTP API (`/api/v1`): ask, ask/stream (SSE), divisions, timeline, feedback, site config.
+
+`/ask` returns exactly `Answer.public()`, the contract of the CLI's `--json`; the log id for
+feedback travels in the `X-Log-Id` header (and in the stream's final `done` event).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import iterate_in_threadpool
+
+from assistant import divisions as div
+from assistant.models import DIVISION_IDS, Answer, DivisionId, Mode, Status
+
+from .deps import WebServices
+from .errors import ApiError, error_body, from_exception
+from .security import check_site, client_ip
+from .sites import Site
+from .streaming import Piece, stream_answer
+from .timeline import Timeline, build_timeline
+
+router = APIRouter(prefix="/api/v1")
+
+
+def services_of(request: Request) -> WebServices:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+class AskRequest(BaseModel):
+    question: str = Field(description="问题（不超过 2000 字符）", examples=["山西分赛一等奖奖金是多少？"])
+    division: str | None = Field(
+        default=None, description="限定分赛：shanxi / shaanxi / xinjiang / yiyang / national-2025 / national-2024，或中文简称；空或“全部”表示不限"
+    )
+    id: str | None = Field(default=None, max_length=200, description="调用方自带的编号，原样返回")
+    site: str | None = Field(default=None, max_length=64, description="嵌入站点密钥（挂件使用）；站点的分赛范围优先")
+
+
+class PublicCitation(BaseModel):
+    n: int
+    division: DivisionId
+    doc_title: str
+    section: str
+    quote: str
+
+
+class PublicAnswer(BaseModel):
+    """The answer contract shared with the CLI's `--json`."""
+
+    id: str | None
+    question: str
+    answer: str
+    status: Status
+    divisions: list[DivisionId]
+    citations: list[PublicCitation]
+    mode: Mode
+    latency_ms: float
+    note: str | None = Field(default=None, description="例如“秘书处审定”")
+    approved: bool | None = Field(default=None, description="秘书处审定的答案为 true")
+
+
+class FeedbackRequest(BaseModel):
+    log_id: str = Field(max_length=64)
+    vote: Literal["up", "down"]
+    comment: str = Field(default="", max_length=1000)
+
+
+class DivisionInfo(BaseModel):
+    id: DivisionId
+    name: str
+    short: str
+
+
+class Health(BaseModel):
+    status: Literal["ok", "starting"]
+    mode: Mode
+    chunks: int
+    forms: bool
+
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"description": "输入有误（中文说明在 error.message）"},
+    403: {"description": "站点密钥未知或来源未获授权"},
+    413: {"description": "请求内容过大"},
+    429: {"description": "超过站点配额，请稍后再试"},
+}
+
+
+def _asker(request: Request, body: AskRequest) -> tuple[WebServices, Site | None, str]:
+    services = services_of(request)
+    site = check_site(request, services.sites, body.site)
+    if site is not None:
+        services.quotas.hit(site, client_ip(request))
+    return services, site, f"embed:{site.key}" if site else "api"
+
+
+@router.post("/ask", response_model=PublicAnswer, responses=_ERRORS, summary="提问（返回完整回答）", tags=["问答"])
+def ask(request: Request, body: AskRequest) -> JSONResponse:
+    services, site, channel = _asker(request, body)
+    answer, log_id = services.ask(body.question, body.division, channel=channel, site=site, id=body.id)
+    return JSONResponse(answer.public(), headers={"X-Log-Id": log_id})
+
+
+def _sse(event: str, data: object) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@router.post(
+    "/ask/stream",
+    responses={200: {"content": {"text/event-stream": {}}, "description": "事件：token（片段）、answer（完整回答）、done（日志编号）、error"}, **_ERRORS},
+    summary="提问（服务器推送事件 SSE，逐段返回）",
+    tags=["问答"],
+)
+def ask_stream(request: Request, body: AskRequest) -> StreamingResponse:
+    services, site, channel = _asker(request, body)
+    scope = services.scope(body.division, site)
+    events = stream_answer(services.assistant, body.question, scope)  # bad input raises here, before streaming
+
+    def run() -> Iterator[str]:
+        try:
+            for item in events:
+                if isinstance(item, Piece):
+                    yield _sse("token", {"text": item.text})
+                else:
+                    assert isinstance(item, Answer)
+                    item.id = body.id
+                    log_id = services.record(item, scope, channel)
+                    yield _sse("answer", item.public())
+                    yield _sse("done", {"log_id": log_id})
+        except Exception as exc:  # noqa: BLE001 - reported as an SSE error event, logged by from_exception
+            _, code, message = from_exception(exc)
+            yield _sse("error", error_body(code, message))
+
+    return StreamingResponse(
+        iterate_in_threadpool(run()),
+        media_type="text/event-stream; charset=utf-8",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post("/feedback", summary="对回答点赞或点踩（可附评论）", tags=["问答"], responses=_ERRORS)
+def feedback(request: Request, body: FeedbackRequest) -> dict[str, bool]:
+    services_of(request).store.feedback(body.log_id, body.vote, body.comment)
+    return {"ok": True}
+
+
+@router.get("/divisions", response_model=list[DivisionInfo], summary="分赛列表", tags=["资料"])
+def divisions() -> list[DivisionInfo]:
+    return [DivisionInfo(id=d, name=div.NAMES[d], short=div.SHORT[d]) for d in DIVISION_IDS]
+
+
+@router.get("/timeline", response_model=Timeline, summary="赛程时间线（每个日期附通知出处）", tags=["资料"], responses=_ERRORS)
+def timeline(request: Request, division: str | None = Query(default=None, description="分赛 id 或中文简称；空表示全部")) -> Timeline:
+    services = services_of(request)
+    tl = build_timeline(services.assistant, div.parse(division))
+    for d in tl.divisions:
+        for s in d.stages:
+            s.citation.context = None
+            s.citation.chunk_id = None
+    return tl
+
+
+@router.get("/sites/{key}", summary="挂件读取本站点配置（只对该站点允许的来源开放）", tags=["嵌入"], responses=_ERRORS)
+def site_config(request: Request, key: str) -> dict[str, object]:
+    site = check_site(request, services_of(request).sites, key)
+    assert site is not None
+    return site.public()
+
+
+fallback = APIRouter()
+
+
+@fallback.api_route("/api/{path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=False)
+def not_found(path: str) -> None:
+    """Unknown API paths get the uniform JSON error (the page is mounted at "/" after the API)."""
+    raise ApiError(404, "not_found", f"没有这个接口：/api/{path}。接口说明见 /docs。")
+
+
+def health(request: Request) -> Health:
+    services = services_of(request)
+    return Health(
+        status="ok" if services.ready.is_set() else "starting",
+        mode=services.assistant.mode,
+        chunks=len(services.assistant.index.chunks),
+        forms=services.forms is not None,
+    )

@@ -1,0 +1,90 @@
+"""The web layer's services in one object, built once from settings and passed to every route and page."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from assistant import divisions as div
+from assistant.answering import Assistant
+from assistant.models import Answer, DivisionId
+from assistant.settings import Settings
+
+from .sites import Quotas, Site, Sites, load_sites
+from .store import QAStore
+
+if TYPE_CHECKING:
+    from assistant.forms.service import FormService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WebServices:
+    settings: Settings
+    assistant: Assistant
+    store: QAStore
+    sites: Sites
+    quotas: Quotas = field(default_factory=Quotas)
+    forms: FormService | None = None
+    ready: threading.Event = field(default_factory=threading.Event)
+
+    def scope(self, division: str | None, site: Site | None) -> DivisionId | None:
+        """The division an answer is scoped to: a site's own division wins over the request's."""
+        if site is not None and site.division:
+            return site.division
+        return div.parse(division)
+
+    def record(self, answer: Answer, scope: DivisionId | None, channel: str) -> str:
+        """Log an answer; a logging failure never costs the applicant the answer."""
+        try:
+            return self.store.log(answer, scope=scope, channel=channel)
+        except Exception:  # noqa: BLE001 - the answer matters more than its log line
+            log.exception("could not log an answer")
+            return ""
+
+    def ask(self, question: str, division: str | None, *, channel: str, site: Site | None = None,
+            id: str | None = None) -> tuple[Answer, str]:
+        """Answer, log, and return the answer with its log id."""
+        scope = self.scope(division, site)
+        answer = self.assistant.ask(question, scope, id=id)
+        return answer, self.record(answer, scope, channel)
+
+    def warm_up(self) -> None:
+        """First use of the tokenizer and the vector store takes a second; pay it at start-up."""
+        try:
+            self.assistant.ask("山西分赛一等奖奖金是多少")
+        except Exception:  # noqa: BLE001 - a failed warm-up shows up again on the first real question
+            log.exception("warm-up question failed")
+        self.ready.set()
+
+
+def build_services(settings: Settings, *, assistant: Assistant | None = None, progress: bool = True) -> WebServices:
+    """Stores, sites and the assistant (wired to the approved answers) from settings."""
+    from assistant.services import build_assistant
+
+    settings.ensure_dirs()
+    store = QAStore.in_dir(settings.data_dir)
+    if assistant is None:
+        assistant = build_assistant(settings, progress=progress, approved=store)
+    else:
+        assistant.approved = store
+    return WebServices(
+        settings=settings,
+        assistant=assistant,
+        store=store,
+        sites=load_sites(settings.sites_file),
+        forms=_build_forms(settings),
+    )
+
+
+def _build_forms(settings: Settings) -> FormService | None:
+    """The 申报书 agent, offline (deterministic parsing); None if it cannot be built."""
+    try:
+        from assistant.forms.service import FormService
+    except ImportError:
+        log.warning("assistant.forms.service is not available: the 申报书 tab is disabled")
+        return None
+    return FormService.from_settings(settings)

@@ -1,0 +1,142 @@
+"""HTML and Markdown fragments for the pages. Every user or model text is escaped here, so no script runs."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, timedelta
+
+from assistant import divisions as div
+from assistant.models import Answer, Citation
+
+from .timeline import Timeline
+
+_MARKER_RE = re.compile(r"\[(\d{1,3})\]")
+_PHASE_LABEL = {"passed": "已结束", "current": "进行中", "upcoming": "未开始", "unknown": "以通知为准"}
+APPROVED_BADGE = "✅ 秘书处审定"
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def text_markdown(text: str) -> str:
+    """User or model text for a Markdown view: HTML escaped, so `<script>` shows as text."""
+    return esc(text)
+
+
+def answer_markdown(answer: Answer) -> str:
+    """An answer for the chat: escaped text, citation markers as superscripts, the 审定 badge."""
+    body = _MARKER_RE.sub(r'<sup class="cite">[\1]</sup>', esc(answer.answer))
+    if answer.approved:
+        body = f'<span class="approved-badge">{APPROVED_BADGE}</span>\n\n' + body
+    return body
+
+
+def partial_markdown(text: str) -> str:
+    return esc(text) + " ▌"
+
+
+def error_markdown(message: str) -> str:
+    return "⚠️ " + esc(message)
+
+
+def _context_html(context: str, quote: str) -> str:
+    at = context.find(quote) if quote else -1
+    if at < 0:
+        return esc(context)
+    return esc(context[:at]) + "<mark>" + esc(quote) + "</mark>" + esc(context[at + len(quote) :])
+
+
+def citation_html(c: Citation) -> str:
+    ctx = ""
+    if c.context:
+        ctx = f'<details><summary>查看上下文</summary><div class="src-ctx">{_context_html(c.context, c.quote)}</div></details>'
+    return (
+        f'<div class="src" id="src-{c.n}">'
+        f'<div class="src-head"><span class="src-n">[{c.n}]</span> <span class="src-div">{esc(div.NAMES[c.division])}</span></div>'
+        f'<div class="src-doc">{esc(c.doc_title)}</div>'
+        f'<div class="src-sec">{esc(c.section)}</div>'
+        f'<blockquote class="src-quote">{esc(c.quote)}</blockquote>{ctx}</div>'
+    )
+
+
+def sources_html(answer: Answer | None) -> str:
+    if answer is None:
+        return '<div class="sources empty">回答的出处（分赛、通知、章节、原文）会显示在这里。</div>'
+    if not answer.citations:
+        return '<div class="sources empty">这条回答没有引用通知原文。</div>'
+    head = f'<div class="approved-badge">{APPROVED_BADGE}</div>' if answer.approved else ""
+    return '<div class="sources">' + head + "".join(citation_html(c) for c in answer.citations) + "</div>"
+
+
+# -- timeline ---------------------------------------------------------------------------------
+
+
+def timeline_html(tl: Timeline) -> str:
+    if not any(d.stages for d in tl.divisions):
+        return '<div class="timeline empty">所选分赛的通知没有列出赛程安排。</div>'
+    return (
+        f'<div class="timeline"><p class="tl-today">今天：{tl.today.isoformat()}（“已结束/进行中/未开始”以此日期判断）</p>'
+        + _chart(tl)
+        + _table(tl)
+        + "</div>"
+    )
+
+
+def _table(tl: Timeline) -> str:
+    rows: list[str] = []
+    for d in tl.divisions:
+        for s in d.stages:
+            rows.append(
+                f'<tr class="phase-{s.phase}"><td>{esc(div.SHORT[d.id])}</td><td>{esc(s.name)}</td>'
+                f"<td>{esc(s.when)}<sup class=\"cite\">[{s.citation.n}]</sup></td>"
+                f'<td><span class="phase phase-{s.phase}">{_PHASE_LABEL[s.phase]}</span></td>'
+                f'<td class="tl-src">{esc(s.citation.section)}：“{esc(s.citation.quote)}”</td></tr>'
+            )
+    return (
+        '<table class="tl-table"><thead><tr><th>分赛</th><th>阶段</th><th>时间（通知原文）</th><th>状态</th>'
+        "<th>出处</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+    )
+
+
+def _chart(tl: Timeline) -> str:
+    """Bars on a shared date axis with a line for today (plain HTML and CSS, no script)."""
+    spans = [(s.start, s.end) for d in tl.divisions for s in d.stages if s.end]
+    if not spans:
+        return ""
+    lo = min([a for a, _ in spans if a] + [b - timedelta(days=30) for a, b in spans if b and not a] + [tl.today])
+    hi = max([b for _, b in spans if b] + [tl.today])
+    lo, hi = date(lo.year, lo.month, 1), hi + timedelta(days=3)
+    total = max((hi - lo).days, 1)
+
+    def pct(d: date) -> float:
+        return round(100 * (d - lo).days / total, 2)
+
+    ticks = []
+    m = lo
+    while m <= hi:
+        ticks.append(f'<span class="tl-tick" style="left:{pct(m)}%">{m.month}月</span>')
+        m = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
+    rows: list[str] = []
+    for d in tl.divisions:
+        for s in d.stages:
+            if not s.end:
+                continue
+            start = s.start or max(lo, s.end - timedelta(days=30))
+            left, width = pct(start), max(pct(s.end + timedelta(days=1)) - pct(start), 0.8)
+            open_start = " tl-open" if s.start is None else ""
+            rows.append(
+                f'<div class="tl-row"><div class="tl-label">{esc(div.SHORT[d.id])} · {esc(s.name)}</div>'
+                f'<div class="tl-track"><div class="tl-bar phase-{s.phase}{open_start}" style="left:{left}%;width:{width}%"'
+                f' title="{esc(s.when)}（{_PHASE_LABEL[s.phase]}）"></div></div></div>'
+            )
+    today = f'<div class="tl-now" style="left:{pct(tl.today)}%"><span>今天</span></div>'
+    legend = "".join(f'<span class="phase phase-{k}">{v}</span>' for k, v in _PHASE_LABEL.items() if k != "unknown")
+    return (
+        f'<div class="tl-chart"><div class="tl-legend">{legend}</div>'
+        f'<div class="tl-axis-wrap"><div class="tl-label"></div><div class="tl-axis">{"".join(ticks)}</div></div>'
+        f'<div class="tl-rows"><div class="tl-now-wrap"><div class="tl-label"></div><div class="tl-track">{today}</div></div>'
+        + "".join(rows)
+        + "</div></div>"
+    )
