@@ -20,6 +20,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from .divisions import NAMES
 from .errors import AssistantError, ConfigError
 from .grounding import normalize, strip_citations, ungrounded_facts
 from .knowledge import load_chunks, load_documents
@@ -98,7 +99,7 @@ class Case(BaseModel):
         if any(not group or any(not v.strip() for v in group) for group in self.facts):
             raise ValueError(f"{self.id}: every fact group needs at least one non-empty variant")
         texts = [self.question, *self.paraphrases]
-        if len({normalize(t) for t in texts}) < len(texts) and len(set(texts)) < len(texts):
+        if len(set(texts)) < len(texts):
             raise ValueError(f"{self.id}: paraphrases must differ from the question and from each other")
         if self.expected_status in ("answered", "clarify") and not any(not g.optional for g in self.gold):
             raise ValueError(f"{self.id}: an {self.expected_status} case needs a required gold citation")
@@ -204,7 +205,10 @@ def ungrounded(answer: Answer, corpus: Corpus) -> list[str]:
     sources: list[str] = []
     for c in answer.citations:
         sources += [c.quote, c.context or corpus.sections.get((c.division, c.section), ""), c.doc_title, c.section]
-    return [f.text for f in ungrounded_facts(strip_citations(answer.answer), sources)]
+    text = strip_citations(answer.answer)
+    for label in NAMES.values():  # division labels ("全国大赛2025年…") are not claims
+        text = text.replace(label, " ")
+    return list(dict.fromkeys(f.text for f in ungrounded_facts(text, sources)))
 
 
 def signature(answer: Answer) -> str:
@@ -237,6 +241,7 @@ class QueryResult(BaseModel):
     facts_found: int = 0
     forbidden_found: list[str] = Field(default_factory=list)
     gold_cited: list[bool] = Field(default_factory=list)  # per required gold citation
+    cites_gold: bool = True  # cites a gold clause (required or optional), where one is expected
     ungrounded: list[str] = Field(default_factory=list)
     answer_correct: bool
     passed: bool
@@ -255,7 +260,7 @@ class QueryResult(BaseModel):
             out.append("缺少事实：" + "；".join(" / ".join(g) for g in self.missing_facts))
         if self.forbidden_found:
             out.append("出现不应出现的内容：" + "、".join(self.forbidden_found))
-        if self.gold_cited and not any(self.gold_cited):
+        if not self.cites_gold:
             out.append("未引用标准条款")
         if self.ungrounded:
             out.append("引文中找不到的数字：" + "、".join(self.ungrounded))
@@ -288,12 +293,8 @@ def score(case: Case, variant: int, answer: Answer, corpus: Corpus) -> QueryResu
     loose = ungrounded(answer, corpus)
     ok = status_ok(case, answer)
     correct = ok and all(hits) and not forbidden
-    passed = (
-        correct
-        and (not gold_cited or any(gold_cited) or answer.status in DECLINES)
-        and not loose
-        and all(c.verbatim for c in cited)
-    )
+    cites_gold = not case.gold or answer.status in DECLINES or any(c.gold for c in cited)
+    passed = correct and cites_gold and not loose and all(c.verbatim for c in cited)
     return QueryResult(
         variant=variant,
         question=case.variants[variant],
@@ -305,6 +306,7 @@ def score(case: Case, variant: int, answer: Answer, corpus: Corpus) -> QueryResu
         facts_found=sum(hits),
         forbidden_found=forbidden,
         gold_cited=gold_cited,
+        cites_gold=cites_gold,
         ungrounded=loose,
         answer_correct=correct,
         passed=passed,
@@ -321,6 +323,7 @@ def error_result(case: Case, variant: int, message: str) -> QueryResult:
         status_ok=False,
         missing_facts=[list(g) for g in case.facts],
         gold_cited=[False for g in case.gold if not g.optional],
+        cites_gold=not case.gold,
         answer_correct=False,
         passed=False,
         error=message,

@@ -354,13 +354,14 @@ class Flow:
         if state.return_to is not None:
             back = find_step(steps, state.return_to)
             nxt = steps[start] if start < len(steps) else None
+            follow_up = nxt is not None and nxt.field is not None and nxt.field.show_if is not None
             if (
                 nxt is not None
                 and nxt.kind == "field"
                 and self._open(state, nxt)
-                and (back is None or start < back)
+                and (follow_up or back is None or start < back)
             ):
-                target = nxt.id  # a follow-up the change just revealed
+                target = nxt.id  # a follow-up the change just revealed ("如是，…")
             else:
                 target = state.return_to if back is not None else self._first_open(state, steps, 0)
                 state.return_to = None
@@ -397,6 +398,9 @@ class Flow:
             state.add_flag(step.id, "skipped")
             if step.field is not None and step.field.required:
                 note += "这是必填项，导出时会标为“未填写”，之后可用“修改”补填。"
+        unmet = self._min_filled_unmet(state, step)
+        if unmet:
+            note += "注意：" + unmet.split("请在本项补充")[0] + "导出时会标注，之后可用“修改”补充。"
         return self._advance(state, step, [note])
 
     def _goto(self, state: DraftState, name: str) -> FlowReply:

@@ -116,7 +116,8 @@ def _chart(tl: Timeline) -> str:
     ticks = []
     m = lo
     while m <= hi:
-        ticks.append(f'<span class="tl-tick" style="left:{pct(m)}%">{m.month}月</span>')
+        if pct(m) < 96:
+            ticks.append(f'<span class="tl-tick" style="left:{pct(m)}%">{m.month}月</span>')
         m = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
     rows: list[str] = []
     for d in tl.divisions:
@@ -131,8 +132,9 @@ def _chart(tl: Timeline) -> str:
                 f'<div class="tl-track"><div class="tl-bar phase-{s.phase}{open_start}" style="left:{left}%;width:{width}%"'
                 f' title="{esc(s.when)}（{_PHASE_LABEL[s.phase]}）"></div></div></div>'
             )
-    today = f'<div class="tl-now" style="left:{pct(tl.today)}%"><span>今天</span></div>'
+    today = f'<div class="tl-now" style="left:{pct(tl.today)}%"></div>'
     legend = "".join(f'<span class="phase phase-{k}">{v}</span>' for k, v in _PHASE_LABEL.items() if k != "unknown")
+    legend += '<span class="tl-now-key">┆ 今天</span>'
     return (
         f'<div class="tl-chart"><div class="tl-legend">{legend}</div>'
         f'<div class="tl-axis-wrap"><div class="tl-label"></div><div class="tl-axis">{"".join(ticks)}</div></div>'

@@ -1,0 +1,30 @@
+"""`make run`: build the services from settings, then serve the API, widget, console and page with uvicorn.
+
+Offline by design: Gradio's analytics are off (see assistant/web/__init__.py); the index is
+built on first start in DATA_DIR and reused afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from assistant.settings import get_settings
+from assistant.web.deps import build_services
+from assistant.web.server import create_app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    services = build_services(settings)
+    services.warm_up()
+    app = create_app(services)
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"数据要素×大赛智能助手：{base}/  ·  接口文档：{base}/docs  ·  秘书处后台：{base}/console", flush=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+
+
+if __name__ == "__main__":
+    main()

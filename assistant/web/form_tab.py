@@ -1,0 +1,171 @@
+"""The 申报书 tab: the guided chat beside the draft with 字数 counters, progress, resume by URL token, files."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from assistant.errors import AssistantError
+
+from .deps import WebServices
+from .forms_view import check_html, counter_html, downloads_html, draft_html, progress_html
+from .render import error_markdown, text_markdown
+
+if TYPE_CHECKING:
+    from assistant.forms.service import FormReply
+
+log = logging.getLogger(__name__)
+
+Messages = list[dict[str, Any]]
+_SET_URL = (
+    "(t) => { if (t) { const u = new URL(window.location.href); u.searchParams.set('draft', t);"
+    " window.history.replaceState(null, '', u.toString()); } return []; }"
+)
+_COMMANDS = ["跳过", "上一步", "进度", "预览", "导出"]
+_MAX_UPLOAD = 5 * 1024 * 1024
+
+
+def build(services: WebServices, page: gr.Blocks, tabs: gr.Tabs) -> None:
+    forms = services.forms
+    if forms is None:
+        gr.Markdown("申报书功能暂未启用。")
+        return
+    gr.Markdown(
+        "逐项引导填写《山西分赛参赛项目申报书》。每个回答立即保存；请记下**草稿令牌**（或收藏本页地址），"
+        "以后凭令牌继续填写。字数按 Word 的规则统计。"
+    )
+    with gr.Row(equal_height=True):
+        new = gr.Button("新建申报书", variant="primary", elem_id="form-new", scale=1, min_width=120)
+        token_box = gr.Textbox(label="草稿令牌", placeholder="粘贴令牌后点“继续填写”", elem_id="form-token", scale=3, max_length=100)
+        resume = gr.Button("继续填写", elem_id="form-resume", scale=1, min_width=100)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=300):
+            chat = gr.Chatbot(label="填写助手", elem_id="form-chat", height=420, feedback_options=None)
+            reply = gr.Textbox(
+                label="您的回答", elem_id="form-reply", lines=3, max_lines=12, max_length=20000, placeholder="在此输入回答或命令"
+            )
+            counter = gr.HTML(counter_html("", None), elem_id="form-counter")
+            with gr.Row():
+                send = gr.Button("发送", variant="primary", elem_id="form-send", min_width=80)
+                command_buttons = [gr.Button(c, size="sm", min_width=60) for c in _COMMANDS]
+        with gr.Column(scale=2, min_width=280):
+            progress = gr.HTML(progress_html(None), elem_id="form-progress")
+            downloads = gr.HTML(downloads_html(None), elem_id="form-downloads")
+            draft = gr.HTML(draft_html(forms, None), elem_id="form-draft")
+            with gr.Accordion("检查已写好的 Word 申报书", open=False, elem_id="form-check-box"):
+                check_file = gr.File(label="上传 .docx", file_types=[".docx"], elem_id="form-check-file")
+                check_view = gr.HTML(elem_id="form-check")
+            with gr.Accordion("导入 JSON 草稿", open=False):
+                import_file = gr.File(label="上传导出的 .json", file_types=[".json"], elem_id="form-import-file")
+    active = gr.State("")
+    limit = gr.State(None)
+
+    outputs = [chat, reply, token_box, active, limit, counter, progress, downloads, draft]
+
+    def view(reply_: FormReply, history: Messages) -> tuple[object, ...]:
+        q = reply_.question
+        lim = q.limit if q else None
+        return (
+            history,
+            "",
+            reply_.token,
+            reply_.token,
+            lim,
+            counter_html("", lim),
+            progress_html(reply_.progress),
+            downloads_html(reply_.token),
+            draft_html(forms, reply_.token, q.step_id if q else None),
+        )
+
+    def failed(message: str, history: Messages) -> tuple[object, ...]:
+        history = history + [{"role": "assistant", "content": error_markdown(message)}]
+        return (history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+
+    def bot(text: str) -> dict[str, str]:
+        return {"role": "assistant", "content": text_markdown(text)}
+
+    def create() -> tuple[object, ...]:
+        r = forms.create()
+        return view(r, [bot(r.message)])
+
+    def open_draft(token: str) -> tuple[object, ...]:
+        token = (token or "").strip()
+        if not token:
+            return failed("请先粘贴草稿令牌。", [])
+        try:
+            r = forms.resume(token)
+        except AssistantError as exc:
+            return failed(exc.message, [])
+        return view(r, [bot("已打开草稿，继续填写。"), bot(r.message)])
+
+    def answer(text: str, token: str, history: Messages | None) -> tuple[object, ...]:
+        history = list(history or [])
+        text = (text or "").strip()
+        if not token:
+            return failed("请先点击“新建申报书”，或输入草稿令牌后点击“继续填写”。", history)
+        if not text:
+            return tuple(gr.skip() for _ in outputs)
+        history.append({"role": "user", "content": text_markdown(text)})
+        try:
+            r = forms.answer(token, text)
+        except AssistantError as exc:
+            return failed(exc.message, history)
+        return view(r, history + [bot(r.message)])
+
+    hidden: Any = {"api_visibility": "undocumented"}
+    url = {"fn": None, "inputs": [active], "outputs": None, "js": _SET_URL, **hidden}
+    new.click(create, None, outputs, **hidden).then(**url)
+    resume.click(open_draft, [token_box], outputs, **hidden).then(**url)
+    reply.submit(answer, [reply, active, chat], outputs, **hidden)
+    send.click(answer, [reply, active, chat], outputs, **hidden)
+    for button, command in zip(command_buttons, _COMMANDS, strict=True):
+        button.click(lambda token, history, c=command: answer(c, token, history), [active, chat], outputs, **hidden)
+    reply.input(
+        counter_html, [reply, limit], counter, queue=False, show_progress="hidden", trigger_mode="always_last", **hidden
+    )
+
+    def check(path: str | None) -> str:
+        if not path:
+            return ""
+        data = _read_upload(path, ".docx")
+        if isinstance(data, str):
+            return f'<div class="check st-over">{text_markdown(data)}</div>'
+        return check_html(forms.check(data))
+
+    check_file.upload(check, check_file, check_view, **hidden)
+
+    def import_draft(path: str | None) -> tuple[object, ...]:
+        if not path:
+            return tuple(gr.skip() for _ in outputs)
+        data = _read_upload(path, ".json")
+        if isinstance(data, str):
+            return failed(data, [])
+        try:
+            r, warnings = forms.import_json(data)
+        except AssistantError as exc:
+            return failed(exc.message, [])
+        notes = [bot("已从 JSON 文件导入，生成了新的草稿令牌。")] + [bot(w) for w in warnings]
+        return view(r, notes + [bot(r.message)])
+
+    import_file.upload(import_draft, import_file, outputs, **hidden).then(**url)
+
+    def on_load(request: gr.Request) -> tuple[object, ...]:
+        token = (request.query_params.get("draft") or "").strip() if request else ""
+        if not token:
+            return (gr.skip(), *(gr.skip() for _ in outputs))
+        return (gr.Tabs(selected="form"), *open_draft(token))
+
+    page.load(on_load, None, [tabs, *outputs], **hidden)
+
+
+def _read_upload(path: str, suffix: str) -> bytes | str:
+    """The uploaded file's bytes, or a Chinese message saying why not."""
+    p = Path(path)
+    if p.suffix.lower() != suffix:
+        return f"请上传 {suffix} 文件。"
+    if p.stat().st_size > _MAX_UPLOAD:
+        return "文件过大（上限 5 MB）。"
+    return p.read_bytes()

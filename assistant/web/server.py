@@ -1,0 +1,71 @@
+"""The one FastAPI application: API, widget, console and applicant page, in that order of routing."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from . import admin_api, api, embed, forms_api
+from .admin import DISABLED
+from .deps import WebServices
+from .errors import install
+from .security import WebGuard
+
+DESCRIPTION = """
+数据要素×大赛智能助手的 HTTP 接口。所有错误都返回统一格式
+`{"error": {"code": "...", "message": "中文说明"}}`。`/ask` 的回答格式与命令行 `--json` 相同。
+
+浏览器跨域调用只对站点配置文件（SITES_FILE）中登记的来源开放；带站点密钥（`site`）的请求
+只接受该站点登记的来源，并按站点的每分钟/每天配额限流。秘书处接口需要
+`Authorization: Bearer <ADMIN_TOKEN>`。
+"""
+
+
+def create_app(services: WebServices, *, mount_pages: bool = True) -> FastAPI:
+    app = FastAPI(
+        title="数据要素×大赛智能助手 API",
+        version="1.0",
+        description=DESCRIPTION,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.services = services
+    install(app)
+    app.add_middleware(WebGuard, sites=lambda: services.sites)
+    app.add_api_route("/healthz", api.health, methods=["GET"], response_model=api.Health, tags=["运维"], summary="健康检查")
+    app.include_router(api.router)
+    app.include_router(forms_api.router)
+    app.include_router(admin_api.router)
+    app.include_router(embed.router)
+    app.include_router(api.fallback)
+    if mount_pages:
+        _mount_pages(app, services)
+    return app
+
+
+def _mount_pages(app: FastAPI, services: WebServices) -> None:
+    import gradio as gr
+
+    from .console import build_console
+    from .embed import STATIC
+    from .page import build_page
+
+    css = (STATIC / "page.css").read_text(encoding="utf-8")
+    common: dict[str, object] = {"css": css, "ssr_mode": False, "footer_links": ["api"], "show_error": True}
+    if services.settings.admin_token:
+        console = build_console(services).queue(default_concurrency_limit=4)
+        gr.mount_gradio_app(app, console, path="/console", **common)  # type: ignore[arg-type]
+    else:
+
+        @app.get("/console", include_in_schema=False)
+        @app.get("/console/{rest:path}", include_in_schema=False)
+        def console_disabled() -> HTMLResponse:
+            return HTMLResponse(
+                f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>秘书处后台未启用</title>'
+                f'<body style="font-family:sans-serif;padding:2em"><h2>秘书处后台未启用</h2><p>{DISABLED}</p></body></html>',
+                status_code=403,
+            )
+
+    page = build_page(services).queue(default_concurrency_limit=16)
+    gr.mount_gradio_app(app, page, path="/", max_file_size="5mb", **common)  # type: ignore[arg-type]
