@@ -223,7 +223,7 @@ class Cited(BaseModel):
     n: int
     division: str
     section: str
-    quote: str
+    quote: str = Field(exclude=True)  # checked (verbatim), not stored: keeps committed results small
     gold: bool  # matches a gold citation of the case
     verbatim: bool
 
@@ -379,7 +379,7 @@ class Metrics(BaseModel):
     false_answer_rate: float | None  # expected not_found/out_of_scope, got answered/clarify
     clarify_accuracy: float | None  # expected clarify, got clarify or a per-division enumeration
     paraphrase_consistency: float | None  # cases whose variants agree (status, sections, verdict)
-    repeat_stability: float | None  # queries whose second run is identical
+    repeat_stability: float | None  # queries whose second run is identical (see --repeat)
     latency_p50_ms: float | None
     latency_p95_ms: float | None
 
@@ -405,6 +405,7 @@ class Summary(BaseModel):
     unstable_queries: list[str]
     slowest: list[tuple[str, float]]
     gate: list[str] = Field(default_factory=list)  # violations; empty → the run passes
+    gate_notes: list[str] = Field(default_factory=list)  # e.g. allowed failures that now pass
 
 
 def rate(num: float, den: float) -> float | None:
@@ -541,15 +542,27 @@ def gate(summary: Summary, thresholds: Thresholds, *, strict: bool = False) -> l
     return out
 
 
+def gate_notes(summary: Summary, thresholds: Thresholds) -> list[str]:
+    """Allow-listed critical cases that pass now (remove them from the list) or no longer exist."""
+    failing = set(summary.critical_failures)
+    return [
+        f"允许清单中的 {cid} 已通过或不存在，请从 thresholds.yaml 的 allowed_critical_failures 中删除"
+        for cid in thresholds.allowed_critical_failures
+        if cid not in failing
+    ]
+
+
 # --- running ------------------------------------------------------------------------------------------
 
 Ask = Callable[..., Answer]
+Repeat = Literal["all", "original", "none"]
 
 
 def run_cases(
-    ask: Ask, cases: Sequence[Case], corpus: Corpus, *, repeat: bool = True, progress: bool = False
+    ask: Ask, cases: Sequence[Case], corpus: Corpus, *, repeat: Repeat = "original", progress: bool = False
 ) -> list[CaseResult]:
-    """Ask every variant of every case (twice when `repeat`, to measure stability) and score it."""
+    """Ask every variant of every case and score it; ask again (all variants, or the original
+    questions only) to measure repeat stability."""
     results: list[CaseResult] = []
     for i, case in enumerate(cases, start=1):
         queries: list[QueryResult] = []
@@ -560,7 +573,7 @@ def run_cases(
                 queries.append(error_result(case, v, exc.message))
                 continue
             result = score(case, v, answer, corpus)
-            if repeat:
+            if repeat == "all" or (repeat == "original" and v == 0):
                 try:
                     result.stable = signature(ask(text, case.division)) == signature(answer)
                 except AssistantError:
@@ -575,7 +588,7 @@ def run_cases(
 
 
 def evaluate(
-    ask: Ask, cases: Sequence[Case], corpus: Corpus, *, mode: str, today: str, repeat: bool = True
+    ask: Ask, cases: Sequence[Case], corpus: Corpus, *, mode: str, today: str, repeat: Repeat = "original"
 ) -> tuple[Summary, list[CaseResult]]:
     results = run_cases(ask, cases, corpus, repeat=repeat, progress=sys.stderr.isatty())
     return summarize(results, cases, mode=mode, today=today), results
@@ -655,6 +668,7 @@ def render_report(summary: Summary, results: Sequence[CaseResult], comparison: C
     ]
     lines += ["## 结论", ""]
     lines += [f"- ❌ {v}" for v in summary.gate] or ["- ✅ 通过门槛"]
+    lines += [f"- ℹ️ {v}" for v in summary.gate_notes]
     lines += ["", "## 指标", "", "| 指标 | 值 |", "|---|---|"]
     lines += [f"| {_LABELS.get(k, k)} | {_fmt(v)} |" for k, v in m.model_dump().items() if k not in ("cases", "queries")]
     for title, groups in (("按类型", summary.by_kind), ("按分赛", summary.by_division)):
@@ -723,7 +737,12 @@ def add_subparser(sub: Any) -> str:
     p.add_argument("--thresholds", type=Path, default=DEFAULT_THRESHOLDS, help="阈值文件")
     p.add_argument("--today", default=DEFAULT_TODAY, help=f"固定的“今天”（默认 {DEFAULT_TODAY}）")
     p.add_argument("--strict", action="store_true", help="任何关键用例失败都判为不通过（忽略允许清单）")
-    p.add_argument("--no-repeat", action="store_true", help="不做第二次运行（不测重复稳定率）")
+    p.add_argument(
+        "--repeat",
+        choices=["original", "all", "none"],
+        default="original",
+        help="重复稳定率：再问一遍原问题（默认）、全部改写，或不测",
+    )
     return "eval"
 
 
@@ -745,9 +764,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if assistant.mode != args.mode:
         raise ConfigError(f"助手工厂构建的是 {assistant.mode} 模式，而评测要求 {args.mode} 模式。")
     summary, results = evaluate(
-        assistant.ask, cases, Corpus(settings.knowledge_dir), mode=args.mode, today=args.today, repeat=not args.no_repeat
+        assistant.ask, cases, Corpus(settings.knowledge_dir), mode=args.mode, today=args.today, repeat=args.repeat
     )
     summary.gate = gate(summary, thresholds, strict=args.strict)
+    summary.gate_notes = gate_notes(summary, thresholds)
     comparison = compare(summary, results, args.compare) if args.compare else None
     out = args.out or DEFAULT_OUT / ("latest" if args.mode == "extractive" else "llm-latest")
     write_outputs(out, summary, results, comparison)
@@ -766,6 +786,8 @@ def _print_summary(summary: Summary, comparison: Comparison | None, out: Path, s
               f"{'（' + ', '.join(comparison.pass_to_fail) + '）' if comparison.pass_to_fail else ''}，"
               f"失败→通过 {len(comparison.fail_to_pass)} 个")
     print(f"报告：{out / 'report.md'}")
+    for note in summary.gate_notes:
+        print(f"注意：{note}")
     if summary.gate:
         print("未通过门槛：")
         for v in summary.gate:

@@ -39,7 +39,7 @@ def word_draft() -> bytes:
     table.cell(0, 0).text = "*项目名称"
     table.cell(0, 1).text = "智煤平台"
     table.cell(1, 0).text = "*项目简述"
-    table.cell(1, 1).text = "本项目基于AI的Deep Learning平台。"  # 8 + 1 = 9 字
+    table.cell(1, 1).text = "本项目基于AI的Deep Learning平台。"  # 本项目 3 + 8 + 。1 = 12 字
     doc.add_heading("第二部分：参赛项目介绍", level=1)
     heading(doc, "一、项目概述", styled=False)
     heading(doc, "（一）项目背景（限 500 字）", styled=True)
@@ -89,12 +89,12 @@ def test_sections_are_counted_against_their_limits() -> None:
     assert found["solution.security"] == (None, 0, "empty")
     assert found["overview.scenarios"] == (500, 12, "ok")
     assert found["overview.advantages"] == (1000, 5, "ok")
-    assert found["solution.tech_route"] == (4000, 8, "ok")  # "1. 技术架构" (3) + "边云协同。" (5)
+    assert found["solution.tech_route"] == (4000, 10, "ok")  # "1. 技术架构" (1 + 4) + "边云协同。" (5)
     assert found["solution.innovation"] == (3000, 6, "ok")
     assert found["effects"] == (5000, 5500, "over")  # its three parts together
     assert found["effects.pain_points"] == (None, 2000, "ok")
     assert found["business"] == (5000, 6, "ok")
-    assert found["basic.summary"] == (1000, 9, "ok")
+    assert found["basic.summary"] == (1000, 12, "ok")
 
 
 def test_cli_check_json_shape(tmp_path: Path) -> None:
@@ -129,7 +129,9 @@ def test_a_heading_with_a_different_limit_is_reported() -> None:
     assert any("限制（800 字）与模板（500 字）不一致" in e for e in report.errors)
 
 
-@pytest.mark.parametrize(("name", "data"), [("draft.docx", b"not a word file"), ("draft.doc", b"\xd0\xcf\x11\xe0")])
+@pytest.mark.parametrize(
+    ("name", "data"), [("draft.docx", b"not a word file"), ("draft.doc", b"\xd0\xcf\x11\xe0")]
+)
 def test_unreadable_files_are_errors_not_tracebacks(tmp_path: Path, name: str, data: bytes) -> None:
     path = tmp_path / name
     path.write_bytes(data)
@@ -150,7 +152,9 @@ def test_a_document_without_template_headings() -> None:
 
 
 def test_our_own_export_passes_the_check(tmp_path: Path) -> None:
-    service = FormService(schema=SCHEMA, store=DraftStore(tmp_path / "f.sqlite3"), today=lambda: date(2025, 6, 1))
+    service = FormService(
+        schema=SCHEMA, store=DraftStore(tmp_path / "f.sqlite3"), today=lambda: date(2025, 6, 1)
+    )
     token = service.create().token
     state = service.store.load(token)
     for _, section in SCHEMA.sections():
@@ -160,7 +164,7 @@ def test_our_own_export_passes_the_check(tmp_path: Path) -> None:
     service.store.save(token, state)
     found = by_key(service.export(token, "docx").data)
     assert {status for _, _, status in found.values()} == {"ok"}
-    assert found["overview.background"][1] == 10  # 项目背景的内容，(7) 2025 (1) 年。(2)
+    assert found["overview.background"][1] == 11  # 项目背景的内容， (8) + 2025 (1) + 年。 (2)
 
 
 def run(tmp_path: Path, *argv: str) -> tuple[int, str]:

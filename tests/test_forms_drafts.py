@@ -91,7 +91,9 @@ def test_list_and_delete(tmp_path: Path) -> None:
         service.status(a)
 
 
-def test_identity_and_phone_numbers_are_masked_in_logs(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_identity_and_phone_numbers_are_masked_in_logs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     service = make_service(tmp_path / "forms.sqlite3")
     token = service.create().token
     with caplog.at_level(logging.DEBUG, logger="assistant.forms"):

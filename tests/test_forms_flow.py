@@ -70,7 +70,9 @@ def test_first_question_is_the_first_field_with_the_template_order(tmp_path: Pat
     assert reply.question is not None and reply.question.step_id == "basic.name"
     reply = say(service, reply.token, "智慧能源平台")
     assert reply.question is not None and reply.question.step_id == "basic.track"
-    assert "赛道一：数据要素×能源低碳领域赛题" in reply.message and "1.2 煤炭关键工序数字改造" in reply.message
+    assert (
+        "赛道一：数据要素×能源低碳领域赛题" in reply.message and "1.2 煤炭关键工序数字改造" in reply.message
+    )
 
 
 def test_wrong_number_of_choices_is_reasked_naming_the_limit(tmp_path: Path) -> None:
@@ -82,7 +84,9 @@ def test_wrong_number_of_choices_is_reasked_naming_the_limit(tmp_path: Path) -> 
     assert "data_sources" not in answers(service, token).get("basic", {})
     reply = say(service, token, "公共数据、个人用户数据")
     assert answers(service, token)["basic"]["data_sources"] == ["公共数据", "个人用户数据"]
-    assert reply.question is not None and reply.question.step_id == "basic.public_data_kinds"  # the 如是 follow-up
+    assert (
+        reply.question is not None and reply.question.step_id == "basic.public_data_kinds"
+    )  # the 如是 follow-up
 
 
 def test_template_hint_text_is_shown(tmp_path: Path) -> None:
@@ -99,7 +103,9 @@ def test_skip_back_modify_progress_preview(tmp_path: Path) -> None:
     first = say(service, token, "项目甲")
     assert first.progress.done == 1
     reply = say(service, token, "跳过")
-    assert "必填项" in reply.message and reply.question is not None and reply.question.step_id == "basic.source"
+    assert (
+        "必填项" in reply.message and reply.question is not None and reply.question.step_id == "basic.source"
+    )
     assert reply.progress.done == 1
     reply = say(service, token, "上一步")
     assert reply.question is not None and reply.question.step_id == "basic.track"
@@ -112,7 +118,10 @@ def test_skip_back_modify_progress_preview(tmp_path: Path) -> None:
     reply = say(service, token, "进度")
     assert f"必填项进度：2/{reply.progress.total}" in reply.message
     reply = say(service, token, "预览")
-    assert "项目名称：项目乙" in reply.message and "赛道二：数据要素×工业制造领域赛题 1.提升创新研发能力" in reply.message
+    assert (
+        "项目名称：项目乙" in reply.message
+        and "赛道二：数据要素×工业制造领域赛题 1.提升创新研发能力" in reply.message
+    )
 
 
 def test_modify_with_an_ambiguous_name_lists_the_candidates(tmp_path: Path) -> None:
@@ -180,7 +189,10 @@ def test_uscc_warning_answered_with_a_corrected_code(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("code", "reason"),
-    [("9135010M000100Y43", "应为 18 位，您输入了 17 位"), ("91350100M0001O0Y43", "第 14 位“O”不是允许的字符")],
+    [
+        ("9135010M000100Y43", "应为 18 位，您输入了 17 位"),
+        ("91350100M0001O0Y43", "第 14 位“O”不是允许的字符"),
+    ],
 )
 def test_invalid_uscc_names_the_reason(tmp_path: Path, code: str, reason: str) -> None:
     service = make_service(tmp_path)
@@ -190,9 +202,24 @@ def test_invalid_uscc_names_the_reason(tmp_path: Path, code: str, reason: str) -
 
 
 def fill_member(service: FormService, token: str, n: int, contact: str) -> FormReply:
-    ids = ["11010519491231002X", "140105199003072317", "140102198511154526", "440304200002291236", "140105199003070004"]
+    ids = [
+        "11010519491231002X",
+        "140105199003072317",
+        "140102198511154526",
+        "440304200002291236",
+        "140105199003070004",
+    ]
     return say(
-        service, token, f"成员{n}", "1", ids[n - 1], "山西智煤科技有限公司", "工程师", f"1381234567{n}", "负责数据治理。", contact
+        service,
+        token,
+        f"成员{n}",
+        "1",
+        ids[n - 1],
+        "山西智煤科技有限公司",
+        "工程师",
+        f"1381234567{n}",
+        "负责数据治理。",
+        contact,
     )
 
 
@@ -354,3 +381,15 @@ def test_no_llm_call_without_a_completer(tmp_path: Path, caplog: pytest.LogCaptu
     with caplog.at_level(logging.DEBUG):
         reply = say(service, token, "提取：项目叫甲。")
     assert "未配置大模型" in reply.message
+
+
+def test_sixth_unit_is_refused_with_the_limit(tmp_path: Path) -> None:
+    service = make_service(tmp_path)
+    token = service.create().token
+    state = service.store.load(token)
+    state.answers["units"] = [{"name": f"单位{i}"} for i in range(1, 6)]
+    service.store.save(token, state)
+    jump(service, token, "units[4].needs_financing")
+    reply = say(service, token, "否")
+    assert "参赛单位已达上限：最多 5 家，不能再添加" in reply.message
+    assert reply.question is not None and not reply.question.step_id.startswith("units")

@@ -84,7 +84,9 @@ def test_every_label_is_in_the_template(f: Field) -> None:
         assert norm(f.heading) in TEMPLATE
 
 
-@pytest.mark.parametrize("f", [f for _, f, _ in FIELDS if f.limit is not None], ids=lambda f: f"{f.key}:{f.label}")
+@pytest.mark.parametrize(
+    "f", [f for _, f, _ in FIELDS if f.limit is not None], ids=lambda f: f"{f.key}:{f.label}"
+)
 def test_every_limit_is_the_templates_own(f: Field) -> None:
     """The limit text is on the same template line as the label, and says the same number."""
     assert f.limit is not None
@@ -112,7 +114,9 @@ def test_every_limit_in_the_template_is_in_the_schema() -> None:
     assert found >= 16
 
 
-@pytest.mark.parametrize("f", [f for _, f, _ in FIELDS if f.constraint], ids=lambda f: f"{f.key}:{f.constraint}")
+@pytest.mark.parametrize(
+    "f", [f for _, f, _ in FIELDS if f.constraint], ids=lambda f: f"{f.key}:{f.constraint}"
+)
 def test_constraints_are_the_templates_words_and_numbers(f: Field) -> None:
     assert norm(f.constraint) in TEMPLATE
     number = re.search(r"\d+", f.constraint)
@@ -122,7 +126,9 @@ def test_constraints_are_the_templates_words_and_numbers(f: Field) -> None:
 
 
 @pytest.mark.parametrize(
-    "f", [f for _, f, supplemented in FIELDS if f.is_choice and not supplemented and f is not TRACK], ids=lambda f: f.key
+    "f",
+    [f for _, f, supplemented in FIELDS if f.is_choice and not supplemented and f is not TRACK],
+    ids=lambda f: f.key,
 )
 def test_every_choice_is_in_the_template(f: Field) -> None:
     for group, choice in f.all_choices():

@@ -146,7 +146,10 @@ def test_mobile_invalid(text: str) -> None:
         check_mobile(text)
 
 
-@pytest.mark.parametrize(("text", "value"), [("0351-7654321", "0351-7654321"), ("13812345678", "13812345678"), ("400-123-4567", "400-123-4567")])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("0351-7654321", "0351-7654321"), ("13812345678", "13812345678"), ("400-123-4567", "400-123-4567")],
+)
 def test_phone_accepts_mobile_and_landline(text: str, value: str) -> None:
     assert check_phone(text) == value
 
@@ -190,7 +193,11 @@ def test_percent_range(text: str, reason: str) -> None:
 
 def test_trade_shares_at_most_100_in_total() -> None:
     f = field("trade_form")
-    ok = interpret(f, "来自交易机构的数据占比：30，来自点对点合同的数据占比：50，在线订阅的数据占比：20", Context(today=TODAY))
+    ok = interpret(
+        f,
+        "来自交易机构的数据占比：30，来自点对点合同的数据占比：50，在线订阅的数据占比：20",
+        Context(today=TODAY),
+    )
     assert ok.value == {"exchange_pct": 30, "contract_pct": 50, "subscription_pct": 20}
     with pytest.raises(InvalidAnswer, match="占比之和不能超过 100，您填的合计为 110"):
         interpret(f, "60、、30、20", Context(today=TODAY))
@@ -206,7 +213,12 @@ def test_dates_valid(text: str, value: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("2015年2月30日", "不是真实的日期"), ("2030-01-01", "年份 2030 不合理"), ("1800", "年份 1800 不合理"), ("去年", "请按")],
+    [
+        ("2015年2月30日", "不是真实的日期"),
+        ("2030-01-01", "年份 2030 不合理"),
+        ("1800", "年份 1800 不合理"),
+        ("去年", "请按"),
+    ],
 )
 def test_dates_invalid(text: str, reason: str) -> None:
     with pytest.raises(InvalidAnswer, match=reason):
@@ -273,7 +285,11 @@ def test_choice_rules_name_the_limit(key: str, reply: str, message: str) -> None
         ("data_sources", "公共数据、企业数据", ["公共数据", "企业数据"]),
         ("data_sources", "1，3", ["公共数据", "个人用户数据"]),
         ("modeling", "数学模型建模、仿真", "数学模型建模、仿真"),
-        ("business_scenarios", "4.3；6.7：文旅导览", ["协同创新/产融协同 (供应链金融、征信担保等)", "个人服务/其他：文旅导览"]),
+        (
+            "business_scenarios",
+            "4.3；6.7：文旅导览",
+            ["协同创新/产融协同 (供应链金融、征信担保等)", "个人服务/其他：文旅导览"],
+        ),
         ("business_scenarios", "产融协同", ["协同创新/产融协同 (供应链金融、征信担保等)"]),
         ("track", "8.4", "赛道八：数据要素×民生服务领域赛题/提升金融服务水平和风险防控能力"),
         ("track", "9", "赛道九：开创性创新赛道/开创性创新赛道"),
@@ -297,7 +313,9 @@ def test_customer_parts_not_above_total() -> None:
         interpret(field("customers"), "12、1、1、1、1、1、1、1、1、1、4", Context(today=TODAY))
 
 
-@pytest.mark.parametrize(("contacts", "ok"), [(["是", "否"], True), (["否", "否"], False), (["是", "是"], False)])
+@pytest.mark.parametrize(
+    ("contacts", "ok"), [(["是", "否"], True), (["否", "否"], False), (["是", "是"], False)]
+)
 def test_exactly_one_team_contact(contacts: list[str], ok: bool) -> None:
     rows = [{"is_contact": c} for c in contacts]
     if ok:

@@ -29,7 +29,9 @@ TODAY = date(2025, 6, 1)
 
 def make_service(tmp_path: Path) -> FormService:
     return FormService(
-        schema=load_schema(ROOT / "form_schema"), store=DraftStore(tmp_path / "forms.sqlite3"), today=lambda: TODAY
+        schema=load_schema(ROOT / "form_schema"),
+        store=DraftStore(tmp_path / "forms.sqlite3"),
+        today=lambda: TODAY,
     )
 
 
@@ -83,13 +85,19 @@ def expected_texts(service: FormService, answers: dict[str, Any]) -> list[str]:
         if f.is_choice and step.table is None and not f.groups_from:
             out.extend(checkbox_lines(f, value))
         elif f.kind == "group":
-            out.extend(f"{sub.label}：{with_unit(value[sub.key], sub.unit)}" for sub in f.subfields if sub.key in value)
+            out.extend(
+                f"{sub.label}：{with_unit(value[sub.key], sub.unit)}"
+                for sub in f.subfields
+                if sub.key in value
+            )
         else:
             out.extend(line for line in format_value(f, value).split("\n") if line.strip())
     return out
 
 
-def test_walk_answers_every_question_and_completes_every_required_field(walked: tuple[FormService, str]) -> None:
+def test_walk_answers_every_question_and_completes_every_required_field(
+    walked: tuple[FormService, str],
+) -> None:
     service, token = walked
     status = service.status(token)
     assert status.progress.done == status.progress.total and status.progress.total > 100
@@ -119,7 +127,11 @@ def test_word_export_read_back_matches_the_draft(walked: tuple[FormService, str]
 def test_word_export_is_laid_out_like_the_template(walked: tuple[FormService, str]) -> None:
     service, token = walked
     doc = Document(io.BytesIO(service.export(token, "docx").data))
-    headings = [(p.style.name, p.text) for p in doc.paragraphs if p.style is not None and p.style.name.startswith(("Heading", "Title"))]
+    headings = [
+        (p.style.name, p.text)
+        for p in doc.paragraphs
+        if p.style is not None and p.style.name.startswith(("Heading", "Title"))
+    ]
     titles = [t for _, t in headings]
     for title in [
         "第一部分：基本信息",
@@ -134,9 +146,14 @@ def test_word_export_is_laid_out_like_the_template(walked: tuple[FormService, st
         "五、附件",
     ]:
         assert title in titles
-    assert titles.index("第一部分：基本信息") < titles.index("第二部分：参赛项目介绍") < titles.index("五、附件")
+    assert (
+        titles.index("第一部分：基本信息") < titles.index("第二部分：参赛项目介绍") < titles.index("五、附件")
+    )
     cover = [p.text for p in doc.paragraphs[:6]]
-    assert "团队名称：智煤数据团队" in cover and "参赛单位名称：山西智煤科技有限公司、太原理工数据研究院" in cover
+    assert (
+        "团队名称：智煤数据团队" in cover
+        and "参赛单位名称：山西智煤科技有限公司、太原理工数据研究院" in cover
+    )
     rfonts = doc.styles["Normal"].element.rPr.find(qn("w:rFonts"))
     assert rfonts.get(qn("w:eastAsia")) == "宋体"
     heading_fonts = doc.styles["Heading 2"].element.rPr.find(qn("w:rFonts"))
@@ -183,13 +200,18 @@ def test_import_refuses_a_sixth_member_and_a_sixth_unit(walked: tuple[FormServic
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda a: a["basic"].update(data_sources=["公共数据", "企业数据", "个人用户数据"]), "项目数据来源最多选 2 项，您选了 3 项"),
+        (
+            lambda a: a["basic"].update(data_sources=["公共数据", "企业数据", "个人用户数据"]),
+            "项目数据来源最多选 2 项，您选了 3 项",
+        ),
         (lambda a: a["team"]["members"][0].update(mobile="12345"), "手机号码应为 11 位"),
         (lambda a: a["basic"].update(unknown_field=1), "未知字段“unknown_field”"),
         (lambda a: a["units"][0].update(founded="2015/6/8"), "格式不规范"),
     ],
 )
-def test_import_refuses_values_the_schema_does_not_allow(walked: tuple[FormService, str], change: Any, message: str) -> None:
+def test_import_refuses_values_the_schema_does_not_allow(
+    walked: tuple[FormService, str], change: Any, message: str
+) -> None:
     service, token = walked
     data = json.loads(service.export(token, "json").data)
     change(data["answers"])

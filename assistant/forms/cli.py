@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -38,7 +39,8 @@ SINGLE_LINE = (
 QUIT = ("退出", "quit", "exit")
 
 
-def add_subparser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_subparser(subparsers: argparse._SubParsersAction) -> str:  # type: ignore[type-arg]
+    """Register `form …`; returns the command name, as the other sub-commands do."""
     form = subparsers.add_parser("form", help="申报书填写助手：新建、逐项填写、导出、检查 Word 草稿")
     sub = form.add_subparsers(dest="form_command", metavar="命令", required=True)
     sub.add_parser("new", help="新建一份申报书草稿，输出草稿令牌")
@@ -60,6 +62,7 @@ def add_subparser(subparsers: argparse._SubParsersAction) -> None:  # type: igno
     sub.add_parser("list", help="列出本机所有草稿")
     delete = sub.add_parser("delete", help="删除草稿")
     delete.add_argument("token")
+    return "form"
 
 
 def run(
@@ -78,6 +81,10 @@ def run(
     except AssistantError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and closed early: not an error of ours
+        if out is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Exception:
         log.exception("form command failed")
         print("错误：内部错误，操作未完成。草稿已自动保存的内容不会丢失；详情见日志。", file=sys.stderr)

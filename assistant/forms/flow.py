@@ -9,21 +9,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from assistant.errors import LLMError
-from assistant.forms.answers import Context, check_table_rule, interpret, options
+from assistant.forms.answers import Context, check_table_rule, interpret
 from assistant.forms.assist import FormAssistant
-from assistant.forms.render import format_value
-from assistant.forms.review import Issue, review, section_words
-from assistant.forms.schema import Field, FormSchema, block_path, scope_fields
+from assistant.forms.assisted import OFFLINE_NOTE, explain, extraction_targets, propose
+from assistant.forms.questions import (
+    HELP,
+    LLM_HELP,
+    PENDING_PROMPTS,
+    preview,
+    progress_text,
+    question_text,
+    summary,
+)
+from assistant.forms.review import section_words
+from assistant.forms.schema import FormSchema, scope_fields
 from assistant.forms.state import DraftState, Pending
 from assistant.forms.steps import (
     Progress,
     Step,
     find_step,
-    get_value,
     is_answered,
     min_filled_blocks,
     progress,
@@ -34,15 +42,9 @@ from assistant.forms.steps import (
     unit_count,
     walk,
 )
-from assistant.forms.validators import InvalidAnswer, check_rows, is_empty, parse_yesno
+from assistant.forms.validators import InvalidAnswer, check_rows, parse_yesno
 from assistant.forms.wordcount import count_text
 
-HELP = (
-    "可用命令：跳过、上一步、修改 <字段>（如“修改 项目名称”“修改 团队成员2·手机”）、"
-    "进度、预览、导出、说明（解释当前字段）、帮助。"
-)
-LLM_HELP = "已配置大模型时，还可发送“提取：<一段介绍文字>”，从中识别本部分的多个字段供您确认。"
-OFFLINE_NOTE = "（智能辅助暂不可用：{reason}。已改为离线方式继续，不影响填写。）"
 NEUTRAL = ("进度", "预览", "帮助", "说明", "解释")
 
 
@@ -53,7 +55,6 @@ class FlowReply:
     progress: Progress
     finished: bool
     export_requested: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 class Flow:
@@ -82,7 +83,9 @@ class Flow:
             )
             return self._reply(state, [intro])
         if state.pending:
-            return self._reply(state, ["欢迎回来，我们继续。", self._pending_prompt(state)], ask=False)
+            return self._reply(
+                state, ["欢迎回来，我们继续。", PENDING_PROMPTS[state.pending.kind]], ask=False
+            )
         return self._reply(state, ["欢迎回来，我们从上次的位置继续。"])
 
     def handle(self, state: DraftState, text: str) -> FlowReply:
@@ -100,54 +103,6 @@ class Flow:
         if step is None:
             return self._reply(state, ["申报书的问题已全部问完。" + self.summary(state)], ask=False)
         return self._answer(state, step, text)
-
-    # ---- questions ------------------------------------------------------------------
-
-    def question_text(self, state: DraftState, step: Step) -> str:
-        blocks = block_path(step.section.fields, step.field.key) if step.field and step.table is None else []
-        trail = "".join(
-            f" › {b.number + ' ' if b.number else ''}{b.label}{('（' + b.constraint + '）') if b.constraint else ''}"
-            for b in blocks
-        )
-        lines = [f"【{step.where}{trail}】"]
-        if step.kind == "add":
-            lines.append(self._add_question(step))
-            return "\n".join(lines)
-        f = step.field
-        assert f is not None
-        number = f"{f.number} " if f.number and not f.number.startswith("（") else f.number
-        constraint = f"（{f.constraint}）" if f.constraint else ""
-        need = "必填" if f.required else "选填"
-        lines.append(f"{'*' if f.required else ''}{number}{step.display}{constraint}〔{need}〕")
-        if f.heading:
-            lines.insert(1, f.heading)
-        if f.prompt and f.prompt != step.display:
-            lines.append(f.prompt)
-        if f.hint:
-            lines.append(f"说明：{f.hint}")
-        if f.limit is not None:
-            lines.append(f"字数要求：{f.limit_text}（按 Word 字数统计）。")
-        lines.extend(_instructions(f))
-        current = get_value(state.answers, step)
-        if not is_empty(current):
-            lines.append(
-                f"当前已填：{_short(format_value(f, current))}（发送新内容即可修改，回复“跳过”保持不变）"
-            )
-        return "\n".join(lines)
-
-    def _add_question(self, step: Step) -> str:
-        n = (step.row or 0) + 1
-        if step.field is None:
-            assert step.section.repeat is not None
-            rep = step.section.repeat
-            return (
-                f"是否添加第 {n} {rep.row_noun}？（{rep.label}最多 {rep.max} {rep.row_noun[:1]}）"
-                "请回复“是”或“否”。"
-            )
-        table = step.field
-        limit = f"，{table.label}最多 {table.max_rows} {table.row_noun[:1]}" if table.max_rows else ""
-        hint = f"（{table.hint}{limit}）" if table.hint else (f"（{limit.lstrip('，')}）" if limit else "")
-        return f"{table.label}：是否添加第 {n} {table.row_noun}？{hint}请回复“是”或“否”。"
 
     # ---- answering ----------------------------------------------------------------------
 
@@ -445,14 +400,17 @@ class Flow:
         if command == "进度":
             return self._reply(state, [self.progress_text(state)], ask=False)
         if command == "预览":
-            return self._reply(state, [self.preview(state)], ask=False)
+            return self._reply(state, [preview(self.schema, state.answers)], ask=False)
         if command == "导出":
             state.pending = Pending(kind="confirm_export")
             return self._reply(
                 state, [self.summary(state), "确认导出请回复“确认”；继续填写请直接回答当前问题。"], ask=False
             )
         if command in ("说明", "解释"):
-            return self._reply(state, [self._explain(state)], ask=False)
+            step = self._current(state)
+            if step is None or step.kind != "field":
+                return self._reply(state, [HELP], ask=False)
+            return self._reply(state, [explain(self.assistant, step)], ask=False)
         if command == "提取":
             return self._extract(state, arg)
         return self._reply(state, [HELP + (LLM_HELP if self.assistant else "")], ask=False)
@@ -479,13 +437,11 @@ class Flow:
         if pending.kind == "confirm_export":
             state.pending = None
             if word in ("确认", "确认导出", "是"):
-                return FlowReply(
-                    message="好的，正在导出申报书。",
-                    step=self._current(state),
-                    progress=progress(self.schema, state.answers),
-                    finished=state.finished,
-                    export_requested=True,
+                reply = self._reply(
+                    state, ["好的，正在导出申报书（可导出为 Word、JSON 或 Markdown 文件）。"], ask=False
                 )
+                reply.export_requested = True
+                return reply
             if word in ("否", "取消", "不"):
                 return self._reply(state, ["已取消导出。"])
             return None
@@ -495,33 +451,7 @@ class Flow:
         state.pending = None
         return None
 
-    def _pending_prompt(self, state: DraftState) -> str:
-        pending = state.pending
-        assert pending is not None
-        prompts = {
-            "confirm_code": "上次输入的统一社会信用代码校验位不符，确认无误请回复“确认”，否则请重新输入。",
-            "over_limit": "上次填写的内容超过字数限制：请发送精简后的全文，或回复“保留”。",
-            "confirm_export": "确认导出请回复“确认”。",
-            "accept_extraction": "回复“采用”保存上次识别出的内容，或直接回答当前问题。",
-        }
-        return prompts[pending.kind]
-
     # ---- LLM-assisted commands (optional) ------------------------------------------------------
-
-    def _explain(self, state: DraftState) -> str:
-        step = self._current(state)
-        if step is None or step.field is None or step.kind != "field":
-            return HELP
-        f = step.field
-        rules = "；".join(_instructions(f) + ([f"字数要求：{f.limit_text}"] if f.limit_text else []))
-        offline = f"“{step.display}”：{f.hint or f.prompt or '按模板要求如实填写'}。{f.constraint and ('要求：' + f.constraint + '。')}"
-        if self.assistant is None:
-            return offline
-        try:
-            explained = self.assistant.explain(label=f.label, where=step.where, hint=f.hint, rules=rules)
-        except LLMError as exc:
-            return offline + "\n" + OFFLINE_NOTE.format(reason=exc.message)
-        return f"{explained}\n（模板原文：{f.hint or f.label}）"
 
     def _extract(self, state: DraftState, paragraph: str) -> FlowReply:
         if self.assistant is None:
@@ -531,130 +461,41 @@ class Flow:
         current = self._current(state)
         if current is None:
             return self._reply(state, ["所有问题都已问完，无需提取。"], ask=False)
-        steps = walk(self.schema, state.answers)
-        targets = [
-            s
-            for s in steps
-            if s.kind == "field"
-            and s.field is not None
-            and s.section is current.section
-            and s.unit == current.unit
-            and s.table is None
-            and s.field.kind not in ("group", "table", "block")
-            and not is_answered(state.answers, s)
-        ]
+        targets = extraction_targets(walk(self.schema, state.answers), current, state.answers)
         if not targets:
             return self._reply(state, ["本部分没有可提取的空白字段。"], ask=False)
         try:
-            found, dropped = self.assistant.extract([s.field for s in targets if s.field], paragraph)
+            proposal = propose(self.assistant, targets, paragraph, lambda s: self._context(state, s))
         except LLMError as exc:
             return self._reply(
                 state, [OFFLINE_NOTE.format(reason=exc.message), "请逐项回答当前问题。"], ask=False
             )
-        accepted: dict[str, object] = {}
-        lines = []
-        for s in targets:
-            assert s.field is not None
-            raw = found.get(s.field.key)
-            if raw is None:
-                continue
-            try:
-                result = interpret(s.field, raw, self._context(state, s))
-            except InvalidAnswer as exc:
-                lines.append(f"· {s.display}：未采用（{exc.message}）")
-                continue
-            if result.confirm or result.over_limit:
-                lines.append(f"· {s.display}：未采用（需要您逐项确认）")
-                continue
-            accepted[s.id] = result.value
-            lines.append(f"· {s.display}：{_short(format_value(s.field, result.value))}")
-        lines.extend(f"· {label}：未采用（原文中找不到依据）" for label in dropped)
-        if not accepted:
+        if not proposal.accepted:
             return self._reply(
-                state, ["没有从文字中识别出可用的内容。", *lines, "请逐项回答当前问题。"], ask=False
+                state, ["没有从文字中识别出可用的内容。", *proposal.lines, "请逐项回答当前问题。"], ask=False
             )
-        state.pending = Pending(kind="accept_extraction", extracted=accepted)
-        return self._reply(
-            state,
-            [
-                "从您的文字中识别出以下内容（仅摘录原文，请核对）：",
-                *lines,
-                "回复“采用”保存这些内容，或直接回答当前问题。",
-            ],
-            ask=False,
-        )
+        state.pending = Pending(kind="accept_extraction", extracted=proposal.accepted)
+        lines = ["从您的文字中识别出以下内容（仅摘录原文，请核对）：", *proposal.lines]
+        return self._reply(state, [*lines, "回复“采用”保存这些内容，或直接回答当前问题。"], ask=False)
 
     def _apply_extraction(self, state: DraftState, extracted: dict[str, object]) -> FlowReply:
-        steps = walk(self.schema, state.answers)
         saved = []
-        for step in steps:
+        for step in walk(self.schema, state.answers):
             if step.id in extracted:
                 self._save(state, step, extracted[step.id])
                 saved.append(step.display)
         steps = walk(self.schema, state.answers)
-        index = find_step(steps, state.cursor) or 0
-        state.cursor = self._first_open(state, steps, index)
-        if state.cursor is None:
-            state.finished = True
+        state.cursor = self._first_open(state, steps, find_step(steps, state.cursor) or 0)
+        state.finished = state.cursor is None
         return self._reply(state, [f"已保存 {len(saved)} 项：{'、'.join(saved)}。"])
 
-    # ---- summaries -----------------------------------------------------------------------------
+    # ---- summaries ------------------------------------------------------------------------------
 
     def progress_text(self, state: DraftState) -> str:
-        steps = walk(self.schema, state.answers)
-        overall = progress(self.schema, state.answers, steps)
-        lines = [f"必填项进度：{overall.done}/{overall.total}（{overall.percent}%）。"]
-        for part, section in self.schema.sections():
-            own = [
-                s
-                for s in steps
-                if s.section is section and s.kind == "field" and s.field and s.field.required
-            ]
-            if not own:
-                continue
-            done = sum(1 for s in own if is_answered(state.answers, s))
-            lines.append(f"· {part.title[:4]} {section.number}{section.title}：{done}/{len(own)}")
-        return "\n".join(lines)
+        return progress_text(self.schema, state.answers)
 
     def summary(self, state: DraftState) -> str:
-        """The confirmation summary shown before export."""
-        issues = review(self.schema, state.answers, state.flags)
-        p = progress(self.schema, state.answers)
-        lines = [f"\n填写情况：必填项已完成 {p.done}/{p.total}（{p.percent}%）。"]
-        groups: dict[str, list[Issue]] = {}
-        for issue in issues:
-            groups.setdefault(issue.kind, []).append(issue)
-        titles = {
-            "missing": "未填写的必填项",
-            "over_limit": "超过字数限制（原文保留，导出时标注）",
-            "section_over_limit": "部分合计超过字数限制",
-            "min_filled": "未满足数量要求",
-            "rule": "不符合填写规则",
-            "chars_over_limit": "字数未超限但字符数超限（部分网上平台按字符计）",
-            "checksum": "校验位不符但已确认",
-        }
-        for kind, title in titles.items():
-            found = groups.get(kind, [])
-            if found:
-                shown = "；".join(i.message if kind != "missing" else i.where for i in found[:15])
-                more = f" 等 {len(found)} 项" if len(found) > 15 else ""
-                lines.append(f"{title}（{len(found)}）：{shown}{more}")
-        if not issues:
-            lines.append("所有必填项均已填写，未发现问题。")
-        lines.append("回复“导出”生成申报书（Word），或用“修改 <字段>”修改任一项。")
-        return "\n".join(lines)
-
-    def preview(self, state: DraftState) -> str:
-        lines = ["当前草稿预览（长文只显示开头）："]
-        for step in walk(self.schema, state.answers):
-            if step.kind != "field" or step.field is None:
-                continue
-            value = get_value(state.answers, step)
-            if not is_empty(value):
-                lines.append(f"· {step.display}：{_short(format_value(step.field, value))}")
-        if len(lines) == 1:
-            lines.append("（尚未填写任何内容）")
-        return "\n".join(lines)
+        return summary(self.schema, state)
 
     # ---- reply --------------------------------------------------------------------------------
 
@@ -662,7 +503,7 @@ class Flow:
         step = self._current(state)
         parts = [line for line in lines if line]
         if ask and step is not None:
-            parts.append(self.question_text(state, step))
+            parts.append(question_text(state.answers, step))
         elif (
             not ask
             and step is not None
@@ -682,13 +523,6 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s*·•.．、:：]", "", text).lower()
 
 
-def _short(text: str, limit: int = 60) -> str:
-    flat = text.replace("\n", " ")
-    if len(flat) <= limit:
-        return flat
-    return f"{flat[:limit]}…（共 {count_text(text).words} 字）"
-
-
 def _command(text: str) -> tuple[str, str]:
     """A command word at the start of a reply, and its argument."""
     if not text:
@@ -700,55 +534,3 @@ def _command(text: str) -> tuple[str, str]:
     if match and (match.group(1) == "提取" or ("\n" not in text and len(text) <= 40)):
         return match.group(1), match.group(2).strip()
     return "", ""
-
-
-def _instructions(f: Field) -> list[str]:
-    """How to answer a field of this kind."""
-    lines: list[str] = []
-    if f.is_choice:
-        lines.append("选项：")
-        current = None
-        row: list[str] = []
-        for opt in options(f):
-            if f.groups and opt.group is not current:
-                if row:
-                    lines.append("  " + "  ".join(row))
-                current = opt.group
-                row = [f"【{opt.group.label if opt.group else ''}】"]
-            row.append(f"{opt.number} {opt.choice.label}{'：____' if opt.choice.other else ''}")
-        if row:
-            lines.append("  " + "  ".join(row))
-        many = "多个用“、”分隔；" if f.kind == "multi" else ""
-        other = "选“其他”请写成“编号：具体内容”；" if any(o.choice.other for o in options(f)) else ""
-        lines.append(f"请回复编号或选项名称；{many}{other}".rstrip("；") + "。")
-    elif f.kind == "group":
-        items = "、".join(
-            f"{s.label}{('（' + s.unit + '）') if s.unit else ''}{'*' if s.required else ''}"
-            for s in f.subfields
-        )
-        example = "，".join(f"{s.label}：…" for s in f.subfields[:2])
-        lines.append(f"本组包括：{items}{'（* 为必填）' if any(s.required for s in f.subfields) else ''}。")
-        lines.append(f"请按“名称：值”填写，如“{example}”；也可按顺序用“、”分隔填写数值，不填的留空。")
-    elif f.kind == "yesno":
-        lines.append("请回复“是”或“否”。")
-    elif f.kind == "date":
-        lines.append("格式如“2015年6月8日”或“2015-06”。")
-    elif f.kind == "month_range":
-        lines.append("格式如“2023年1月—2024年6月”（结束可写“至今”）。")
-    elif f.kind in ("money", "number", "integer", "percent"):
-        unit = f"单位：{f.unit}，" if f.unit else ""
-        kind = {"integer": "整数", "percent": "0–100 的数字"}.get(f.kind, "数字")
-        lines.append(f"{unit}请填写{kind}{'（亏损填负数）' if f.allow_negative else ''}。")
-    elif f.kind == "uscc":
-        lines.append("请填写 18 位统一社会信用代码（见营业执照）。")
-    elif f.kind == "id_number":
-        lines.append("证件类型为居民身份证时，请填写 18 位身份证号码。")
-    elif f.kind == "mobile":
-        lines.append("请填写 11 位手机号码。")
-    elif f.kind == "phone":
-        lines.append("请填写手机号码或固定电话（如 0351-1234567）。")
-    elif f.kind == "longtext":
-        lines.append("可分段填写；超出字数限制的内容会完整保留并提示您精简，不会被截断。")
-    if f.na_label:
-        lines.append(f"不涉及请回复“{f.na_label}”。")
-    return lines

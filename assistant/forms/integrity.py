@@ -92,8 +92,7 @@ def check_scope(
                 errors.append(exc.message)
                 continue
             for r, row in enumerate(value):
-                row_ctx_fields = f.columns
-                check_scope(row_ctx_fields, row, f"{where}.{key}[{r}]", today, errors, warnings)
+                check_scope(f.columns, row, f"{where}.{key}[{r}]", today, errors, warnings)
             continue
         ctx = Context(today=today, scope=scope, labels=labels)
         try:

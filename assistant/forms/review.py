@@ -9,7 +9,6 @@ from assistant.forms.answers import check_table_rule
 from assistant.forms.schema import FormSchema, Section
 from assistant.forms.state import Flag
 from assistant.forms.steps import (
-    Step,
     get_value,
     is_answered,
     min_filled_blocks,
@@ -82,7 +81,7 @@ def review(
                 Issue("checksum", step.id, step.display, f"{step.display}：校验位不符，已由申请人确认无误")
             )
     issues.extend(_section_issues(schema, answers))
-    issues.extend(_rule_issues(schema, answers, steps))
+    issues.extend(_rule_issues(schema, answers))
     return issues
 
 
@@ -105,7 +104,7 @@ def _section_issues(schema: FormSchema, answers: dict[str, Any]) -> list[Issue]:
     return out
 
 
-def _rule_issues(schema: FormSchema, answers: dict[str, Any], steps: list[Step]) -> list[Issue]:
+def _rule_issues(schema: FormSchema, answers: dict[str, Any]) -> list[Issue]:
     out = []
     for block in min_filled_blocks(schema, answers):
         if not block.ok:

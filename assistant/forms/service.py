@@ -242,12 +242,9 @@ class FormService:
             )
         elif step is not None:
             question = QuestionView(step_id=step.id, kind="add", label=step.display, required=False)
-        message = reply.message
-        if reply.export_requested:
-            message += "\n已生成，可下载 Word（docx）、JSON 或 Markdown 文件。"
         return FormReply(
             token=token,
-            message=message,
+            message=reply.message,
             question=question,
             progress=ProgressView(
                 done=reply.progress.done, total=reply.progress.total, percent=reply.progress.percent

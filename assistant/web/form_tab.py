@@ -61,9 +61,8 @@ def build(services: WebServices, page: gr.Blocks, tabs: gr.Tabs) -> None:
             with gr.Accordion("导入 JSON 草稿", open=False):
                 import_file = gr.File(label="上传导出的 .json", file_types=[".json"], elem_id="form-import-file")
     active = gr.State("")
-    limit = gr.State(None)
 
-    outputs = [chat, reply, token_box, active, limit, counter, progress, downloads, draft]
+    outputs = [chat, reply, token_box, active, counter, progress, downloads, draft]
 
     def view(reply_: FormReply, history: Messages) -> tuple[object, ...]:
         q = reply_.question
@@ -73,7 +72,6 @@ def build(services: WebServices, page: gr.Blocks, tabs: gr.Tabs) -> None:
             "",
             reply_.token,
             reply_.token,
-            lim,
             counter_html("", lim),
             progress_html(reply_.progress),
             downloads_html(reply_.token),
@@ -82,7 +80,7 @@ def build(services: WebServices, page: gr.Blocks, tabs: gr.Tabs) -> None:
 
     def failed(message: str, history: Messages) -> tuple[object, ...]:
         history = history + [{"role": "assistant", "content": error_markdown(message)}]
-        return (history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip())
+        return (history, *(gr.skip() for _ in outputs[1:]))
 
     def bot(text: str) -> dict[str, str]:
         return {"role": "assistant", "content": text_markdown(text)}
@@ -116,16 +114,13 @@ def build(services: WebServices, page: gr.Blocks, tabs: gr.Tabs) -> None:
         return view(r, history + [bot(r.message)])
 
     hidden: Any = {"api_visibility": "undocumented"}
-    url = {"fn": None, "inputs": [active], "outputs": None, "js": _SET_URL, **hidden}
+    url = {"fn": None, "inputs": [token_box], "outputs": None, "js": _SET_URL, **hidden}
     new.click(create, None, outputs, **hidden).then(**url)
     resume.click(open_draft, [token_box], outputs, **hidden).then(**url)
     reply.submit(answer, [reply, active, chat], outputs, **hidden)
     send.click(answer, [reply, active, chat], outputs, **hidden)
     for button, command in zip(command_buttons, _COMMANDS, strict=True):
         button.click(lambda token, history, c=command: answer(c, token, history), [active, chat], outputs, **hidden)
-    reply.input(
-        counter_html, [reply, limit], counter, queue=False, show_progress="hidden", trigger_mode="always_last", **hidden
-    )
 
     def check(path: str | None) -> str:
         if not path:

@@ -30,20 +30,22 @@ def wc_badge(words: int, limit: int) -> str:
 
 
 def counter_html(text: str, limit: int | None) -> str:
-    """The live counter under the reply box: Word 字数 against the current field's limit, and 字符数."""
+    """The counter under the reply box; the browser keeps it live while typing (see counter.py)."""
+    attr = f' data-limit="{limit}"' if limit is not None else ""
     if not text:
-        return '<div class="counter"></div>' if limit is None else f'<div class="counter">本项限 {limit} 字</div>'
+        hint = f"本项限 {limit} 字" if limit is not None else ""
+        return f'<div class="counter"{attr}>{hint}</div>'
     counts = count_text(text)
     chars = f"字符数 {counts.chars}"
     if limit is None:
         return f'<div class="counter">字数 {counts.words}（{chars}）</div>'
     if counts.words > limit:
         return (
-            f'<div class="counter"><span class="over">字数 {counts.words}/{limit}，超出 {counts.words - limit} 字</span>'
+            f'<div class="counter"{attr}><span class="over">字数 {counts.words}/{limit}，超出 {counts.words - limit} 字</span>'
             f"（{chars}）</div>"
         )
     warn = "；注意：字符数已超过限制，按字符计数的平台可能判为超限" if counts.chars > limit else ""
-    return f'<div class="counter">字数 {counts.words}/{limit}（{chars}{warn}）</div>'
+    return f'<div class="counter"{attr}>字数 {counts.words}/{limit}（{chars}{warn}）</div>'
 
 
 def progress_html(p: ProgressView | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from . import admin_api, api, embed, forms_api
+from . import admin_api, api, counter, embed, forms_api
 from .admin import DISABLED
 from .deps import WebServices
 from .errors import install
@@ -38,6 +38,7 @@ def create_app(services: WebServices, *, mount_pages: bool = True) -> FastAPI:
     app.include_router(forms_api.router)
     app.include_router(admin_api.router)
     app.include_router(embed.router)
+    app.include_router(counter.router)
     app.include_router(api.fallback)
     if mount_pages:
         _mount_pages(app, services)
@@ -52,7 +53,8 @@ def _mount_pages(app: FastAPI, services: WebServices) -> None:
     from .page import build_page
 
     css = (STATIC / "page.css").read_text(encoding="utf-8")
-    common: dict[str, object] = {"css": css, "ssr_mode": False, "footer_links": ["api"], "show_error": True}
+    head = '<script src="/assets/counter.js" defer></script>'
+    common: dict[str, object] = {"css": css, "head": head, "ssr_mode": False, "footer_links": ["api"], "show_error": True}
     if services.settings.admin_token:
         console = build_console(services).queue(default_concurrency_limit=4)
         gr.mount_gradio_app(app, console, path="/console", **common)  # type: ignore[arg-type]

