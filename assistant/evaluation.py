@@ -206,6 +206,8 @@ def ungrounded(answer: Answer, corpus: Corpus) -> list[str]:
     for c in answer.citations:
         sources += [c.quote, c.context or corpus.sections.get((c.division, c.section), ""), c.doc_title, c.section]
     text = strip_citations(answer.answer)
+    if answer.note:  # a system note (e.g. "LLM unreachable, extract follows") is not a claim
+        text = text.replace(answer.note, " ")
     for label in NAMES.values():  # division labels ("全国大赛2025年…") are not claims
         text = text.replace(label, " ")
     return list(dict.fromkeys(f.text for f in ungrounded_facts(text, sources)))
@@ -542,13 +544,13 @@ def gate(summary: Summary, thresholds: Thresholds, *, strict: bool = False) -> l
     return out
 
 
-def gate_notes(summary: Summary, thresholds: Thresholds) -> list[str]:
-    """Allow-listed critical cases that pass now (remove them from the list) or no longer exist."""
-    failing = set(summary.critical_failures)
+def gate_notes(summary: Summary, thresholds: Thresholds, ran: Iterable[str]) -> list[str]:
+    """Allow-listed critical cases of this run that pass now: remove them from the list."""
+    passing = set(ran) - set(summary.critical_failures)
     return [
-        f"允许清单中的 {cid} 已通过或不存在，请从 thresholds.yaml 的 allowed_critical_failures 中删除"
+        f"允许清单中的 {cid} 已通过，请从 thresholds.yaml 的 allowed_critical_failures 中删除"
         for cid in thresholds.allowed_critical_failures
-        if cid not in failing
+        if cid in passing
     ]
 
 
@@ -767,7 +769,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         assistant.ask, cases, Corpus(settings.knowledge_dir), mode=args.mode, today=args.today, repeat=args.repeat
     )
     summary.gate = gate(summary, thresholds, strict=args.strict)
-    summary.gate_notes = gate_notes(summary, thresholds)
+    summary.gate_notes = gate_notes(summary, thresholds, (c.id for c in cases))
     comparison = compare(summary, results, args.compare) if args.compare else None
     out = args.out or DEFAULT_OUT / ("latest" if args.mode == "extractive" else "llm-latest")
     write_outputs(out, summary, results, comparison)

@@ -205,11 +205,14 @@ def test_score_catches_a_non_verbatim_quote_and_wrong_division(corpus: Corpus) -
     assert result.gold_cited == [False] and "未引用标准条款" in result.problems
 
 
-def test_ungrounded_ignores_refusals_and_division_labels(corpus: Corpus) -> None:
+def test_ungrounded_ignores_refusals_labels_and_system_notes(corpus: Corpus) -> None:
     refusal = _answer("抱歉，我只回答2025年“数据要素×”大赛的问题。", "out_of_scope", [])
     assert ungrounded(refusal, corpus) == []
     label_only = _answer("全国大赛2025年赛题指南及评价指标：通知中没有写明这一点", "not_found", [])
     assert ungrounded(label_only, corpus) == []
+    note = "无法连接大模型接口 http://127.0.0.1:9/v1，请检查 LLM_BASE_URL。"
+    fallback = _answer(f"【提示】{note}\n一等奖 3 个 奖金 5 万元/个 总金额 15 万元[1]").model_copy(update={"note": note})
+    assert ungrounded(fallback, corpus) == []
 
 
 def test_case_result_consistency_and_percentile(corpus: Corpus) -> None:
@@ -274,7 +277,9 @@ def test_gate_thresholds_allow_list_and_strict(tmp_path: Path, corpus: Corpus) -
     loose = Thresholds.model_validate({"extractive": {"min": {"case_pass_rate": 0.4}}, "allowed_critical_failures": ["b", "z"]})
     assert gate(summary, loose) == []
     assert gate(summary, loose, strict=True) == ["关键用例失败：b"]
-    assert [n for n in gate_notes(summary, loose) if "z" in n]
+    assert gate_notes(summary, loose, ["a", "b"]) == []
+    fixed = Thresholds.model_validate({"allowed_critical_failures": ["a"]})
+    assert gate_notes(summary, fixed, ["a", "b"]) == [n for n in gate_notes(summary, fixed, ["a"]) if "a" in n] != []
     tight = Thresholds.model_validate({"extractive": {"min": {"case_pass_rate": 0.9}, "max": {"false_refusal_rate": 0.1}}})
     violations = gate(summary, tight)
     assert "关键用例失败：b" in violations
