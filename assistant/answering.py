@@ -31,9 +31,10 @@ _LINE_MAX = 170
 _MAX_ITEMS = 14
 _TRACK_Q = re.compile(r"赛道|赛题|指南|方向|领域")
 _INDICATOR_Q = re.compile(r"评价指标|评审指标|评分指标|评分标准|评审标准|评价标准|打分|指标")
+_NATIONAL_FINAL = re.compile(r"全国总决赛|总决赛|国赛|全国赛")
 _TOPIC = {
     "money": "奖金金额", "date": "具体时间", "count": "具体数量", "contact": "联系方式",
-    "channel": "报名渠道", "url": "网址", "fee": "费用", "yesno": "这一点", "list": "相关内容",
+    "channel": "报名渠道", "url": "网址", "place": "举办地点", "fee": "费用", "yesno": "这一点", "list": "相关内容",
 }
 _STAGE_WORDS = ("报名", "审核", "初赛", "复赛", "决赛", "颁奖", "公示", "技术验证", "资格审查", "路演", "宣传", "推荐", "评审")
 
@@ -134,6 +135,12 @@ class Assistant:
                 "抱歉，这个问题不在2025年“数据要素×”大赛通知的范围内。我可以回答报名时间、参赛条件、赛道赛题、"
                 "奖项设置、提交材料、联系方式等问题。",
             )
+        if not named and not any(ln.found for ln in lines) and max((ln.pick.strict if ln.pick else 0.0) for ln in lines) < 0.4:
+            return _refusal(
+                q,
+                "抱歉，这个问题不在2025年“数据要素×”大赛通知的范围内。我可以回答报名时间、参赛条件、赛道赛题、"
+                "奖项设置、提交材料、联系方式等问题。",
+            )
         answer = self._compose(q, lines, named_any=bool(named))
         if self.llm and answer.status in ("answered", "clarify"):
             return self.llm.answer_with_fallback(q, answer, self._llm_passages(q, lines), on_token)
@@ -159,7 +166,7 @@ class Assistant:
         return targets
 
     def _line(self, q: str, intent: Intent, d: DivisionId, *, list_answer: bool) -> _Line:
-        if intent.kind == "date":
+        if intent.kind == "date" and not _NATIONAL_FINAL.search(q):
             stage_line = self._stage_line(q, d)
             if stage_line:
                 return stage_line
@@ -173,7 +180,7 @@ class Assistant:
             return _Line(d, True, guide[0], guide[1], pick)
         if pick is None:
             return self._silent(d, None, intent)
-        needs_type = intent.kind in ("money", "date", "count", "contact", "channel", "url", "fee")
+        needs_type = intent.kind in ("money", "date", "count", "contact", "channel", "url", "fee", "place")
         found = pick.coverage >= 0.34 and (pick.typed or not needs_type)
         if not found:
             return self._silent(d, pick, intent)
@@ -270,7 +277,7 @@ class Assistant:
 
 def _strong(line: _Line, q: str) -> bool:
     """An unanchored question is in scope only when a clause matches it closely."""
-    return bool(line.pick and line.pick.coverage >= 0.6 and len(question_terms(q)) >= 2)
+    return bool(line.pick and line.pick.strict >= 0.6 and len(question_terms(q)) >= 2)
 
 
 def _refusal(q: str, text: str) -> Answer:

@@ -113,7 +113,9 @@ class Case(BaseModel):
 
     @property
     def divisions(self) -> list[str]:
-        found = [g.division for g in self.gold if not g.optional] or ([self.division] if self.division else [])
+        """For the breakdown: required gold divisions, else any gold division, else the explicit one."""
+        found = [g.division for g in self.gold if not g.optional] or [g.division for g in self.gold]
+        found = found or ([self.division] if self.division else [])
         return list(dict.fromkeys(found)) or ["(none)"]
 
 
@@ -544,6 +546,34 @@ def gate(summary: Summary, thresholds: Thresholds, *, strict: bool = False) -> l
     return out
 
 
+_MAX_METRICS = ("false_refusal_rate", "false_answer_rate", "latency_p95_ms")
+_LATENCY_CEILING_MS = 500.0  # CI machines are shared; the product latency target is checked by `make bench`
+
+
+def suggest_thresholds(summary: Summary, margin: float = 0.02) -> Thresholds:
+    """Limits a little below (above, for the max metrics) this run, and its failing critical cases.
+
+    Printed by `--suggest-thresholds` for a reviewer to copy into the thresholds file; a rate at 1.0
+    stays 1.0, so contracts such as byte-identical repeats are never loosened by a suggestion."""
+    values = summary.metrics.model_dump()
+    low: dict[str, float] = {}
+    high: dict[str, float] = {}
+    for name, v in values.items():
+        if v is None or name in ("cases", "queries", "latency_p50_ms"):
+            continue
+        if name == "latency_p95_ms":
+            high[name] = max(_LATENCY_CEILING_MS, math.ceil(v * 1.5))
+        elif name in _MAX_METRICS:
+            high[name] = round(min(1.0, math.ceil((v + margin) * 100) / 100), 2)
+        else:
+            low[name] = 1.0 if v >= 1.0 else round(max(0.0, math.floor((v - margin) * 100) / 100), 2)
+    return Thresholds(
+        extractive=Limits(min=low, max=high) if summary.mode != "llm" else Limits(),
+        llm=Limits(min=low, max=high) if summary.mode == "llm" else Limits(),
+        allowed_critical_failures=sorted(summary.critical_failures),
+    )
+
+
 def gate_notes(summary: Summary, thresholds: Thresholds, ran: Iterable[str]) -> list[str]:
     """Allow-listed critical cases of this run that pass now: remove them from the list."""
     passing = set(ran) - set(summary.critical_failures)
@@ -739,6 +769,7 @@ def add_subparser(sub: Any) -> str:
     p.add_argument("--thresholds", type=Path, default=DEFAULT_THRESHOLDS, help="阈值文件")
     p.add_argument("--today", default=DEFAULT_TODAY, help=f"固定的“今天”（默认 {DEFAULT_TODAY}）")
     p.add_argument("--strict", action="store_true", help="任何关键用例失败都判为不通过（忽略允许清单）")
+    p.add_argument("--suggest-thresholds", action="store_true", help="按本次结果打印建议的阈值（YAML），供人工审阅")
     p.add_argument(
         "--repeat",
         choices=["original", "all", "none"],
@@ -774,6 +805,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     out = args.out or DEFAULT_OUT / ("latest" if args.mode == "extractive" else "llm-latest")
     write_outputs(out, summary, results, comparison)
     _print_summary(summary, comparison, out, time.perf_counter() - started)
+    if args.suggest_thresholds:
+        print("\n# 建议阈值（审阅后再写入 evals/thresholds.yaml）：")
+        print(yaml.safe_dump(suggest_thresholds(summary).model_dump(), allow_unicode=True, sort_keys=False))
     return 1 if summary.gate else 0
 
 

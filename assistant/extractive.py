@@ -39,6 +39,7 @@ class Term:
     text: str
     alternatives: tuple[str, ...]
     weight: float
+    fallback: bool = False  # alternatives are rare characters of an unknown word
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Pick:
     score: float
     coverage: float  # share of the question's term weight found in the unit or its heading
     typed: bool  # carries the kind of value asked for
+    strict: float = 0.0  # coverage without character fallbacks: how well the question is about the notices
     extra: list[tuple[Chunk, list[Unit]]] = field(default_factory=list)  # further list sections
     table: list[tuple[Chunk, list[Unit]]] = field(default_factory=list)  # further row groups of a table
 
@@ -61,7 +63,7 @@ class Pick:
 
 def question_terms(question: str) -> list[str]:
     seen: list[str] = []
-    for t in lexicon.tokens(question):
+    for t in lexicon.words(question):
         if t not in _SCOPE_WORDS and t not in seen:
             seen.append(t)
     return seen
@@ -76,14 +78,28 @@ class Extractor:
         self.index = index
         self.retriever = retriever
         self._norm_units = [[nfkc(u.text).lower() for u in us] for us in index.units]
+        texts = [nfkc(c.section + c.text).lower() for c in index.chunks]
+        self._char_df: dict[str, int] = {}
+        for text in texts:
+            for ch in set(text):
+                self._char_df[ch] = self._char_df.get(ch, 0) + 1
+        self._rare_chars = max(2, len(texts) // 12)  # a character in fewer chunks still tells something
         self._norm_parents = [nfkc(" > ".join(c.section.split(" > ")[:-1])).lower() for c in index.chunks]
 
     def terms(self, question: str) -> list[Term]:
+        """Question terms with their notice wordings; an unknown word falls back to its rare characters."""
         out: list[Term] = []
         for t in question_terms(question):
             alts = lexicon.alternatives(t)
             known = [self.index.idf[a] for a in alts if a in self.index.idf]
-            weight = self.index.idf[t] if t in self.index.idf else (max(known) if known else self.index.max_idf)
+            if t in self.index.idf or known or self._char_df.get(t, 0):
+                weight = self.index.idf.get(t) or (max(known) if known else self.index.max_idf)
+            else:
+                weight = self.index.max_idf
+                chars = tuple(c for c in t if 0 < self._char_df.get(c, 0) <= self._rare_chars)
+                if chars and all(self._char_df.get(c, 0) for c in t):
+                    out.append(Term(t, (*alts, *chars), weight, fallback=True))
+                    continue
             out.append(Term(t, alts, weight))
         return out
 
@@ -94,7 +110,7 @@ class Extractor:
         expanded = " ".join([question, *(a for t in terms for a in t.alternatives[1:])])
         hits = self.retriever.search(expanded, [division], k=_K)
         expect, cue = EXPECT[intent.kind], CUES[intent.kind]
-        best: tuple[float, float, bool, int, int] | None = None  # score, coverage, typed, row, unit (-1 heading)
+        best: tuple[float, float, bool, int, int, float] | None = None  # score, coverage, typed, row, unit, fallback
         for rank, hit in enumerate(hits):
             row = hit.row
             chunk = hit.chunk
@@ -106,13 +122,17 @@ class Extractor:
             body_prior = 0.0 if chunk.section.startswith("附件") else 0.05
             prior = 0.15 * (1.0 - rank / _K) + body_prior
             candidates = [(-1, heading_norm)] if heading else []
-            candidates += list(enumerate(self._norm_units[row]))
+            if list_answer:
+                candidates += [(i, self._with_items(row, i)) for i in range(len(self._norm_units[row]))]
+            else:
+                candidates += list(enumerate(self._norm_units[row]))
             for ui, text in candidates:
                 in_unit = sum(t.weight for t in terms if _contains(text, t))
                 rest = [t for t in terms if not _contains(text, t)]
                 in_head = sum(t.weight for t in rest if _contains(heading_norm, t))
                 in_parents = sum(t.weight for t in rest if not _contains(heading_norm, t) and _contains(parents, t))
                 coverage = (in_unit + (1.0 if list_answer else 0.9) * in_head + 0.5 * in_parents) / total
+                fallback = sum(t.weight for t in terms if t.fallback and _contains(text, t))
                 raw = heading if ui == -1 else self.index.units[row][ui].text
                 body = heading if ui == -1 else self.index.units[row][ui].body
                 context = body if ui >= 0 else heading + (self.index.units[row][0].body if self.index.units[row] else "")
@@ -127,19 +147,40 @@ class Extractor:
                     score += 0.1
                 elif len(self.index.units[row][ui].body) < 4:
                     score -= 0.3
+                if (
+                    ui >= 0
+                    and in_head > in_unit
+                    and len(chunk.text) <= _HEADING_CONTEXT * 2
+                    and not self.index.units[row][ui].is_row
+                ):
+                    ui_pick = -1  # the heading names what the (short) section lists
+                else:
+                    ui_pick = ui
                 if best is None or score > best[0] + 1e-9:
-                    best = (score, coverage, typed, row, ui)
+                    best = (score, coverage, typed, row, ui_pick, fallback / total)
         if best is None:
             return None
-        score, coverage, typed, row, ui = best
+        score, coverage, typed, row, ui, fallback_share = best
         chunk = self.index.chunks[row]
         units = self._expand(row, ui, list_answer)
-        pick = Pick(division=division, chunk=chunk, units=units, score=score, coverage=coverage, typed=typed)
+        pick = Pick(
+            division=division, chunk=chunk, units=units, score=score, coverage=coverage, typed=typed,
+            strict=coverage - fallback_share,
+        )
         if list_answer and pick.content and pick.content[0].is_row:
             pick.table = self.table_groups(row)
         elif list_answer and len(pick.content) <= 1:
             pick.extra = self._child_items(row)
         return pick
+
+    def _with_items(self, row: int, ui: int) -> str:
+        """A unit's text for matching; a list intro ("……以下内容：") also matches its items."""
+        text = self._norm_units[row][ui]
+        if not text.endswith(("：", ":")):
+            return text
+        units = self.index.units[row]
+        more = [self._norm_units[row][j] for j in range(ui + 1, min(len(units), ui + 16)) if _continues(units, j)]
+        return text + "".join(more)
 
     def _expand(self, row: int, ui: int, list_answer: bool) -> list[Unit]:
         """Grow the chosen unit into a readable answer: a heading or list intro takes what follows."""
@@ -177,7 +218,8 @@ class Extractor:
         while j < len(units) and units[j].line == chosen.line and sum(len(u.text) for u in out) < 120:
             out.append(units[j])
             j += 1
-        return out if len(out) > 1 and not chosen.text.endswith(("。", "；", "！", "？")) else [chosen]
+        cut_short = not chosen.text.endswith(("。", "；", "！", "？")) or len(chosen.text) < 30
+        return out if len(out) > 1 and cut_short else [chosen]
 
     def table_groups(self, row: int) -> list[tuple[Chunk, list[Unit]]]:
         """Every row group of the table chunk `row` belongs to, in document order."""

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["money", "date", "count", "contact", "channel", "url", "fee", "list", "yesno", "general"]
+Kind = Literal["money", "date", "count", "contact", "channel", "url", "fee", "place", "list", "yesno", "general"]
 
 _INJECTION = re.compile(
     r"忽略.{0,8}(指令|指示|提示|规则|设定|要求|限制)|无视.{0,6}(指令|规则|设定)|ignore.{0,20}(instruction|prompt|rule)"
@@ -24,7 +24,8 @@ _MONEY_Q = re.compile(r"奖金|多少钱|几万|金额|奖励多少|多少万|�
 _DATE_Q = re.compile(r"截止|截至|什么时候|啥时候|何时|几号|哪天|哪一天|日期|几月|时间|期限|时间表|日程|安排在|开始|结束|ddl|deadline")
 _COUNT_Q = re.compile(r"多久|多长时间|几天|多少天|多少字|几个字|字数|限多少|几个人|几个|多少个|多少名|多少人|几人|几名|几支|多少支|多少项|几项|几家|多少家|上限|最多|最少|至少|名额|人数|数量|几大|多少大")
 _CONTACT_Q = re.compile(r"联系|电话|邮箱|咨询|找谁|热线|举报电话|手机号|座机|email|e-mail|qq")
-_URL_Q = re.compile(r"网址|链接|网站是|官网是|网站地址|url|哪个网站|什么网站|官网|官方网站")
+_PLACE_Q = re.compile(r"(在|去)?(哪里|哪儿|哪个城市|什么地方|何地|哪座城市)(举办|举行|办|开|比)|地点|场地|举办地|在哪(举办|举行|办)")
+_URL_Q = re.compile(r"在哪里?报名|哪里报名|哪儿报名|去哪报|网址|链接|网站是|官网是|网站地址|url|哪个网站|什么网站|官网|官方网站")
 _CHANNEL_Q = re.compile(r"网站|官网|网址|平台|在哪报名|哪里报名|哪儿报名|怎么报名|如何报名|报名渠道|报名方式|入口|链接|公众号|渠道|在哪里报|去哪报")
 _FEE_Q = re.compile(r"费用|收费|交钱|报名费|免费|花钱|付费|缴费|参赛费")
 _LIST_Q = re.compile(r"哪些|有什么|有哪几|都有啥|都有什么|包括什么|包括哪些|列出|列一下|分别是|清单|目录|哪几个|有啥")
@@ -34,7 +35,8 @@ _PHONE = r"1[3-9]\d{9}|0\d{2,3}-\d{7,8}"
 EXPECT: dict[Kind, re.Pattern[str]] = {
     "money": re.compile(r"\d+(?:\.\d+)?\s*万?元|奖金"),
     "date": re.compile(r"\d{4}\s*年|\d{1,2}\s*月|月[底初]|[上中下]旬|即日起"),
-    "count": re.compile(r"\d+|[一二三四五六七八九十两]+\s*[个名人家项支]|若干|不超过|不少于"),
+    "count": re.compile(r"\d+\s*(?:个|名|人|家|项|支|天|字|%|万|元|次|大|份|条)|[一二三四五六七八九十两]+\s*[个名人家项支天]|若干|不超过|不少于"),
+    "place": re.compile(r"地点|举办地|场地|会场|在[^，。；]{1,12}(?:举办|举行|召开)"),
     "contact": re.compile(rf"{_PHONE}|@|联系人|联系方式|电话"),
     "channel": re.compile(r"https?://|www\.|网站|官网|平台|公众号|专栏|链接"),
     "url": re.compile(r"https?://|www\."),
@@ -51,6 +53,7 @@ CUES: dict[Kind, re.Pattern[str]] = {
     "contact": re.compile(rf"{_PHONE}|@|联系人|联系方式|联系电话"),
     "channel": re.compile(r"https?://|www\.|官方网站|平台|唯一渠道|报名"),
     "url": re.compile(r"https?://|www\."),
+    "place": re.compile(r"地点|举办地|场地"),
     "fee": re.compile(r"参赛费用|不收取"),
     "list": re.compile(r"、|；"),
     "yesno": re.compile(r"不得|不允许|可参与|均可|允许|原则上|无效"),
@@ -69,7 +72,9 @@ def classify(canonical: str) -> Intent:
     """Classify a canonical question (see textnorm.canonical_question)."""
     q = canonical
     kind: Kind
-    if _CONTACT_Q.search(q):
+    if _PLACE_Q.search(q):
+        kind = "place"
+    elif _CONTACT_Q.search(q):
         kind = "contact"
     elif _FEE_Q.search(q):
         kind = "fee"

@@ -32,7 +32,7 @@ DOMAIN_TERMS: tuple[str, ...] = (
 # Colloquial question words → the words the notices use. A question term matches a clause
 # when the term or any of its alternatives occurs in it.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "交钱": ("费用", "收取"), "收费": ("费用", "收取"), "报名费": ("费用", "收取"), "花钱": ("费用",),
+    "交钱": ("费用", "收取"), "交费": ("费用", "收取"), "费": ("费用",), "收费": ("费用", "收取"), "报名费": ("费用", "收取"), "花钱": ("费用",),
     "付费": ("费用",), "缴费": ("费用",), "参赛费": ("参赛费用",), "免费": ("费用", "收取"), "钱": ("费用", "奖金"),
     "参加": ("参赛", "参与", "报名"), "参与": ("参赛", "参加"), "报": ("报名", "参赛", "申报", "提交"),
     "报名": ("报名", "注册"), "同时": ("重复", "仅能", "其他分赛", "一个地方分赛"), "两个": ("重复", "仅能", "一个"),
@@ -65,7 +65,8 @@ STOPWORDS = frozenset(
     "都 也 就 还 又 被 把 对 给 让 从 到 为 以 等 及其 其 之 各 该 此 如 若 则 但 而 并 且 之后 之前 "
     "个 项 下 上 中 里 时候 时间 一个 这 那 说 想 知道 告诉 具体 呢 吗 嘛 么 啥 咋 咱 咱们 呗 哦 "
     "区别 不同 差异 对比 比较 一样 相同 分别 各自 请 帮 帮忙 查 查一下 看看 问下 问一下 了解 还 吗 么 "
-    "规定 要求 怎么办 办 情况 方面 相关 有关 方式 内容".split()
+    "各 规定 要求 怎么办 办 情况 方面 相关 有关 方式 内容 一共 总共 共 总计 合计 到底 究竟 大概 能够 得 需 应该 "
+    "哪家 啥样 怎么样 么样 如何是好 吧 行 吗？ 的话 是否是 请教 麻烦 谢谢".split()
 )
 
 _TOKEN_OK = re.compile(r"[\w×]")
@@ -92,6 +93,16 @@ def add_terms(terms: Iterable[str]) -> None:
 def alternatives(term: str) -> tuple[str, ...]:
     """The term and the notice wordings it stands for."""
     return (term, *SYNONYMS.get(term, ()))
+
+
+def words(text: str) -> list[str]:
+    """Precise-mode words (no overlapping sub-words): the terms of a question."""
+    out: list[str] = []
+    for t in _tokenizer().lcut(nfkc(text).lower()):
+        t = t.strip()
+        if t and t not in STOPWORDS and _TOKEN_OK.search(t):
+            out.append(t)
+    return out
 
 
 def tokens(text: str) -> list[str]:

@@ -40,6 +40,7 @@ from assistant.evaluation import (
     score,
     section_matches,
     status_ok,
+    suggest_thresholds,
     summarize,
     ungrounded,
     write_outputs,
@@ -277,15 +278,25 @@ def test_gate_thresholds_allow_list_and_strict(tmp_path: Path, corpus: Corpus) -
     loose = Thresholds.model_validate({"extractive": {"min": {"case_pass_rate": 0.4}}, "allowed_critical_failures": ["b", "z"]})
     assert gate(summary, loose) == []
     assert gate(summary, loose, strict=True) == ["关键用例失败：b"]
-    assert gate_notes(summary, loose, ["a", "b"]) == []
-    fixed = Thresholds.model_validate({"allowed_critical_failures": ["a"]})
-    assert gate_notes(summary, fixed, ["a", "b"]) == [n for n in gate_notes(summary, fixed, ["a"]) if "a" in n] != []
+    assert gate_notes(summary, loose, ["a", "b"]) == []  # b still fails, z is not in this run
+    notes = gate_notes(summary, Thresholds.model_validate({"allowed_critical_failures": ["a", "b"]}), ["a", "b"])
+    assert len(notes) == 1 and "允许清单中的 a 已通过" in notes[0]
     tight = Thresholds.model_validate({"extractive": {"min": {"case_pass_rate": 0.9}, "max": {"false_refusal_rate": 0.1}}})
     violations = gate(summary, tight)
     assert "关键用例失败：b" in violations
     assert any("case_pass_rate" in v for v in violations) and any("false_refusal_rate" in v for v in violations)
     with pytest.raises(ValueError):
         Thresholds.model_validate({"extractive": {"min": {"no_such_metric": 1}}})
+
+
+def test_suggested_thresholds_sit_just_below_the_run(tmp_path: Path, corpus: Corpus) -> None:
+    _, summary, _ = _run_dir(tmp_path, "run", {"a": True, "b": True, "c": True, "d": False}, corpus)
+    suggested = suggest_thresholds(summary)
+    assert suggested.extractive.min["case_pass_rate"] == 0.73  # 0.75 - 0.02
+    assert suggested.extractive.min["verbatim_quote_rate"] == 1.0  # a contract stays a contract
+    assert suggested.extractive.max["false_refusal_rate"] == 0.27
+    assert suggested.allowed_critical_failures == ["d"]
+    assert gate(summary, suggested) == []
 
 
 def test_llm_mode_is_skipped_without_an_endpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -320,9 +331,10 @@ def test_extractive_evaluation_passes_the_gate(evaluation: tuple[Summary, list[C
     assert not violations, "\n".join(violations)
 
 
-def test_extractive_answers_are_verbatim_and_stable(evaluation: tuple[Summary, list[CaseResult]]) -> None:
-    m = evaluation[0].metrics
-    assert m.verbatim_quote_rate == 1.0 and m.repeat_stability == 1.0
+def test_every_case_was_scored(evaluation: tuple[Summary, list[CaseResult]]) -> None:
+    summary, results = evaluation
+    assert sum(len(r.queries) for r in results) == summary.metrics.queries == sum(len(c.variants) for c in CASES)
+    assert not [q for r in results for q in r.queries if q.error], "ask() raised on a case question"
 
 
 # --- the consistency audit ----------------------------------------------------------------------

@@ -9,6 +9,7 @@
   if (/^#[0-9a-fA-F]{3,6}$/.test(conf.colour || "")) {
     document.documentElement.style.setProperty("--brand", conf.colour);
   }
+  if (window.self !== window.top) document.body.classList.add("framed");  // the widget's panel shows the title
   document.getElementById("title").textContent = conf.title || "智能助手";
   document.getElementById("scope").textContent = "范围：" + (conf.divisionName || "全部分赛");
   document.getElementById("intro").textContent =

@@ -2,7 +2,8 @@
  * 数据要素×大赛智能助手 — embeddable widget.
  *   <script src="https://HOST/widget.js" data-site="KEY"></script>
  * Adds a floating bubble that opens the assistant in an iframe on HOST/embed?site=KEY.
- * Each script tag is one independent widget (own shadow DOM, own iframe); several stack upwards.
+ * Each script tag is one independent widget (own shadow DOM, own iframe). Several on one page sit
+ * side by side along the bottom edge; opening one closes the others, so they never cover each other.
  */
 (function () {
   "use strict";
@@ -11,18 +12,32 @@
   var key = script.getAttribute("data-site") || "";
   var base = new URL(script.src, location.href).origin;
   var slot = (window.__shujuWidgets = (window.__shujuWidgets || 0) + 1) - 1;
-  var bottom = 20 + slot * 72;
+  var right = 20 + slot * 72;
+
+  function chatIcon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "26");
+    svg.setAttribute("height", "26");
+    svg.setAttribute("aria-hidden", "true");
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("fill", "currentColor");
+    path.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4H4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6v2h2V9H7zm4 0v2h2V9h-2zm4 0v2h2V9h-2z");
+    svg.appendChild(path);
+    return svg;
+  }
 
   var host = document.createElement("div");
   host.setAttribute("data-shuju-widget", key);
-  host.style.cssText = "position:fixed;right:20px;bottom:" + bottom + "px;z-index:2147483000;";
+  host.style.cssText = "position:fixed;bottom:20px;right:" + right + "px;z-index:2147483000;";
   var root = host.attachShadow({ mode: "open" });
   var style = document.createElement("style");
   style.textContent =
     ".bubble{width:56px;height:56px;border-radius:50%;border:0;background:var(--brand,#1f5fbf);color:#fff;" +
-    "font-size:22px;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);}" +
-    ".panel{position:fixed;right:20px;bottom:" + (bottom + 66) + "px;width:min(380px,calc(100vw - 24px));" +
-    "height:min(560px,calc(100vh - " + (bottom + 90) + "px));background:#fff;border-radius:10px;overflow:hidden;" +
+    "display:flex;align-items:center;justify-content:center;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);}" +
+    ".panel{position:fixed;right:12px;bottom:86px;width:min(380px,calc(100vw - 24px));" +
+    "height:min(560px,calc(100vh - 110px));background:#fff;border-radius:10px;overflow:hidden;" +
     "box-shadow:0 8px 30px rgba(0,0,0,.3);display:none;flex-direction:column;}" +
     ".panel.open{display:flex;}" +
     ".head{display:flex;justify-content:space-between;align-items:center;padding:6px 10px;background:var(--brand,#1f5fbf);" +
@@ -33,7 +48,7 @@
   var bubble = document.createElement("button");
   bubble.className = "bubble";
   bubble.type = "button";
-  bubble.textContent = "💬";
+  bubble.appendChild(chatIcon());
   bubble.setAttribute("aria-label", "打开智能助手");
   var panel = document.createElement("div");
   panel.className = "panel";
@@ -98,7 +113,16 @@
       panel.appendChild(frame);
     }
     panel.classList.add("open");
+    host.style.zIndex = "2147483001";  // above the other widgets' bubbles
+    window.dispatchEvent(new CustomEvent("shuju-widget-open", { detail: slot }));
   }
+
+  // Only one panel is open at a time, so two widgets on a page never cover each other.
+  window.addEventListener("shuju-widget-open", function (e) {
+    if (e.detail === slot) return;
+    panel.classList.remove("open");
+    host.style.zIndex = "2147483000";
+  });
 
   bubble.addEventListener("click", function () {
     if (panel.classList.contains("open")) {
