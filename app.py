@@ -6,13 +6,20 @@ built on first start in DATA_DIR and reused afterwards.
 
 from __future__ import annotations
 
-import logging
+import os
 
-import uvicorn
+# Small matrix products (one query embedding) run 10× slower when OpenBLAS spreads them over
+# threads, and far worse while the server's request threads compete: keep BLAS single-threaded.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from assistant.settings import get_settings
-from assistant.web.deps import build_services
-from assistant.web.server import create_app
+import logging  # noqa: E402
+
+import uvicorn  # noqa: E402
+
+from assistant.settings import get_settings  # noqa: E402
+from assistant.web.deps import build_services  # noqa: E402
+from assistant.web.server import create_app  # noqa: E402
 
 
 def main() -> None:

