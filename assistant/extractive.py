@@ -84,6 +84,8 @@ class Extractor:
             for ch in set(text):
                 self._char_df[ch] = self._char_df.get(ch, 0) + 1
         self._rare_chars = max(2, len(texts) // 12)  # a character in fewer chunks still tells something
+        idfs = sorted(index.idf.values())
+        self._common_weight = 0.25 * idfs[len(idfs) // 2] if idfs else 0.5
         self._norm_parents = [nfkc(" > ".join(c.section.split(" > ")[:-1])).lower() for c in index.chunks]
 
     def terms(self, question: str) -> list[Term]:
@@ -92,14 +94,16 @@ class Extractor:
         for t in question_terms(question):
             alts = lexicon.alternatives(t)
             known = [self.index.idf[a] for a in alts if a in self.index.idf]
-            if t in self.index.idf or known or self._char_df.get(t, 0):
-                weight = self.index.idf.get(t) or (max(known) if known else self.index.max_idf)
+            if t in self.index.idf or known:
+                weight = self.index.idf.get(t) or max(known)
+            elif any(self._char_df.get(c, 0) == 0 for c in t):
+                weight = self.index.max_idf  # a character the notices never use: an unseen concept
             else:
-                weight = self.index.max_idf
-                chars = tuple(c for c in t if 0 < self._char_df.get(c, 0) <= self._rare_chars)
-                if chars and all(self._char_df.get(c, 0) for c in t):
-                    out.append(Term(t, (*alts, *chars), weight, fallback=True))
+                chars = tuple(c for c in t if self._char_df[c] <= self._rare_chars)
+                if chars:
+                    out.append(Term(t, (*alts, *chars), self.index.max_idf, fallback=True))
                     continue
+                weight = self._common_weight  # colloquial glue made of everyday characters
             out.append(Term(t, alts, weight))
         return out
 
