@@ -30,7 +30,7 @@ def main() -> None:
     app = create_app(services)
     base = f"http://{settings.host}:{settings.port}"
     print(f"数据要素×大赛智能助手：{base}/  ·  接口文档：{base}/docs  ·  秘书处后台：{base}/console", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False, timeout_graceful_shutdown=3)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,10 @@ _LINE_MAX = 170
 _MAX_ITEMS = 14
 _TRACK_Q = re.compile(r"赛道|赛题|指南|方向|领域")
 _INDICATOR_Q = re.compile(r"评价指标|评审指标|评分指标|评分标准|评审标准|评价标准|打分|指标")
+_OUT_OF_SCOPE = (
+    "抱歉，这个问题不在2025年“数据要素×”大赛通知的范围内。我可以回答报名时间、参赛条件、赛道赛题、"
+    "奖项设置、提交材料、联系方式等问题。"
+)
 _NATIONAL_FINAL = re.compile(r"全国总决赛|总决赛|国赛|全国赛")
 _TOPIC = {
     "money": "奖金金额", "date": "具体时间", "count": "具体数量", "contact": "联系方式",
@@ -120,6 +124,8 @@ class Assistant:
 
     def _answer(self, q: str, explicit: DivisionId | None, on_token: Callable[[str], None] | None) -> Answer:
         intent = classify(q)
+        if intent.foreign and not intent.anchored:
+            return _refusal(q, _OUT_OF_SCOPE)
         if intent.injection:
             return _refusal(q, "抱歉，我只回答2025年“数据要素×”大赛各分赛通知中的规则问题，不能改变角色、执行其他指令或透露系统设定。")
         named = [explicit] if explicit else div.detect(q)
@@ -130,17 +136,9 @@ class Assistant:
         targets = named or self._default_targets(q)
         lines = [self._line(q, intent, d, list_answer=_is_list(q, intent)) for d in targets]
         if not intent.anchored and not any(ln.found and _strong(ln, q) for ln in lines):
-            return _refusal(
-                q,
-                "抱歉，这个问题不在2025年“数据要素×”大赛通知的范围内。我可以回答报名时间、参赛条件、赛道赛题、"
-                "奖项设置、提交材料、联系方式等问题。",
-            )
+            return _refusal(q, _OUT_OF_SCOPE)
         if not named and not any(ln.found for ln in lines) and max((ln.pick.strict if ln.pick else 0.0) for ln in lines) < 0.4:
-            return _refusal(
-                q,
-                "抱歉，这个问题不在2025年“数据要素×”大赛通知的范围内。我可以回答报名时间、参赛条件、赛道赛题、"
-                "奖项设置、提交材料、联系方式等问题。",
-            )
+            return _refusal(q, _OUT_OF_SCOPE)
         answer = self._compose(q, lines, named_any=bool(named))
         if self.llm and answer.status in ("answered", "clarify"):
             return self.llm.answer_with_fallback(q, answer, self._llm_passages(q, lines), on_token)
@@ -215,7 +213,8 @@ class Assistant:
             sources.append(Located(pick.chunk, nearest.text))
         contact = self.facts.contact(d)
         if contact:
-            text += f"。如需确认，请联系：{_trim(_display(contact.quote), [], 90)}"
+            shown = _display(contact.quote)
+            text += f"。如需确认，请联系：{shown[:110] + ('…' if len(shown) > 110 else '')}"
             sources.append(Located(contact.chunk, contact.quote[:_QUOTE_MAX]))
         return _Line(d, False, text, sources, pick)
 

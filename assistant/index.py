@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import bm25s
@@ -64,6 +64,7 @@ class KnowledgeIndex:
     section_tokens: list[frozenset[str]]
     idf: dict[str, float]
     max_idf: float
+    _query_cache: dict[str, np.ndarray] = field(default_factory=dict)
 
     def idf_of(self, token: str) -> float:
         """Inverse document frequency; unseen tokens count as the rarest."""
@@ -74,9 +75,20 @@ class KnowledgeIndex:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.bm25.get_scores(query_tokens), dtype=np.float32)
 
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query embedding, computed once per text (a question is searched in several divisions)."""
+        cache = self._query_cache
+        vec = cache.get(query)
+        if vec is None:
+            vec = self.embedder.query(query)
+            if len(cache) > 2048:
+                cache.clear()
+            cache[query] = vec
+        return vec
+
     def vector_search(self, query: str, scope: list[DivisionId], k: int) -> list[tuple[int, float]]:
         """(chunk row, cosine similarity) best first, within the division scope."""
-        q = self.embedder.query(query)
+        q = self.query_vector(query)
         where: dict[str, object] | None = {"division": {"$in": list(scope)}} if scope else None
         res = self.collection.query(  # type: ignore[attr-defined]
             query_embeddings=[q.tolist()], n_results=k, where=where, include=["distances", "metadatas"]

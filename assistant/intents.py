@@ -11,13 +11,14 @@ Kind = Literal["money", "date", "count", "contact", "channel", "url", "fee", "pl
 _INJECTION = re.compile(
     r"忽略.{0,8}(指令|指示|提示|规则|设定|要求|限制)|无视.{0,6}(指令|规则|设定)|ignore.{0,20}(instruction|prompt|rule)"
     r"|system\s*prompt|系统提示|提示词|你的(指令|设定|规则|prompt)|(输出|打印|泄露|重复|告诉我|显示).{0,8}(提示|prompt|指令|设定)"
-    r"|扮演|假装你是|你现在是|从现在起你|角色扮演|developer\s*mode|开发者模式|越狱|jailbreak|dan模式"
+    r"|扮演|假装你是|你现在是|你现在的|从现在起|从现在开始|角色扮演|developer\s*mode|开发者模式|越狱|jailbreak|dan模式"
+    r"|新规则|新的规则|照此回答|按我说的|按照我的|以我说的为准|不要引用|不用引用|编一个|编造|随便说"
 )
 # Words that tie a question to the competition; without one, a question must match the notices well.
 DOMAIN_ANCHOR = re.compile(
     r"大赛|比赛|竞赛|赛事|分赛|初赛|复赛|决赛|参赛|赛道|赛题|报名|奖|申报|评审|评分|路演|答辩|组委会|秘书处|"
     r"数据要素|团队|项目|指南|指标|公示|举报|联系人|主办|承办|协办|指导单位|主管单位|晋级|推荐|知识产权|材料|"
-    r"截止|资格|法人|失信|获奖|参加|参与|组队|联合|报|奖项|主题|申请|单位|评委|专家"
+    r"截止|资格|法人|失信|获奖|参加|参与|组队|联合|报|奖项|主题|申请|单位|评委|专家|赛|队|成员|电话|咨询|数据局"
 )
 
 _MONEY_Q = re.compile(r"奖金|多少钱|几万|金额|奖励多少|多少万|万元|现金|奖多少")
@@ -61,11 +62,19 @@ CUES: dict[Kind, re.Pattern[str]] = {
 }
 
 
+# Other competitions and everyday topics: anchored words ("大赛", "申报") do not make them ours.
+_FOREIGN = re.compile(
+    r"互联网\+|挑战杯|创新创业大赛|数学建模|电子设计大赛|蓝桥杯|服务外包|个人所得税|所得税|汇算|社保|公积金|"
+    r"天气|股票|概念股|基金净值|彩票|菜谱|怎么做好吃|写一首|写首|翻译|算命|星座"
+)
+
+
 @dataclass(frozen=True)
 class Intent:
     kind: Kind
     injection: bool
     anchored: bool  # names the competition or one of its concepts
+    foreign: bool = False  # names another competition or an everyday topic
 
 
 def classify(canonical: str) -> Intent:
@@ -94,4 +103,5 @@ def classify(canonical: str) -> Intent:
         kind = "yesno"
     else:
         kind = "general"
-    return Intent(kind=kind, injection=bool(_INJECTION.search(q)), anchored=bool(DOMAIN_ANCHOR.search(q)))
+    anchored = bool(DOMAIN_ANCHOR.search(q)) and not _FOREIGN.search(q)
+    return Intent(kind=kind, injection=bool(_INJECTION.search(q)), anchored=anchored, foreign=bool(_FOREIGN.search(q)))

@@ -119,7 +119,7 @@ def _sse(event: str, data: object) -> str:
 def ask_stream(request: Request, body: AskRequest) -> StreamingResponse:
     services, site, channel = _asker(request, body)
     scope = services.scope(body.division, site)
-    events = stream_answer(services.assistant, body.question, scope)  # bad input raises here, before streaming
+    events = stream_answer(services.assistant, body.question, scope, services.cpu_slot)  # bad input raises here, before streaming
 
     def run() -> Iterator[str]:
         try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -30,6 +32,20 @@ class WebServices:
     quotas: Quotas = field(default_factory=Quotas)
     forms: FormService | None = None
     ready: threading.Event = field(default_factory=threading.Event)
+    _cpu: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
+
+    @contextmanager
+    def cpu_slot(self) -> Iterator[None]:
+        """Extractive answering is CPU-bound Python: run answers one after another, not time-sliced.
+
+        Under the GIL twenty interleaved answers all finish late; queued, most finish early.
+        The LLM path waits on the network, so it is not queued.
+        """
+        if self.assistant.llm is not None:
+            yield
+            return
+        with self._cpu:
+            yield
 
     def scope(self, division: str | None, site: Site | None) -> DivisionId | None:
         """The division an answer is scoped to: a site's own division wins over the request's."""
@@ -49,15 +65,22 @@ class WebServices:
             id: str | None = None) -> tuple[Answer, str]:
         """Answer, log, and return the answer with its log id."""
         scope = self.scope(division, site)
-        answer = self.assistant.ask(question, scope, id=id)
+        with self.cpu_slot():
+            answer = self.assistant.ask(question, scope, id=id)
         return answer, self.record(answer, scope, channel)
 
     def warm_up(self) -> None:
-        """First use of the tokenizer and the vector store takes a second; pay it at start-up."""
+        """Load the lazy parts (tokenizer, embedding weights, vector store) before serving.
+
+        The embedding model loads its weights on first use without a lock: if twenty request
+        threads get there first, each loads them, and the first answers take tens of seconds.
+        """
         try:
-            self.assistant.ask("山西分赛一等奖奖金是多少")
+            self.assistant.index.embedder.query("数据要素大赛报名")
+            for question in ("山西分赛一等奖奖金是多少", "参赛单位需要满足什么条件？"):
+                self.assistant.ask(question)
         except Exception:  # noqa: BLE001 - a failed warm-up shows up again on the first real question
-            log.exception("warm-up question failed")
+            log.exception("warm-up failed")
         self.ready.set()
 
 

@@ -118,7 +118,7 @@ def _chat_tab(services: WebServices) -> None:
         try:
             scope = services.scope(scope_label, None)
             so_far = ""
-            for item in stream_answer(services.assistant, text, scope):
+            for item in stream_answer(services.assistant, text, scope, services.cpu_slot):
                 if isinstance(item, Piece):
                     so_far += item.text
                     history[-1] = {"role": "assistant", "content": partial_markdown(so_far)}

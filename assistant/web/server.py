@@ -40,9 +40,20 @@ def create_app(services: WebServices, *, mount_pages: bool = True) -> FastAPI:
     app.include_router(embed.router)
     app.include_router(counter.router)
     app.include_router(api.fallback)
+    if not services.settings.admin_token:
+        app.add_api_route("/console", _console_disabled, methods=["GET"], include_in_schema=False)
+        app.add_api_route("/console/{rest:path}", _console_disabled, methods=["GET"], include_in_schema=False)
     if mount_pages:
         _mount_pages(app, services)
     return app
+
+
+def _console_disabled() -> HTMLResponse:
+    return HTMLResponse(
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>秘书处后台未启用</title>'
+        f'<body style="font-family:sans-serif;padding:2em"><h2>秘书处后台未启用</h2><p>{DISABLED}</p></body></html>',
+        status_code=403,
+    )
 
 
 def _mount_pages(app: FastAPI, services: WebServices) -> None:
@@ -58,16 +69,5 @@ def _mount_pages(app: FastAPI, services: WebServices) -> None:
     if services.settings.admin_token:
         console = build_console(services).queue(default_concurrency_limit=4)
         gr.mount_gradio_app(app, console, path="/console", **common)  # type: ignore[arg-type]
-    else:
-
-        @app.get("/console", include_in_schema=False)
-        @app.get("/console/{rest:path}", include_in_schema=False)
-        def console_disabled() -> HTMLResponse:
-            return HTMLResponse(
-                f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>秘书处后台未启用</title>'
-                f'<body style="font-family:sans-serif;padding:2em"><h2>秘书处后台未启用</h2><p>{DISABLED}</p></body></html>',
-                status_code=403,
-            )
-
     page = build_page(services).queue(default_concurrency_limit=16)
     gr.mount_gradio_app(app, page, path="/", max_file_size="5mb", **common)  # type: ignore[arg-type]

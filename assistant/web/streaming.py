@@ -10,7 +10,8 @@ from __future__ import annotations
 import queue
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from assistant import divisions as div
@@ -30,19 +31,29 @@ def pieces(text: str) -> list[str]:
     return _PIECE_RE.findall(text)
 
 
-def stream_answer(assistant: Assistant, question: str, division: str | None) -> Iterator[Piece | Answer]:
-    """`Piece`s then the `Answer`; bad input raises `InputError` here, before anything is streamed."""
+Slot = Callable[[], AbstractContextManager[None]]
+
+
+def stream_answer(
+    assistant: Assistant, question: str, division: str | None, slot: Slot = nullcontext
+) -> Iterator[Piece | Answer]:
+    """`Piece`s then the `Answer`; bad input raises `InputError` here, before anything is streamed.
+
+    `slot` wraps the answering itself (the server queues CPU-bound extractive answers).
+    """
     validate_question(question)
     div.parse(division)
-    return _run(assistant, question, division)
+    return _run(assistant, question, division, slot)
 
 
-def _run(assistant: Assistant, question: str, division: str | None) -> Iterator[Piece | Answer]:
+def _run(assistant: Assistant, question: str, division: str | None, slot: Slot) -> Iterator[Piece | Answer]:
     events: queue.Queue[tuple[str, object]] = queue.Queue()
 
     def run() -> None:
         try:
-            events.put(("answer", assistant.ask(question, division, on_token=lambda t: events.put(("token", t)))))
+            with slot():
+                answer = assistant.ask(question, division, on_token=lambda t: events.put(("token", t)))
+            events.put(("answer", answer))
         except Exception as exc:  # noqa: BLE001 - handed to the consumer's thread, which reports it
             events.put(("error", exc))
 

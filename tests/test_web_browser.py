@@ -1,0 +1,260 @@
+"""The six browser scenarios of the web product, in Debian's headless chromium driven by playwright.
+
+Screenshots of every page go to test-artifacts/. The server is the real one (test_web_support).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from docx import Document
+from test_web_support import ADMIN_TOKEN, WebServer, artifact, web_server
+
+CHROMIUM = Path("/usr/lib/chromium/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT = 20_000  # ms
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/lib/chromium/chromium (make browser)"),
+]
+
+
+@pytest.fixture(scope="module")
+def server() -> WebServer:
+    return web_server()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, locale="zh-CN")
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    pg.dialogs = []  # any alert() would mean a script ran
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    yield pg
+    context.close()
+
+
+def fill(pg: Any, elem_id: str, text: str) -> None:
+    """Fill a Gradio textbox (rendered as input or textarea)."""
+    pg.locator(f"#{elem_id} textarea, #{elem_id} input").first.fill(text)
+
+
+def open_page(pg: Any, url: str) -> None:
+    pg.goto(url)
+    pg.wait_for_selector("#question textarea")  # Gradio pages never reach networkidle
+
+
+def ask(pg: Any, question: str) -> Any:
+    """Ask on the applicant page and return the last answer bubble once its sources are shown."""
+    before = pg.locator("#chat .message-row").count()
+    fill(pg, "question", question)
+    pg.click("#send")
+    pg.wait_for_function(
+        "n => document.querySelectorAll('#chat .message-row').length >= n + 2", arg=before, timeout=TIMEOUT
+    )
+    pg.wait_for_function("() => !document.querySelector('#chat').innerText.includes('▌')", timeout=TIMEOUT)
+    return pg.locator("#chat .message-row").last
+
+
+def test_1_applicant_sees_the_amount_with_a_citation(server: WebServer, page: Any) -> None:
+    open_page(page, server.base + "/")
+    answer = ask(page, "山西分赛一等奖奖金是多少")
+    assert "5 万元" in answer.inner_text() and "[1]" in answer.inner_text()
+    page.wait_for_selector("#sources .src")
+    source = page.inner_text("#sources")
+    assert "山西分赛" in source and "关于举办2025年“数据要素×”大赛山西分赛的通知" in source and "五、奖项设置" in source
+    page.click("#sources details summary")
+    assert "奖金总额 60 万元" in page.inner_text("#sources .src-ctx")
+    page.click("#vote-up")
+    page.wait_for_function("() => document.querySelector('#feedback-status').innerText.includes('已记录')")
+    page.screenshot(path=artifact("1-applicant-answer.png"), full_page=True)
+    page.get_by_role("tab", name="赛程时间线").click()
+    page.wait_for_selector("#timeline table.tl-table")
+    assert "进行中" in page.inner_text("#timeline") and "未开始" in page.inner_text("#timeline")
+    page.screenshot(path=artifact("1-timeline.png"), full_page=True)
+
+
+def test_2_widget_on_a_division_site_answers_in_its_division(server: WebServer, page: Any) -> None:
+    page.goto(server.host_base + "/two.html")
+    for key in ("shanxi-web", "shaanxi-web"):  # two widgets on one page, each ready on its own
+        page.wait_for_selector(f"[data-shuju-widget={key}] .bubble[data-state=ready]")
+    page.click("[data-shuju-widget=shanxi-web] .bubble")
+    frame = page.frame_locator("[data-shuju-widget=shanxi-web] iframe")
+    frame.locator("#q").fill("一等奖奖金是多少")
+    frame.locator("#send").click()
+    frame.locator(".msg.bot .cites").wait_for()
+    text = frame.locator(".msg.bot").last.inner_text()
+    assert "山西分赛" in text and "5 万元" in text and "陕西" not in text
+    page.screenshot(path=artifact("2-widget-shanxi.png"))
+    page.click("[data-shuju-widget=shaanxi-web] .bubble")  # opening the second closes the first
+    assert not page.locator("[data-shuju-widget=shanxi-web] .panel").is_visible()
+    second = page.frame_locator("[data-shuju-widget=shaanxi-web] iframe")
+    second.locator("#q").fill("报名截止时间")
+    second.locator("#send").click()
+    second.locator(".msg.bot .cites").wait_for()
+    assert "陕西分赛" in second.locator(".msg.bot").last.inner_text()
+    page.screenshot(path=artifact("2-widget-second.png"))
+    assert page.dialogs == []
+
+
+def test_3_widget_with_a_key_not_allowed_for_the_site_is_refused(server: WebServer, page: Any) -> None:
+    page.goto(server.host_base + "/foreign.html")
+    page.wait_for_selector("[data-shuju-widget=foreign] .bubble[data-state=refused]")
+    page.click("[data-shuju-widget=foreign] .bubble")
+    assert "未获授权" in page.inner_text("[data-shuju-widget=foreign] .refused")
+    assert page.locator("[data-shuju-widget=foreign] iframe").count() == 0
+    direct = page.frame_locator("#direct")
+    assert "未获授权" in direct.locator(".refusal").inner_text()
+    assert direct.locator("#q").count() == 0
+    page.screenshot(path=artifact("3-widget-refused.png"))
+    # Another origin framing the chat without a Referer: the browser enforces frame-ancestors.
+    page.goto(f"http://localhost:{server.host_port}/sneaky.html")
+    page.wait_for_timeout(1500)
+    frame = next(f for f in page.frames if f != page.main_frame)
+    assert frame.locator("#q").count() == 0
+    page.screenshot(path=artifact("3-frame-ancestors-blocked.png"))
+
+
+def test_4_markup_in_a_question_renders_as_text(server: WebServer, page: Any) -> None:
+    attack = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+    open_page(page, server.base + "/")
+    ask(page, attack)
+    chat = page.locator("#chat")
+    assert "<script>window.__pwned = 1</script>" in chat.inner_text()
+    assert chat.locator("img").count() == 0 and chat.locator("script").count() == 0
+    assert page.evaluate("() => window.__pwned") is None and page.dialogs == []
+    page.screenshot(path=artifact("4-markup-as-text.png"), full_page=True)
+    page.goto(server.host_base + "/two.html")  # and inside the embedded chat
+    page.wait_for_selector("[data-shuju-widget=shanxi-web] .bubble[data-state=ready]")
+    page.click("[data-shuju-widget=shanxi-web] .bubble")
+    frame = page.frame_locator("[data-shuju-widget=shanxi-web] iframe")
+    frame.locator("#q").fill(attack)
+    frame.locator("#send").click()
+    frame.locator(".msg.bot").nth(1).wait_for()
+    assert attack in frame.locator(".msg.user").last.inner_text()
+    assert frame.locator("img").count() == 0
+    assert frame.locator("body").evaluate("() => window.__pwned") is None
+    page.screenshot(path=artifact("4-markup-in-widget.png"))
+
+
+def _send_form(page: Any, text: str) -> None:
+    before = page.locator("#form-chat .message-row").count()
+    fill(page, "form-reply", text)
+    page.click("#form-send")
+    page.wait_for_function(
+        "n => document.querySelectorAll('#form-chat .message-row').length >= n + 2", arg=before, timeout=TIMEOUT
+    )
+
+
+def test_5_form_resumes_by_token_and_downloads_docx(server: WebServer, page: Any) -> None:
+    open_page(page, server.base + "/")
+    page.get_by_role("tab", name="申报书填写").click()
+    page.click("#form-new")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('draft')")
+    token = page.evaluate("() => new URL(location.href).searchParams.get('draft')")
+    _send_form(page, "城市数据智算平台")
+    _send_form(page, "1.1")
+    _send_form(page, "跳过")  # 项目来源 → 项目简述 (1000字以内)
+    page.wait_for_selector("#form-counter .counter[data-limit='1000']")
+    reply = page.locator("#form-reply textarea")
+    reply.fill("基于AI的Deep Learning平台")  # Word counts 8
+    page.wait_for_function("() => document.querySelector('#form-counter').innerText.includes('字数 8/1000')")
+    reply.fill("数" * 1001)
+    page.wait_for_selector("#form-counter .counter .over")
+    reply.fill("基于AI的Deep Learning平台")
+    page.click("#form-send")
+    page.wait_for_function("() => document.querySelector('#form-draft').innerText.includes('Deep Learning')")
+    page.screenshot(path=artifact("5-form.png"), full_page=True)
+
+    page.goto(f"{server.base}/?draft={token}")  # a reload by the token in the URL
+    page.wait_for_function("() => document.querySelector('#form-draft').innerText.includes('城市数据智算平台')")
+    draft = page.inner_text("#form-draft")
+    assert "基于AI的Deep Learning平台" in draft and "打造能源数据应用体系" in draft
+    assert page.locator("#form-draft .wc", has_text="8/1000").count() == 1
+    assert "必填项完成" in page.inner_text("#form-progress")
+    with page.expect_download() as download:
+        page.click("#form-downloads a.dl-docx")
+    path = download.value.path()
+    assert download.value.suggested_filename.endswith(".docx")
+    doc = Document(io.BytesIO(Path(path).read_bytes()))
+    text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
+    assert "城市数据智算平台" in text
+    page.screenshot(path=artifact("5-form-resumed.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 400
+    page.screenshot(path=artifact("5-form-phone.png"), full_page=True)
+
+
+def test_6_console_refuses_without_token_and_approved_answer_is_served(server: WebServer, page: Any) -> None:
+    question = "新疆分赛的联系方式是什么？"
+    open_page(page, server.base + "/")
+    original = ask(page, question).inner_text()
+    assert "秘书处审定" not in original
+
+    page.goto(server.base + "/console/")
+    page.wait_for_selector("#admin-login")
+    page.click("#admin-login")
+    page.wait_for_function("() => document.querySelector('#admin-status').innerText.includes('需要秘书处口令')")
+    assert not page.locator("#admin-main").is_visible()
+    fill(page, "admin-token", "not-the-token")
+    page.click("#admin-login")
+    page.wait_for_function("() => document.querySelector('#admin-status').innerText.includes('口令错误')")
+    assert not page.locator("#admin-main").is_visible()
+    page.screenshot(path=artifact("6-console-refused.png"), full_page=True)
+
+    fill(page, "admin-token", ADMIN_TOKEN)
+    page.click("#admin-login")
+    page.wait_for_selector("#admin-main", state="visible")
+    fill(page, "log-search", "新疆分赛的联系方式")
+    page.click("#log-query")
+    page.wait_for_function(
+        "() => document.querySelector('#log-table [data-testid=cell-0-1]')?.innerText.includes('新疆分赛的联系方式')"
+    )
+    page.click("#log-table [data-testid=cell-0-1]")
+    page.wait_for_function("() => document.querySelector('#approve-answer textarea').value.length > 0")
+    assert "新疆分赛" in page.inner_text("#log-sources")
+    approved_text = "新疆分赛咨询电话以通知所列联系人为准，工作日 9:00—18:00 可拨打[1]"
+    fill(page, "approve-answer", approved_text)
+    fill(page, "approve-who", "赵六")
+    page.click("#approve-save")
+    page.wait_for_function("() => document.querySelector('#approve-status').innerText.includes('已审定')")
+    page.screenshot(path=artifact("6-console-approved.png"), full_page=True)
+
+    open_page(page, server.base + "/")
+    served = ask(page, question).inner_text()
+    assert "秘书处审定" in served and "工作日 9:00—18:00" in served
+    page.wait_for_selector("#sources .approved-badge")
+    page.screenshot(path=artifact("6-applicant-sees-approved.png"), full_page=True)
+    httpx.post(  # leave the server as we found it
+        server.base + "/api/v1/admin/approved/revoke",
+        json={"question": question, "who": "赵六"},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=10,
+    )
