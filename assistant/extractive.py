@@ -64,6 +64,7 @@ class Pick:
 def question_terms(question: str) -> list[str]:
     seen: list[str] = []
     for t in lexicon.words(question):
+        t = lexicon.REWRITES.get(t, t)
         if t not in _SCOPE_WORDS and t not in seen:
             seen.append(t)
     return seen

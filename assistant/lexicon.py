@@ -32,7 +32,8 @@ DOMAIN_TERMS: tuple[str, ...] = (
 # Colloquial question words → the words the notices use. A question term matches a clause
 # when the term or any of its alternatives occurs in it.
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "交钱": ("费用", "收取"), "交费": ("费用", "收取"), "费": ("费用",), "收费": ("费用", "收取"), "报名费": ("费用", "收取"), "花钱": ("费用",),
+    "交钱": ("费用", "收取"), "交费": ("费用", "收取"), "要钱": ("费用", "收取"), "收钱": ("费用", "收取"),
+    "掏钱": ("费用",), "路费": ("交通", "费用", "自理"), "食宿": ("食宿", "费用", "自理"), "费": ("费用",), "收费": ("费用", "收取"), "报名费": ("费用", "收取"), "花钱": ("费用",),
     "付费": ("费用",), "缴费": ("费用",), "参赛费": ("参赛费用",), "免费": ("费用", "收取"), "钱": ("费用", "奖金"),
     "参加": ("参赛", "参与", "报名"), "参与": ("参赛", "参加"), "报": ("报名", "参赛", "申报", "提交"),
     "报名": ("报名", "注册"), "同时": ("重复", "仅能", "其他分赛", "一个地方分赛"), "两个": ("重复", "仅能", "一个"),
@@ -88,6 +89,11 @@ def add_terms(terms: Iterable[str]) -> None:
     for term in terms:
         if 2 <= len(term) <= 16:
             tok.add_word(term, freq=20000)
+
+
+# Question words the notices answer under another concept: asking whether 个人 may enter is
+# answered by the legal-entity rule, not by clauses that merely mention 个人.
+REWRITES: dict[str, str] = {"个人": "独立法人", "自然人": "独立法人", "个体户": "独立法人"}
 
 
 def alternatives(term: str) -> tuple[str, ...]:

@@ -213,6 +213,16 @@ def test_approved_answer_takes_precedence_and_changes_are_recorded(client: httpx
     assert not client.post("/api/v1/ask", json={"question": question}).json().get("approved")
 
 
+def test_console_audit_and_report(client: httpx.Client) -> None:
+    audit = client.post("/api/v1/admin/audit", json={"questions": ["山西分赛一等奖奖金是多少？"]}, headers=ADMIN)
+    assert audit.status_code == 200 and "一致性" in audit.json()["markdown"]
+    assert_error(client.post("/api/v1/admin/audit", json={"questions": []}, headers=ADMIN), 400, "bad_input")
+    report = client.get("/api/v1/admin/report", headers=ADMIN)
+    assert report.status_code in (200, 404)
+    if report.status_code == 200:
+        assert report.json()["path"].endswith("report.md") and report.json()["markdown"].startswith("#")
+
+
 def test_form_endpoints(client: httpx.Client) -> None:
     created = client.post("/api/v1/forms").json()
     token = created["token"]

@@ -78,7 +78,7 @@ def ask(pg: Any, question: str) -> Any:
     pg.wait_for_function(
         "n => document.querySelectorAll('#chat .message-row').length >= n + 2", arg=before, timeout=TIMEOUT
     )
-    pg.wait_for_function("() => !document.querySelector('#chat').innerText.includes('▌')", timeout=TIMEOUT)
+    pg.wait_for_function("() => !document.querySelector('#chat')?.innerText.includes('▌')", timeout=TIMEOUT)
     return pg.locator("#chat .message-row").last
 
 
@@ -92,7 +92,7 @@ def test_1_applicant_sees_the_amount_with_a_citation(server: WebServer, page: An
     page.click("#sources details summary")
     assert "奖金总额 60 万元" in page.inner_text("#sources .src-ctx")
     page.click("#vote-up")
-    page.wait_for_function("() => document.querySelector('#feedback-status').innerText.includes('已记录')")
+    page.wait_for_function("() => document.querySelector('#feedback-status')?.innerText.includes('已记录')")
     page.screenshot(path=artifact("1-applicant-answer.png"), full_page=True)
     page.get_by_role("tab", name="赛程时间线").click()
     page.wait_for_selector("#timeline table.tl-table")
@@ -172,6 +172,15 @@ def _send_form(page: Any, text: str) -> None:
     )
 
 
+def _over_limit_docx(path: Path) -> Path:
+    doc = Document()
+    doc.add_heading("第二部分：参赛项目介绍", level=1)
+    doc.add_heading("（一）项目背景（限 500 字）", level=2)
+    doc.add_paragraph("背景" * 300)
+    doc.save(str(path))
+    return path
+
+
 def test_5_form_resumes_by_token_and_downloads_docx(server: WebServer, page: Any) -> None:
     open_page(page, server.base + "/")
     page.get_by_role("tab", name="申报书填写").click()
@@ -184,16 +193,16 @@ def test_5_form_resumes_by_token_and_downloads_docx(server: WebServer, page: Any
     page.wait_for_selector("#form-counter .counter[data-limit='1000']")
     reply = page.locator("#form-reply textarea")
     reply.fill("基于AI的Deep Learning平台")  # Word counts 8
-    page.wait_for_function("() => document.querySelector('#form-counter').innerText.includes('字数 8/1000')")
+    page.wait_for_function("() => document.querySelector('#form-counter')?.innerText.includes('字数 8/1000')")
     reply.fill("数" * 1001)
     page.wait_for_selector("#form-counter .counter .over")
     reply.fill("基于AI的Deep Learning平台")
     page.click("#form-send")
-    page.wait_for_function("() => document.querySelector('#form-draft').innerText.includes('Deep Learning')")
+    page.wait_for_function("() => document.querySelector('#form-draft')?.innerText.includes('Deep Learning')")
     page.screenshot(path=artifact("5-form.png"), full_page=True)
 
     page.goto(f"{server.base}/?draft={token}")  # a reload by the token in the URL
-    page.wait_for_function("() => document.querySelector('#form-draft').innerText.includes('城市数据智算平台')")
+    page.wait_for_function("() => document.querySelector('#form-draft')?.innerText.includes('城市数据智算平台')")
     draft = page.inner_text("#form-draft")
     assert "基于AI的Deep Learning平台" in draft and "打造能源数据应用体系" in draft
     assert page.locator("#form-draft .wc", has_text="8/1000").count() == 1
@@ -205,6 +214,11 @@ def test_5_form_resumes_by_token_and_downloads_docx(server: WebServer, page: Any
     doc = Document(io.BytesIO(Path(path).read_bytes()))
     text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
     assert "城市数据智算平台" in text
+    page.click("#form-check-box button, #form-check-box .label-wrap")  # open the accordion
+    page.set_input_files("#form-check-file input[type=file]", str(_over_limit_docx(artifact("over-limit.docx"))))
+    page.wait_for_selector("#form-check table.check-table")
+    check = page.inner_text("#form-check")
+    assert "超出字数" in check and "600/500" in check
     page.screenshot(path=artifact("5-form-resumed.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.wait_for_timeout(300)
@@ -221,11 +235,11 @@ def test_6_console_refuses_without_token_and_approved_answer_is_served(server: W
     page.goto(server.base + "/console/")
     page.wait_for_selector("#admin-login")
     page.click("#admin-login")
-    page.wait_for_function("() => document.querySelector('#admin-status').innerText.includes('需要秘书处口令')")
+    page.wait_for_function("() => document.querySelector('#admin-status')?.innerText.includes('需要秘书处口令')")
     assert not page.locator("#admin-main").is_visible()
     fill(page, "admin-token", "not-the-token")
     page.click("#admin-login")
-    page.wait_for_function("() => document.querySelector('#admin-status').innerText.includes('口令错误')")
+    page.wait_for_function("() => document.querySelector('#admin-status')?.innerText.includes('口令错误')")
     assert not page.locator("#admin-main").is_visible()
     page.screenshot(path=artifact("6-console-refused.png"), full_page=True)
 
@@ -238,20 +252,31 @@ def test_6_console_refuses_without_token_and_approved_answer_is_served(server: W
         "() => document.querySelector('#log-table [data-testid=cell-0-1]')?.innerText.includes('新疆分赛的联系方式')"
     )
     page.click("#log-table [data-testid=cell-0-1]")
-    page.wait_for_function("() => document.querySelector('#approve-answer textarea').value.length > 0")
+    page.wait_for_function("() => document.querySelector('#approve-answer textarea')?.value.length > 0")
     assert "新疆分赛" in page.inner_text("#log-sources")
     approved_text = "新疆分赛咨询电话以通知所列联系人为准，工作日 9:00—18:00 可拨打[1]"
     fill(page, "approve-answer", approved_text)
     fill(page, "approve-who", "赵六")
     page.click("#approve-save")
-    page.wait_for_function("() => document.querySelector('#approve-status').innerText.includes('已审定')")
+    page.wait_for_function("() => document.querySelector('#approve-status')?.innerText.includes('已审定')")
     page.screenshot(path=artifact("6-console-approved.png"), full_page=True)
+    page.get_by_role("tab", name="一致性检查").click()
+    page.click("#audit-run")
+    page.wait_for_function("() => document.querySelector('#audit-report')?.innerText.includes('一致性')")
+    page.get_by_role("tab", name="评估报告").click()
+    page.click("#report-show")
+    page.wait_for_function("() => (document.querySelector('#report')?.innerText || '').length > 20")
+    page.screenshot(path=artifact("6-console-report.png"), full_page=True)
 
     open_page(page, server.base + "/")
     served = ask(page, question).inner_text()
     assert "秘书处审定" in served and "工作日 9:00—18:00" in served
     page.wait_for_selector("#sources .approved-badge")
     page.screenshot(path=artifact("6-applicant-sees-approved.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})  # the chat on a phone
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 400
+    page.screenshot(path=artifact("6-applicant-phone.png"), full_page=True)
     httpx.post(  # leave the server as we found it
         server.base + "/api/v1/admin/approved/revoke",
         json={"question": question, "who": "赵六"},

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from assistant import divisions as div
 from assistant.models import Citation
+from assistant.settings import ROOT
 
 from .admin import audit_markdown, check_token, latest_report
 from .deps import WebServices
@@ -102,4 +103,4 @@ def report() -> dict[str, str]:
     found = latest_report()
     if found is None:
         raise ApiError(404, "no_report", "还没有评估报告：请先运行 python -m assistant eval。")
-    return {"path": str(found[0]), "markdown": found[1]}
+    return {"path": str(found[0].relative_to(ROOT)) if found[0].is_relative_to(ROOT) else found[0].name, "markdown": found[1]}

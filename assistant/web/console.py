@@ -60,7 +60,7 @@ def _cite_label(c: Citation) -> str:
 def build_console(services: WebServices) -> gr.Blocks:
     settings, store = services.settings, services.store
     hidden: Any = {"api_visibility": "private"}
-    with gr.Blocks(title="秘书处后台 · 数据要素×大赛智能助手") as console:
+    with gr.Blocks(title="秘书处后台 · 数据要素×大赛智能助手", analytics_enabled=False) as console:
         gr.Markdown("## 秘书处后台\n查看问答记录、审定答案、运行一致性检查、查看评估报告。")
         with gr.Row(equal_height=True):
             token = gr.Textbox(label="秘书处口令", type="password", elem_id="admin-token", scale=3)
@@ -175,7 +175,7 @@ def build_console(services: WebServices) -> gr.Blocks:
                 entry = store.approve(question=question, scope=div.parse(sc), answer=answer, citations=keep, who=who)
             except AssistantError as exc:
                 return "⚠️ " + esc(exc.message)
-            return f"✅ 已审定（{esc(entry.approved_by)}，{entry.updated_at}）：今后同一问题将优先返回此答案。"
+            return f"已审定（{esc(entry.approved_by)}，{entry.updated_at}）：今后同一问题将优先返回此答案。"
 
         approve.click(save, [token, a_question, a_scope, a_answer, a_cites, cites, a_who], approve_status, **hidden)
 

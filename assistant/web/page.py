@@ -44,7 +44,7 @@ Messages = list[dict[str, Any]]
 
 
 def build_page(services: WebServices) -> gr.Blocks:
-    with gr.Blocks(title="数据要素×大赛智能助手") as page:
+    with gr.Blocks(title="数据要素×大赛智能助手", analytics_enabled=False) as page:
         gr.Markdown(
             "## 数据要素×大赛智能助手\n依据 2025 年“数据要素×”大赛各分赛官方通知回答问题，每条回答都标注通知原文出处。",
             elem_id="page-head",

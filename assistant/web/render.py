@@ -13,7 +13,7 @@ from .timeline import Timeline
 
 _MARKER_RE = re.compile(r"\[(\d{1,3})\]")
 _PHASE_LABEL = {"passed": "已结束", "current": "进行中", "upcoming": "未开始", "unknown": "以通知为准"}
-APPROVED_BADGE = "✅ 秘书处审定"
+APPROVED_BADGE = "秘书处审定"
 
 
 def esc(text: object) -> str:

@@ -30,7 +30,7 @@
 
   function showAnswer(box, answer) {
     box.textContent = "";
-    if (answer.approved) box.appendChild(el("div", "badge", "✅ 秘书处审定"));
+    if (answer.approved) box.appendChild(el("div", "badge", "秘书处审定"));
     box.appendChild(el("div", "text", answer.answer));
     if (answer.citations && answer.citations.length) {
       var list = el("ol", "cites");
