@@ -16,7 +16,7 @@ from typing import Protocol
 
 from . import divisions as div
 from .errors import InputError
-from .extractive import Extractor, Pick, question_terms
+from .extractive import MIN_COVERAGE, TYPED_KINDS, Extractor, Pick, question_terms
 from .facts import Facts, Located, Stage
 from .guide import guide_answer
 from .index import KnowledgeIndex
@@ -35,6 +35,7 @@ _OUT_OF_SCOPE = (
     "抱歉，这个问题不在2025年“数据要素×”大赛通知的范围内。我可以回答报名时间、参赛条件、赛道赛题、"
     "奖项设置、提交材料、联系方式等问题。"
 )
+_DEADLINE_Q = re.compile(r"截止|最晚|之前|以前|几号前|哪天前|ddl|deadline")
 _NATIONAL_FINAL = re.compile(r"全国总决赛|总决赛|国赛|全国赛")
 _TOPIC = {
     "money": "奖金金额", "date": "具体时间", "count": "具体数量", "contact": "联系方式",
@@ -178,8 +179,7 @@ class Assistant:
             return _Line(d, True, guide[0], guide[1], pick)
         if pick is None:
             return self._silent(d, None, intent)
-        needs_type = intent.kind in ("money", "date", "count", "contact", "channel", "url", "fee", "place")
-        found = pick.coverage >= 0.34 and (pick.typed or not needs_type)
+        found = pick.coverage >= MIN_COVERAGE and (pick.typed or intent.kind not in TYPED_KINDS)
         if not found:
             return self._silent(d, pick, intent)
         return _Line(d, True, _pick_text(pick, q, list_answer), _pick_sources(pick), pick)
@@ -189,8 +189,9 @@ class Assistant:
         if not stages:
             return None
         wanted = [w for w in _STAGE_WORDS if w in q]
-        if "截止" in q and not wanted:
-            wanted = ["报名"]
+        if _DEADLINE_Q.search(q):
+            # "初赛申报截止" asks when registration closes, whatever stage it names.
+            wanted = ["报名", "申报", "提交"]
         today = self.clock()
         chosen: list[Stage] = [s for s in stages if any(w in s.name for w in wanted)]
         if not wanted and re.search(r"赛程|时间安排|日程|时间表|安排|流程|阶段", q):
@@ -207,7 +208,7 @@ class Assistant:
     def _silent(self, d: DivisionId, pick: Pick | None, intent: Intent) -> _Line:
         text = f"通知中没有写明{_TOPIC.get(intent.kind, '这一点')}"
         sources: list[Located] = []
-        if pick is not None and pick.coverage >= 0.34 and pick.content:
+        if pick is not None and pick.coverage >= MIN_COVERAGE and pick.content:
             nearest = pick.content[0]
             text += f"。相关条款：{_trim(nearest.body, [], 100).rstrip('。')}"
             sources.append(Located(pick.chunk, nearest.text))

@@ -30,6 +30,8 @@ _TOC_RE = re.compile(r"^目\s*录$")
 _LEAD_NUM = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]\s*")
 _TITLE_RE = re.compile(r"^(.{2,40}?)[：:。]")
 _K = 8
+MIN_COVERAGE = 0.34  # below this share of the question's term weight a clause does not answer it
+TYPED_KINDS = frozenset({"money", "date", "count", "contact", "channel", "url", "fee", "place"})
 _MAX_LIST = 14
 _HEADING_CONTEXT = 150
 
@@ -116,6 +118,7 @@ class Extractor:
         hits = self.retriever.search(expanded, [division], k=_K)
         expect, cue = EXPECT[intent.kind], CUES[intent.kind]
         best: tuple[float, float, bool, int, int, float] | None = None  # score, coverage, typed, row, unit, fallback
+        best_typed: tuple[float, float, bool, int, int, float] | None = None
         for rank, hit in enumerate(hits):
             row = hit.row
             chunk = hit.chunk
@@ -161,10 +164,19 @@ class Extractor:
                     ui_pick = -1  # the heading names what the (short) section lists
                 else:
                     ui_pick = ui
+                entry = (score, coverage, typed, row, ui_pick, fallback / total)
                 if best is None or score > best[0] + 1e-9:
-                    best = (score, coverage, typed, row, ui_pick, fallback / total)
+                    best = entry
+                if typed and (best_typed is None or score > best_typed[0] + 1e-9):
+                    best_typed = entry
         if best is None:
             return None
+        if (
+            intent.kind in TYPED_KINDS
+            and best_typed is not None
+            and best_typed[1] >= max(MIN_COVERAGE, 0.8 * best[1])
+        ):
+            best = best_typed  # a question for an amount/date/count wants the clause that has one
         score, coverage, typed, row, ui, fallback_share = best
         chunk = self.index.chunks[row]
         units = self._expand(row, ui, list_answer)

@@ -1,7 +1,7 @@
 """Load test: N concurrent clients POST /api/v1/ask on loopback for a fixed time; prints throughput, latency, errors.
 
     python scripts/load_test.py                      # against a running server (make run), 20 clients, 60 s
-    python scripts/load_test.py --spawn              # start app.py on a free port first, stop it afterwards
+    python scripts/load_test.py --spawn              # start app.py on a free port (fresh temp DATA_DIR), stop it after
     python scripts/load_test.py --clients 20 --duration 60 --check   # exit 1 if the targets are missed
 
 Targets (2 cores, extractive mode): no errors, at least 30 answers/s, p95 under 500 ms.
@@ -17,6 +17,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -127,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=60.0, help=f"seconds (1–{MAX_DURATION})")
     parser.add_argument("--division", default=None, help="scope every question to this division")
     parser.add_argument("--spawn", action="store_true", help="start app.py on a free loopback port for the run")
+    parser.add_argument("--data-dir", default=None, help="DATA_DIR for --spawn (default: a fresh temporary directory)")
     parser.add_argument("--check", action="store_true", help="exit 1 unless: no errors, ≥30 answers/s, p95 < 500 ms")
     args = parser.parse_args(argv)
     if not 1 <= args.clients <= MAX_CLIENTS or not 1 <= args.duration <= MAX_DURATION:
@@ -135,8 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     server: subprocess.Popen[bytes] | None = None
     if args.spawn:
         port = _free_port()
-        env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port)}
-        server = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, stdout=subprocess.DEVNULL)
+        # A separate data dir keeps the load out of the real Q&A log (the index is built there once).
+        data_dir = args.data_dir or tempfile.mkdtemp(prefix="load-test-")
+        env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "DATA_DIR": data_dir}
+        server_log = open(Path(data_dir) / "load-test-server.log", "wb")  # closed after the server stops
+        server = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, stdout=server_log, stderr=subprocess.STDOUT)
         host = "127.0.0.1"
     else:
         parts = urlsplit(args.url)
@@ -145,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("the load test only drives a server on loopback (127.0.0.1 / localhost)")
     try:
         if not _wait_healthy(host, port, 300 if server else 5):
-            print(f"服务器 http://{host}:{port} 未就绪：请先运行 make run，或加 --spawn。", file=sys.stderr)
+            hint = f"日志：{server_log.name}" if server else "请先运行 make run，或加 --spawn。"
+            print(f"服务器 http://{host}:{port} 未就绪：{hint}", file=sys.stderr)
             return 2
         tally = Tally()
         deadline = time.perf_counter() + args.duration
@@ -163,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
+            server_log.close()
 
     ok = len(tally.latencies)
     errors = sum(tally.errors.values())

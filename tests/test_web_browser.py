@@ -265,7 +265,9 @@ def test_6_console_refuses_without_token_and_approved_answer_is_served(server: W
     page.wait_for_function("() => document.querySelector('#audit-report')?.innerText.includes('一致性')")
     page.get_by_role("tab", name="评估报告").click()
     page.click("#report-show")
-    page.wait_for_function("() => (document.querySelector('#report')?.innerText || '').length > 20")
+    page.wait_for_function(  # the latest evals/results/<run>/report.md, or a note that there is none yet
+        "() => /report\\.md|还没有评估报告/.test(document.querySelector('#report')?.innerText || '')"
+    )
     page.screenshot(path=artifact("6-console-report.png"), full_page=True)
 
     open_page(page, server.base + "/")

@@ -10,13 +10,14 @@ from assistant.models import Citation
 from assistant.settings import ROOT
 
 from .admin import audit_markdown, check_token, latest_report
+from .api import services_of
 from .deps import WebServices
 from .errors import ApiError
 from .store import ApprovedEntry, FeedbackFilter, HistoryEntry, LogDetail, LogEntry
 
 
 def require_admin(request: Request) -> WebServices:
-    services: WebServices = request.app.state.services
+    services = services_of(request)
     header = request.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ""
     check_token(services.settings, token)
@@ -58,12 +59,12 @@ def log_search(
     limit: int = Query(default=200, ge=1, le=1000),
 ) -> list[LogEntry]:
     scope = division if division in ("", "none") else (div.parse(division) or "")
-    return request.app.state.services.store.search(text=q, scope=scope, status=status, feedback=feedback, limit=limit)  # type: ignore[no-any-return]
+    return services_of(request).store.search(text=q, scope=scope, status=status, feedback=feedback, limit=limit)
 
 
 @router.get("/log/{log_id}", response_model=LogDetail, summary="一条问答及其引用", responses=_ERRORS)
 def log_entry(request: Request, log_id: str) -> LogDetail:
-    found: LogDetail | None = request.app.state.services.store.get(log_id)
+    found = services_of(request).store.get(log_id)
     if found is None:
         raise ApiError(404, "not_found", "没有这条问答记录。")
     return found
@@ -71,31 +72,30 @@ def log_entry(request: Request, log_id: str) -> LogDetail:
 
 @router.get("/approved", response_model=list[ApprovedEntry], summary="已审定的答案", responses=_ERRORS)
 def approved_list(request: Request) -> list[ApprovedEntry]:
-    return request.app.state.services.store.approved()  # type: ignore[no-any-return]
+    return services_of(request).store.approved()
 
 
 @router.put("/approved", response_model=ApprovedEntry, summary="审定（新建或修改）一个问题的答案", responses=_ERRORS)
 def approve(request: Request, body: ApproveRequest) -> ApprovedEntry:
-    store = request.app.state.services.store
-    return store.approve(  # type: ignore[no-any-return]
+    return services_of(request).store.approve(
         question=body.question, scope=div.parse(body.division), answer=body.answer, citations=body.citations, who=body.who
     )
 
 
 @router.post("/approved/revoke", summary="撤销审定答案", responses=_ERRORS)
 def revoke(request: Request, body: RevokeRequest) -> dict[str, bool]:
-    store = request.app.state.services.store
+    store = services_of(request).store
     return {"revoked": store.revoke(question=body.question, scope=div.parse(body.division), who=body.who)}
 
 
 @router.get("/approved/history", response_model=list[HistoryEntry], summary="审定答案的修改记录（谁、何时、修改前后）", responses=_ERRORS)
 def history(request: Request) -> list[HistoryEntry]:
-    return request.app.state.services.store.history()  # type: ignore[no-any-return]
+    return services_of(request).store.history()
 
 
 @router.post("/audit", summary="一致性检查：问题及其表面变体的回答是否一致", responses=_ERRORS)
 def audit(request: Request, body: AuditRequest) -> dict[str, str]:
-    return {"markdown": audit_markdown(request.app.state.services.assistant, body.questions)}
+    return {"markdown": audit_markdown(services_of(request).assistant, body.questions)}
 
 
 @router.get("/report", summary="最近一次评估报告（evals/results/…/report.md）", responses=_ERRORS)

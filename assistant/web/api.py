@@ -29,7 +29,8 @@ router = APIRouter(prefix="/api/v1")
 
 
 def services_of(request: Request) -> WebServices:
-    return request.app.state.services  # type: ignore[no-any-return]
+    services: WebServices = request.app.state.services
+    return services
 
 
 class AskRequest(BaseModel):
@@ -155,14 +156,10 @@ def divisions() -> list[DivisionInfo]:
 
 
 @router.get("/timeline", response_model=Timeline, summary="赛程时间线（每个日期附通知出处）", tags=["资料"], responses=_ERRORS)
-def timeline(request: Request, division: str | None = Query(default=None, description="分赛 id 或中文简称；空表示全部")) -> Timeline:
-    services = services_of(request)
-    tl = build_timeline(services.assistant, div.parse(division))
-    for d in tl.divisions:
-        for s in d.stages:
-            s.citation.context = None
-            s.citation.chunk_id = None
-    return tl
+def timeline(request: Request, division: str | None = Query(default=None, description="分赛 id 或中文简称；空表示全部")) -> JSONResponse:
+    tl = build_timeline(services_of(request).assistant, div.parse(division))
+    internal = {"divisions": {"__all__": {"stages": {"__all__": {"citation": {"chunk_id", "context"}}}}}}
+    return JSONResponse(tl.model_dump(mode="json", exclude=internal))
 
 
 @router.get("/sites/{key}", summary="挂件读取本站点配置（只对该站点允许的来源开放）", tags=["嵌入"], responses=_ERRORS)

@@ -19,7 +19,7 @@ from .admin import audit_markdown, check_token, latest_report
 from .deps import WebServices
 from .errors import ApiError
 from .render import answer_markdown, esc, sources_html
-from .store import LogDetail
+from .store import FeedbackFilter, LogDetail
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ _STATUSES = [
 ]
 _FEEDBACK = [("全部", ""), ("👍 有帮助", "up"), ("👎 没帮助", "down"), ("无反馈", "none")]
 _STATUS_LABEL = dict((v, k) for k, v in _STATUSES)
+_FEEDBACK_FILTER: dict[str, FeedbackFilter] = {"up": "up", "down": "down", "none": "none"}
 _LOG_HEADERS = ["时间", "问题", "分赛", "状态", "审定", "渠道", "反馈", "意见"]
 _APPROVED_HEADERS = ["问题", "适用范围", "答案", "审定人", "时间"]
 _HISTORY_HEADERS = ["时间", "审定人", "操作", "问题", "范围", "修改前", "修改后"]
@@ -49,8 +50,11 @@ def _guard(settings: Any, token: str) -> None:
         raise gr.Error(exc.message) from None
 
 
+_SHORT: dict[str, str] = {str(k): v for k, v in div.SHORT.items()}
+
+
 def _scope_name(scope: str) -> str:
-    return div.SHORT.get(scope, scope) if scope else "不限"  # type: ignore[call-overload]
+    return _SHORT.get(scope, scope) if scope else "不限"
 
 
 def _cite_label(c: Citation) -> str:
@@ -108,7 +112,7 @@ def build_console(services: WebServices) -> gr.Blocks:
 
         def rows(tok: str, q: str, sc: str, st: str, fb: str) -> tuple[list[list[str]], list[str]]:
             _guard(settings, tok)
-            found = store.search(text=q or "", scope=sc or "", status=st or "", feedback=fb or "")  # type: ignore[arg-type]
+            found = store.search(text=q or "", scope=sc or "", status=st or "", feedback=_FEEDBACK_FILTER.get(fb, ""))
             data = [
                 [
                     e.ts.replace("T", " ")[:19],

@@ -84,23 +84,15 @@ class WebServices:
         self.ready.set()
 
 
-def build_services(settings: Settings, *, assistant: Assistant | None = None, progress: bool = True) -> WebServices:
+def build_services(settings: Settings, *, progress: bool = True) -> WebServices:
     """Stores, sites and the assistant (wired to the approved answers) from settings."""
     from assistant.services import build_assistant
 
     settings.ensure_dirs()
+    sites = load_sites(settings.sites_file)  # before the slow part, so a mistake there shows at once
     store = QAStore.in_dir(settings.data_dir)
-    if assistant is None:
-        assistant = build_assistant(settings, progress=progress, approved=store)
-    else:
-        assistant.approved = store
-    return WebServices(
-        settings=settings,
-        assistant=assistant,
-        store=store,
-        sites=load_sites(settings.sites_file),
-        forms=_build_forms(settings),
-    )
+    assistant = build_assistant(settings, progress=progress, approved=store)
+    return WebServices(settings=settings, assistant=assistant, store=store, sites=sites, forms=_build_forms(settings))
 
 
 def _build_forms(settings: Settings) -> FormService | None:

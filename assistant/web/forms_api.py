@@ -29,10 +29,10 @@ class AnswerRequest(BaseModel):
 
 
 def forms_of(request: Request) -> FormService:
-    forms = request.app.state.services.forms
+    forms: FormService | None = request.app.state.services.forms
     if forms is None:
         raise ApiError(503, "forms_disabled", "申报书功能暂未启用。")
-    return forms  # type: ignore[no-any-return]
+    return forms
 
 
 def _guard(exc: Exception) -> Exception:

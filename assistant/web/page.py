@@ -96,9 +96,9 @@ def _chat_tab(services: WebServices) -> None:
             with gr.Row(elem_classes="suggest"):
                 suggestion_buttons = [gr.Button(q, size="sm", elem_classes="suggestion") for q in SUGGESTIONS]
             with gr.Row():
-                up = gr.Button("👍 有帮助", size="sm", elem_id="vote-up")
-                down = gr.Button("👎 没帮助", size="sm", elem_id="vote-down")
-                copy = gr.Button("📋 复制回答", size="sm", elem_id="copy-answer")
+                up = gr.Button("👍 有帮助", size="sm", elem_id="vote-up", min_width=90)
+                down = gr.Button("👎 没帮助", size="sm", elem_id="vote-down", min_width=90)
+                copy = gr.Button("📋 复制回答", size="sm", elem_id="copy-answer", min_width=90)
             comment = gr.Textbox(label="意见（可选）", placeholder="哪里不对或不清楚？", elem_id="comment", lines=1, max_length=1000)
             feedback_status = gr.Markdown(elem_id="feedback-status")
         with gr.Column(scale=2, min_width=260):

@@ -101,9 +101,10 @@ class WebGuard:
                     return
                 extra += cors
             limit = UPLOAD_BODY_LIMIT if path in _UPLOAD_PATHS else API_BODY_LIMIT
-            receive = await _limited(scope, receive, send, limit)  # type: ignore[assignment]
-            if receive is None:
+            replay = await _limited(scope, receive, send, limit)
+            if replay is None:
                 return
+            receive = replay
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

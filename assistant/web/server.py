@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
@@ -65,9 +67,9 @@ def _mount_pages(app: FastAPI, services: WebServices) -> None:
 
     css = (STATIC / "page.css").read_text(encoding="utf-8")
     head = '<script src="/assets/counter.js" defer></script>'
-    common: dict[str, object] = {"css": css, "head": head, "ssr_mode": False, "footer_links": ["api"], "show_error": True}
+    common: dict[str, Any] = {"css": css, "head": head, "ssr_mode": False, "footer_links": ["api"], "show_error": True}
     if services.settings.admin_token:
         console = build_console(services).queue(default_concurrency_limit=4)
-        gr.mount_gradio_app(app, console, path="/console", **common)  # type: ignore[arg-type]
+        gr.mount_gradio_app(app, console, path="/console", **common)
     page = build_page(services).queue(default_concurrency_limit=16)
-    gr.mount_gradio_app(app, page, path="/", max_file_size="5mb", **common)  # type: ignore[arg-type]
+    gr.mount_gradio_app(app, page, path="/", max_file_size="5mb", **common)

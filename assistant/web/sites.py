@@ -131,7 +131,9 @@ def load_sites(path: Path) -> Sites:
         try:
             sites[str(key)] = Site.model_validate({**(conf or {}), "key": str(key)})
         except ValidationError as exc:
-            problems = "；".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+            problems = "；".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {str(e['msg']).removeprefix('Value error, ')}" for e in exc.errors()
+            )
             raise ConfigError(f"站点配置文件 {path} 中站点 {key} 有误：{problems}") from exc
     return Sites(sites, path)
 

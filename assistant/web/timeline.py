@@ -12,7 +12,7 @@ from assistant.answering import Assistant
 from assistant.models import DIVISION_IDS, Citation, DivisionId
 
 Phase = Literal["passed", "current", "upcoming", "unknown"]
-_PHASE = {"已结束": "passed", "进行中": "current", "尚未开始": "upcoming"}
+_PHASE: dict[str, Phase] = {"已结束": "passed", "进行中": "current", "尚未开始": "upcoming"}
 
 
 class StageView(BaseModel):
@@ -50,7 +50,7 @@ def build_timeline(assistant: Assistant, division: DivisionId | None = None) -> 
         for s in stages:
             n += 1
             status = s.status(today)
-            phase: Phase = _PHASE.get(status, "unknown")  # type: ignore[assignment]
+            phase: Phase = _PHASE.get(status, "unknown")
             if phase == "unknown" and s.end is not None:
                 # "即日起至 7 月 31 日" has begun; "9月30日前" is still ahead.
                 phase = "passed" if today > s.end else ("current" if "即日起" in s.when else "upcoming")
