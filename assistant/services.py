@@ -39,13 +39,15 @@ def build_embedder(settings: Settings) -> Embedder:
 
 def build_index(settings: Settings, *, rebuild: bool = False, progress: bool = True) -> KnowledgeIndex:
     settings.ensure_dirs()
-    return open_index(
+    index = open_index(
         knowledge_dir=settings.knowledge_dir,
         data_dir=settings.data_dir,
         embedder=build_embedder(settings),
         rebuild=rebuild,
         progress=progress,
     )
+    index.query_vector("数据要素大赛")  # load the model's weights now, not in concurrent first requests
+    return index
 
 
 def make_clock(settings: Settings) -> Callable[[], date]:
