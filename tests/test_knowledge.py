@@ -398,3 +398,12 @@ def test_chunker_structure() -> None:
     assert sum(len(g.splitlines()) - 2 for g in groups) == 20
     assert all(s != "三、空节" for s, _ in got)  # empty sections make no chunk
     assert SECTION_SEP == " > "
+
+
+def test_vendored_seeds_match_the_shared_notices() -> None:
+    """tests/seeds is a copy of ../shared/seeds; where the shared folder exists they must agree."""
+    shared = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+    if not shared.is_dir():
+        pytest.skip("../shared/seeds is not beside this checkout")
+    for seed in sorted(shared.glob("*.txt")):
+        assert (SEEDS / seed.name).read_bytes() == seed.read_bytes(), seed.name
