@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the CLI and the server run
 import statistics
 import subprocess
 import sys
