@@ -28,7 +28,6 @@ _ITEM_RE = re.compile(r"^\s*(?:[-*]\s+)?(?:\d+\s*[.．、·]|[（(]\d+[）)]|[�
 _TITLE_ONLY = re.compile(r"^(附件[:：]?\s*)?(\d+\s*[.．、]\s*)?《?\s*\d{4}\s*年\s*“数据要素\s*×?\s*”\s*大赛.{0,24}》?$")
 _TOC_RE = re.compile(r"^目\s*录$")
 _LEAD_NUM = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]\s*")
-_TITLE_RE = re.compile(r"^(.{2,40}?)[：:。]")
 _K = 8
 MIN_COVERAGE = 0.34  # below this share of the question's term weight a clause does not answer it
 TYPED_KINDS = frozenset({"money", "date", "count", "contact", "channel", "url", "fee", "place"})
@@ -272,9 +271,3 @@ def _is_intro(unit: Unit) -> bool:
 
 def _is_item(unit: Unit) -> bool:
     return bool(_ITEM_RE.match(unit.text)) or unit.is_row
-
-
-def item_title(unit: Unit) -> str:
-    """The title part of a numbered item ("1.打造能源数据应用体系：…" → "打造能源数据应用体系")."""
-    m = _TITLE_RE.match(unit.body)
-    return m.group(1) if m else unit.body

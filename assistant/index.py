@@ -60,8 +60,6 @@ class KnowledgeIndex:
     bm25: bm25s.BM25
     divisions: np.ndarray  # division id per chunk row
     units: list[list[Unit]]  # answer units per chunk row
-    unit_tokens: list[list[frozenset[str]]]
-    section_tokens: list[frozenset[str]]
     idf: dict[str, float]
     max_idf: float
     _query_cache: dict[str, np.ndarray] = field(default_factory=dict)
@@ -169,8 +167,6 @@ def open_index(
         bm25=bm,
         divisions=np.array([c.division for c in chunks]),
         units=units,
-        unit_tokens=[[frozenset(lexicon.tokens(u.text)) for u in us] for us in units],
-        section_tokens=[frozenset(lexicon.tokens(c.section)) for c in chunks],
         idf=(idf := _idf(corpus_tokens)),
         max_idf=max(idf.values(), default=1.0),
     )

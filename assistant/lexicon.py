@@ -102,21 +102,20 @@ def alternatives(term: str) -> tuple[str, ...]:
     return (term, *SYNONYMS.get(term, ()))
 
 
-def words(text: str) -> list[str]:
-    """Precise-mode words (no overlapping sub-words): the terms of a question."""
+def _kept(raw: Iterable[str]) -> list[str]:
     out: list[str] = []
-    for t in _tokenizer().lcut(nfkc(text).lower()):
+    for t in raw:
         t = t.strip()
         if t and t not in STOPWORDS and _TOKEN_OK.search(t):
             out.append(t)
     return out
+
+
+def words(text: str) -> list[str]:
+    """Precise-mode words (no overlapping sub-words): the terms of a question."""
+    return _kept(_tokenizer().lcut(nfkc(text).lower()))
 
 
 def tokens(text: str) -> list[str]:
     """Search-mode tokens without stop words or punctuation, lower-cased and width-normalised."""
-    out: list[str] = []
-    for t in _tokenizer().cut_for_search(nfkc(text).lower()):
-        t = t.strip()
-        if t and t not in STOPWORDS and _TOKEN_OK.search(t):
-            out.append(t)
-    return out
+    return _kept(_tokenizer().cut_for_search(nfkc(text).lower()))
