@@ -109,6 +109,7 @@ class Assistant:
         *,
         id: str | None = None,
         on_token: Callable[[str], None] | None = None,
+        history: list[dict[str, str]] | None = None,
     ) -> Answer:
         """Answer one question; raises InputError for bad input (empty, too long, unknown division)."""
         started = time.perf_counter()
