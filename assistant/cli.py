@@ -138,12 +138,14 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
     sub.add_parser("sources", help="列出知识库中的通知")
     runners["sources"] = cmd_sources
 
-    for module_name in ("assistant.forms.cli", "assistant.evaluation", "assistant.audit"):
+    for module_name in ("assistant.forms.cli", "assistant.evals.cli"):
         try:
             module = __import__(module_name, fromlist=["add_subparser", "run"])
         except ImportError:
             continue
-        runners[module.add_subparser(sub)] = module.run
+        added = module.add_subparser(sub)  # one command name, or several served by the same `run`
+        for name in (added,) if isinstance(added, str) else added:
+            runners[name] = module.run
     runners["form"] = _run_form
     return parser, runners
 

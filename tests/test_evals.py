@@ -14,38 +14,34 @@ from typing import get_args
 
 import pytest
 
-from assistant.audit import AuditReport, read_questions, run_audit, surface_variants
 from assistant.errors import ConfigError, InputError
-from assistant.evaluation import (
-    DEFAULT_CASES,
+from assistant.evals.audit import AuditReport, read_questions, run_audit, surface_variants
+from assistant.evals.cases import DEFAULT_CASES, Case, CaseFile, Kind, load_cases
+from assistant.evals.cli import run_eval
+from assistant.evals.gate import (
     DEFAULT_THRESHOLDS,
-    Case,
-    CaseFile,
-    CaseResult,
-    Corpus,
-    Kind,
-    Summary,
     Thresholds,
-    case_result,
-    compare,
-    evaluate,
-    fact_hits,
-    forbidden_hits,
     gate,
     gate_notes,
-    load_cases,
     load_thresholds,
+    suggest_thresholds,
+)
+from assistant.evals.metrics import (
+    CaseResult,
+    Corpus,
+    case_result,
+    fact_hits,
+    forbidden_hits,
     norm,
     percentile,
     score,
     section_matches,
     status_ok,
-    suggest_thresholds,
-    summarize,
     ungrounded,
-    write_outputs,
 )
-from assistant.evaluation import run as run_eval
+from assistant.evals.report import compare, write_outputs
+from assistant.evals.runner import evaluate
+from assistant.evals.summary import Summary, summarize
 from assistant.models import DIVISION_IDS, Answer, Citation
 from assistant.settings import ROOT, Settings
 

@@ -39,9 +39,9 @@ def audit_markdown(assistant: Assistant, questions: list[str]) -> str:
     if len(questions) > MAX_AUDIT_QUESTIONS:
         raise ApiError(400, "bad_input", f"一次最多检查 {MAX_AUDIT_QUESTIONS} 个问题，当前 {len(questions)} 个。")
     try:
-        from assistant.audit import run_audit
+        from assistant.evals.audit import run_audit
     except ImportError:
-        raise ApiError(503, "audit_unavailable", "一致性检查模块尚未安装（assistant/audit.py）。") from None
+        raise ApiError(503, "audit_unavailable", "一致性检查模块尚未安装（assistant/evals/audit.py）。") from None
     return str(run_audit(assistant, questions).to_markdown())
 
 

@@ -1,26 +1,23 @@
 """Consistency audit for secretariats: does a question get the same answer in every surface form?
 
-`python -m assistant audit QUESTIONS.txt [--out FILE] [--division ID]` asks each question and its
-automatic variants (width, punctuation, spacing, trailing particles, 陕西→陕西省 and similar) and
-reports every question whose status, citations or answer text diverge. The web console calls
-`run_audit(assistant, questions)`.
+`python -m assistant audit QUESTIONS.txt [--out FILE] [--division ID]` (see `evals.cli`) asks each
+question and its automatic variants (width, punctuation, spacing, trailing particles, 陕西→陕西省 and
+similar) and reports every question whose status, citations or answer text diverge. The web console
+calls `run_audit(assistant, questions)`.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from .errors import AssistantError, InputError
-from .models import Answer
-from .settings import Settings
+from ..errors import AssistantError, InputError
+from ..models import Answer
 
 Aspect = Literal["status", "citations", "answer", "error"]
 _TERMINAL = "？?。.！!～~"
@@ -201,30 +198,3 @@ def read_questions(path: Path) -> list[str]:
     if not questions:
         raise InputError(f"问题文件 {path} 中没有问题（每行一个问题，# 开头的行为注释）。")
     return questions
-
-
-def add_subparser(sub: Any) -> str:
-    p = sub.add_parser("audit", help="一致性审计：同一问题的不同写法是否得到相同回答")
-    p.add_argument("questions", type=Path, help="问题文件，每行一个问题")
-    p.add_argument("--out", type=Path, help="报告文件（.md 为 Markdown，.json 为 JSON；默认打印到屏幕）")
-    p.add_argument("--division", help="限定分赛：shanxi / shaanxi / xinjiang / yiyang / national-2025 / national-2024")
-    p.add_argument("--strict", action="store_true", help="有不一致时以退出码 1 结束")
-    return "audit"
-
-
-def run(args: argparse.Namespace, settings: Settings) -> int:
-    from .divisions import parse
-    from .services import build_assistant
-
-    questions = read_questions(args.questions)
-    parse(args.division)  # fail fast on an unknown division
-    assistant = build_assistant(settings, progress=sys.stderr.isatty())
-    report = run_audit(assistant, questions, args.division)
-    if args.out:
-        text = report.model_dump_json(indent=2) if args.out.suffix == ".json" else report.to_markdown()
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
-        print(f"已审计 {len(report.items)} 个问题，不一致 {len(report.diverged)} 个；报告：{args.out}")
-    else:
-        sys.stdout.write(report.to_markdown())
-    return 1 if args.strict and report.diverged else 0

@@ -1,0 +1,7 @@
+"""Regression evaluation and the consistency audit.
+
+`cases` (our YAML case set) → `runner` (ask every variant) → `metrics` (score each answer) →
+`summary` (the run's figures) → `gate` (thresholds) → `report` (report.md, --compare, files);
+`audit` checks that surface variants of a question get the same answer; `cli` wires the
+`eval` and `audit` commands.
+"""

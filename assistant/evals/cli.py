@@ -1,0 +1,138 @@
+"""`python -m assistant eval` (the regression evaluation) and `python -m assistant audit`.
+
+`eval [--mode extractive|llm] [--cases PATH] [--out DIR] [--compare DIR]` runs the case set, writes
+the run directory and exits 1 when the gate in `evals/thresholds.yaml` fails.
+`audit QUESTIONS.txt [--out FILE] [--division ID] [--strict]` runs the consistency audit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import ConfigError
+from ..settings import ROOT, Settings
+from .audit import read_questions, run_audit
+from .cases import DEFAULT_CASES, load_cases
+from .gate import DEFAULT_THRESHOLDS, gate, gate_notes, load_thresholds, suggest_thresholds
+from .metrics import Corpus
+from .report import LABELS, Comparison, compare, fmt, write_outputs
+from .runner import evaluate
+from .summary import Summary
+
+DEFAULT_OUT = ROOT / "evals" / "results"
+# Deadline answers say whether a stage has passed, so a run pins "today" to stay reproducible.
+DEFAULT_TODAY = "2026-11-21"
+
+
+def add_subparser(sub: Any) -> tuple[str, ...]:
+    """Register `eval` and `audit`; `run` dispatches on the command name."""
+    _add_eval(sub)
+    _add_audit(sub)
+    return ("eval", "audit")
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    return run_audit_command(args, settings) if args.command == "audit" else run_eval(args, settings)
+
+
+def _add_eval(sub: Any) -> None:
+    p = sub.add_parser("eval", help="运行回归评测（用例、指标、报告、门槛）")
+    p.add_argument("--mode", choices=["extractive", "llm"], default="extractive", help="默认 extractive")
+    p.add_argument("--cases", type=Path, default=DEFAULT_CASES, help="用例文件或目录（默认 evals/cases）")
+    p.add_argument("--out", type=Path, help="结果目录（默认 evals/results/latest 或 llm-latest）")
+    p.add_argument("--compare", type=Path, help="与另一次运行的结果目录对比，例如 evals/results/baseline")
+    p.add_argument("--thresholds", type=Path, default=DEFAULT_THRESHOLDS, help="阈值文件")
+    p.add_argument("--today", default=DEFAULT_TODAY, help=f"固定的“今天”（默认 {DEFAULT_TODAY}）")
+    p.add_argument("--strict", action="store_true", help="任何关键用例失败都判为不通过（忽略允许清单）")
+    p.add_argument("--suggest-thresholds", action="store_true", help="按本次结果打印建议的阈值（YAML），供人工审阅")
+    p.add_argument(
+        "--repeat",
+        choices=["original", "all", "none"],
+        default="original",
+        help="重复稳定率：再问一遍原问题（默认）、全部改写，或不测",
+    )
+
+
+def _add_audit(sub: Any) -> None:
+    p = sub.add_parser("audit", help="一致性审计：同一问题的不同写法是否得到相同回答")
+    p.add_argument("questions", type=Path, help="问题文件，每行一个问题")
+    p.add_argument("--out", type=Path, help="报告文件（.md 为 Markdown，.json 为 JSON；默认打印到屏幕）")
+    p.add_argument("--division", help="限定分赛：shanxi / shaanxi / xinjiang / yiyang / national-2025 / national-2024")
+    p.add_argument("--strict", action="store_true", help="有不一致时以退出码 1 结束")
+
+
+def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from ..services import build_assistant, build_index
+
+    if args.mode == "llm" and not settings.llm_enabled:
+        print("LLM 模式评测已跳过：未配置 LLM_BASE_URL 和 LLM_MODEL（可在 .env 中填写）。")
+        return 0
+    update: dict[str, object] = {"today": args.today}
+    if args.mode == "extractive":
+        update |= {"llm_base_url": "", "llm_model": ""}
+    settings = settings.model_copy(update=update)
+    cases = load_cases(args.cases)
+    thresholds = load_thresholds(args.thresholds)
+    started = time.perf_counter()
+    index = build_index(settings, progress=sys.stderr.isatty())
+    assistant = build_assistant(settings, index=index)
+    if assistant.mode != args.mode:
+        raise ConfigError(f"助手工厂构建的是 {assistant.mode} 模式，而评测要求 {args.mode} 模式。")
+    summary, results = evaluate(
+        assistant.ask, cases, Corpus(settings.knowledge_dir), mode=args.mode, today=args.today, repeat=args.repeat
+    )
+    summary.gate = gate(summary, thresholds, strict=args.strict)
+    summary.gate_notes = gate_notes(summary, thresholds, (c.id for c in cases))
+    comparison = compare(summary, results, args.compare) if args.compare else None
+    out = args.out or DEFAULT_OUT / ("latest" if args.mode == "extractive" else "llm-latest")
+    write_outputs(out, summary, results, comparison)
+    _print_summary(summary, comparison, out, time.perf_counter() - started)
+    if args.suggest_thresholds:
+        print("\n# 建议阈值（审阅后再写入 evals/thresholds.yaml）：")
+        print(yaml.safe_dump(suggest_thresholds(summary).model_dump(), allow_unicode=True, sort_keys=False))
+    return 1 if summary.gate else 0
+
+
+def _print_summary(summary: Summary, comparison: Comparison | None, out: Path, seconds: float) -> None:
+    m = summary.metrics
+    print(f"评测完成（{summary.mode}）：{m.cases} 个用例、{m.queries} 次提问，用时 {seconds:.1f} 秒")
+    for k, v in m.model_dump().items():
+        if k not in ("cases", "queries"):
+            print(f"  {LABELS.get(k, k):<16} {fmt(v)}")
+    if comparison:
+        print(f"对比 {comparison.against}：通过→失败 {len(comparison.pass_to_fail)} 个"
+              f"{'（' + ', '.join(comparison.pass_to_fail) + '）' if comparison.pass_to_fail else ''}，"
+              f"失败→通过 {len(comparison.fail_to_pass)} 个")
+    print(f"报告：{out / 'report.md'}")
+    for note in summary.gate_notes:
+        print(f"注意：{note}")
+    if summary.gate:
+        print("未通过门槛：")
+        for v in summary.gate:
+            print(f"  - {v}")
+    else:
+        print("通过门槛。")
+
+
+def run_audit_command(args: argparse.Namespace, settings: Settings) -> int:
+    from ..divisions import parse
+    from ..services import build_assistant
+
+    questions = read_questions(args.questions)
+    parse(args.division)  # fail fast on an unknown division
+    assistant = build_assistant(settings, progress=sys.stderr.isatty())
+    report = run_audit(assistant, questions, args.division)
+    if args.out:
+        text = report.model_dump_json(indent=2) if args.out.suffix == ".json" else report.to_markdown()
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        print(f"已审计 {len(report.items)} 个问题，不一致 {len(report.diverged)} 个；报告：{args.out}")
+    else:
+        sys.stdout.write(report.to_markdown())
+    return 1 if args.strict and report.diverged else 0
