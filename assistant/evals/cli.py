@@ -1,7 +1,8 @@
 """`python -m assistant eval` (the regression evaluation) and `python -m assistant audit`.
 
-`eval [--mode extractive|llm] [--cases PATH] [--out DIR] [--compare DIR]` runs the case set, writes
-the run directory and exits 1 when the gate in `evals/thresholds.yaml` fails.
+`eval [--mode extractive|llm] [--cases PATH] [--out DIR] [--compare DIR] [--devset PATH | --no-devset]`
+runs our case set (gated: exit 1 when `evals/thresholds.yaml` fails) and the shared development set
+(reported only), writes the run directory and prints both suites' figures side by side.
 `audit QUESTIONS.txt [--out FILE] [--division ID] [--strict]` runs the consistency audit.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +21,20 @@ from ..errors import ConfigError
 from ..settings import ROOT, Settings
 from .audit import read_questions, run_audit
 from .cases import DEFAULT_CASES, load_cases
+from .devset import DEFAULT_DEVSET, DevItemResult, load_devset, load_sources, skip_reason
 from .gate import DEFAULT_THRESHOLDS, gate, gate_notes, load_thresholds, suggest_thresholds
-from .metrics import Corpus
-from .report import LABELS, Comparison, compare, fmt, write_outputs
-from .runner import evaluate
+from .metrics import CaseResult, Corpus
+from .report import (
+    LABELS,
+    SIDE_BY_SIDE_NOTE,
+    Comparison,
+    compare,
+    fmt,
+    side_by_side,
+    side_by_side_text,
+    write_outputs,
+)
+from .runner import evaluate, evaluate_devset
 from .summary import Summary
 
 DEFAULT_OUT = ROOT / "evals" / "results"
@@ -57,6 +69,10 @@ def _add_eval(sub: Any) -> None:
         default="original",
         help="重复稳定率：再问一遍原问题（默认）、全部改写，或不测",
     )
+    p.add_argument(
+        "--devset", type=Path, default=DEFAULT_DEVSET, help="共享开发集 JSONL（默认 ../shared/questions/dev.jsonl）"
+    )
+    p.add_argument("--no-devset", action="store_true", help="不运行开发集")
 
 
 def _add_audit(sub: Any) -> None:
@@ -79,6 +95,8 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.model_copy(update=update)
     cases = load_cases(args.cases)
     thresholds = load_thresholds(args.thresholds)
+    devset_note = skip_reason(args.devset, enabled=not args.no_devset)
+    dev_items = load_devset(args.devset) if devset_note is None else []
     started = time.perf_counter()
     index = build_index(settings, progress=sys.stderr.isatty())
     assistant = build_assistant(settings, index=index)
@@ -87,12 +105,19 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     summary, results = evaluate(
         assistant.ask, cases, Corpus(settings.knowledge_dir), mode=args.mode, today=args.today, repeat=args.repeat
     )
+    seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    dev_results: list[DevItemResult] = []
+    if dev_items:
+        summary.devset, dev_results = evaluate_devset(assistant.ask, dev_items, load_sources(), path=args.devset)
+    dev_seconds = time.perf_counter() - started
     summary.gate = gate(summary, thresholds, strict=args.strict)
     summary.gate_notes = gate_notes(summary, thresholds, (c.id for c in cases))
     comparison = compare(summary, results, args.compare) if args.compare else None
     out = args.out or DEFAULT_OUT / ("latest" if args.mode == "extractive" else "llm-latest")
-    write_outputs(out, summary, results, comparison)
-    _print_summary(summary, comparison, out, time.perf_counter() - started)
+    write_outputs(out, summary, results, comparison, devset=dev_results, devset_note=devset_note)
+    _print_summary(summary, comparison, out, seconds)
+    _print_devset(summary, results, out, dev_seconds, devset_note)
     if args.suggest_thresholds:
         print("\n# 建议阈值（审阅后再写入 evals/thresholds.yaml）：")
         print(yaml.safe_dump(suggest_thresholds(summary).model_dump(), allow_unicode=True, sort_keys=False))
@@ -118,6 +143,20 @@ def _print_summary(summary: Summary, comparison: Comparison | None, out: Path, s
             print(f"  - {v}")
     else:
         print("通过门槛。")
+
+
+def _print_devset(
+    summary: Summary, results: Sequence[CaseResult], out: Path, seconds: float, note: str | None
+) -> None:
+    """One line when the dev set was skipped; otherwise its size and both suites side by side."""
+    d = summary.devset
+    if d is None:
+        print(note)
+        return
+    print(f"\n开发集（外部编写，不设门槛）：{d.items} 个问题、{d.queries} 次提问，用时 {seconds:.1f} 秒，"
+          f"总体准确率 {fmt(d.overall_accuracy)}；逐题结果：{out / 'devset.json'}")
+    print(side_by_side_text(side_by_side(summary, results)))
+    print(SIDE_BY_SIDE_NOTE)
 
 
 def run_audit_command(args: argparse.Namespace, settings: Settings) -> int:

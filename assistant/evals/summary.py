@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from ..grounding import strip_citations
 from .cases import DECLINES, Case
+from .devset import DevSummary
 from .metrics import CaseResult, percentile, rate
 
 
@@ -58,6 +59,7 @@ class Summary(BaseModel):
     slowest: list[tuple[str, float]]
     gate: list[str] = Field(default_factory=list)  # violations; empty → the run passes
     gate_notes: list[str] = Field(default_factory=list)  # e.g. allowed failures that now pass
+    devset: DevSummary | None = None  # the shared development set's figures; None when skipped
 
 
 def _group(results: Sequence[CaseResult], cases: dict[str, Case]) -> Group:
