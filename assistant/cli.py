@@ -42,8 +42,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         return _ask_jsonl(settings, sys.stdin, sys.stdout)
     if not args.question:
         raise AssistantError("请提供问题，例如：python -m assistant ask \"山西分赛一等奖奖金多少？\"", code="bad_input")
-    from .answering import validate_question
-    from .divisions import parse
+    from .rules.divisions import parse
+    from .rules.pipeline import validate_question
 
     validate_question(args.question)  # fail fast, before loading the index
     parse(args.division)
@@ -70,7 +70,7 @@ def _ask_jsonl(settings: Settings, inp: TextIO, out: TextIO) -> int:
             if not isinstance(item, dict):
                 raise ValueError
             rid = item.get("id")
-            answer = assistant.ask(str(item.get("question") or ""), item.get("division"), id=None)
+            answer = assistant.ask(str(item.get("question") or ""), item.get("division"), item.get("history"), id=None)
             data = answer.public()
             data["id"] = rid
             out.write(_dump(data) + "\n")
@@ -102,7 +102,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
-    from .knowledge import load_documents
+    from .rules.knowledge import load_documents
 
     for doc in load_documents(settings.knowledge_dir):
         meta = "；".join(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 DivisionId = Literal["xinjiang", "yiyang", "shaanxi", "shanxi", "national-2025", "national-2024"]
 DIVISION_IDS: tuple[DivisionId, ...] = (
@@ -54,6 +54,25 @@ class Citation(BaseModel):
     context: str | None = Field(default=None, description="surrounding text of the chunk")
 
 
+class Turn(BaseModel):
+    """One earlier turn of a conversation, as clients send it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=5000)
+
+
+class AnswerPart(BaseModel):
+    """One question of a message: the standalone question answered, its status and its text."""
+
+    question: str
+    status: Status
+    divisions: list[DivisionId] = Field(default_factory=list)
+    answer: str
+    citations: list[int] = Field(default_factory=list, description="numbers of the citations this part uses")
+
+
 class Answer(BaseModel):
     id: str | None = None
     question: str
@@ -65,6 +84,9 @@ class Answer(BaseModel):
     latency_ms: float = 0.0
     note: str | None = None
     approved: bool = False
+    resolved_question: str = Field(default="", description="the standalone question actually answered")
+    understood: str | None = Field(default=None, description="shown when the resolved question differs from what was typed")
+    parts: list[AnswerPart] = Field(default_factory=list)
 
     def public(self) -> dict[str, object]:
         """The JSON answer contract shared by CLI `--json`, `--jsonl` and the HTTP API."""

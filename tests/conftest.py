@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import Assistant
-from assistant.index import KnowledgeIndex
+from assistant.rules.index import KnowledgeIndex
+from assistant.rules.pipeline import Engine as Assistant
 from assistant.services import build_assistant, build_index
 from assistant.settings import Settings
 

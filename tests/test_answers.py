@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answering import Assistant
 from assistant.errors import InputError
 from assistant.grounding import ungrounded_facts
 from assistant.models import Answer
+from assistant.rules.pipeline import Engine as Assistant
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 ALL_TEXT = re.sub(r"\s+", "", "".join(p.read_text(encoding="utf-8") for p in KNOWLEDGE.glob("*.md")))

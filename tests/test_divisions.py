@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.divisions import detect, parse
 from assistant.errors import InputError
-from assistant.textnorm import canonical_question
+from assistant.rules.divisions import detect, parse
+from assistant.rules.text import canonical_question
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,6 @@ from typing import Any, get_args
 import pytest
 import yaml
 
-from assistant.answering import Assistant
 from assistant.errors import ConfigError, InputError
 from assistant.evals.audit import AuditReport, read_questions, run_audit, surface_variants
 from assistant.evals.cases import DEFAULT_CASES, Case, CaseFile, Kind, load_cases
@@ -58,6 +57,7 @@ from assistant.evals.report import compare, write_outputs
 from assistant.evals.runner import evaluate, run_cases, run_devset
 from assistant.evals.summary import Summary, summarize
 from assistant.models import DIVISION_IDS, Answer, Citation
+from assistant.rules.pipeline import Engine as Assistant
 from assistant.settings import ROOT, Settings
 
 KNOWLEDGE = ROOT / "knowledge"
@@ -514,7 +514,7 @@ def test_devset_citation_hit_and_verbatim_quotes(
 
 
 def test_doc_divisions_agree_with_the_knowledge_front_matter() -> None:
-    from assistant.knowledge import load_documents
+    from assistant.rules.knowledge import load_documents
 
     by_file: dict[str, set[str]] = {}
     for doc in load_documents(KNOWLEDGE):

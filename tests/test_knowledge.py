@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import ConfigError
-from assistant.knowledge import (
+from assistant.models import DIVISION_IDS, Chunk, Document
+from assistant.rules.knowledge import (
     MAX_CHARS,
     MAX_ROWS,
     SECTION_SEP,
@@ -26,7 +27,6 @@ from assistant.knowledge import (
     load_documents,
     parse_document,
 )
-from assistant.models import DIVISION_IDS, Chunk, Document
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"

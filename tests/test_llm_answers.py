@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fake_openai import Delay, FakeOpenAI, HTTPError, Malformed, Text
 
-from assistant.index import KnowledgeIndex
+from assistant.rules.index import KnowledgeIndex
 from assistant.services import build_assistant
 from assistant.settings import Settings
 

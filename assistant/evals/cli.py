@@ -160,7 +160,7 @@ def _print_devset(
 
 
 def run_audit_command(args: argparse.Namespace, settings: Settings) -> int:
-    from ..divisions import parse
+    from ..rules.divisions import parse
     from ..services import build_assistant
 
     questions = read_questions(args.questions)

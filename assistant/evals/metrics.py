@@ -13,10 +13,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ..divisions import NAMES
 from ..grounding import normalize, strip_citations, ungrounded_facts
-from ..knowledge import load_chunks, load_documents
 from ..models import Answer
+from ..rules.divisions import NAMES
+from ..rules.knowledge import load_chunks, load_documents
 from .cases import DECLINES, Case, GoldCitation
 
 

@@ -6,7 +6,7 @@ import hmac
 import logging
 from pathlib import Path
 
-from assistant.answering import Assistant
+from assistant.rules.pipeline import Engine
 from assistant.settings import ROOT, Settings
 
 from .errors import ApiError
@@ -31,7 +31,7 @@ def check_token(settings: Settings, supplied: str | None) -> None:
         raise ApiError(403, "token_wrong", WRONG)
 
 
-def audit_markdown(assistant: Assistant, questions: list[str]) -> str:
+def audit_markdown(assistant: Engine, questions: list[str]) -> str:
     """Run the consistency audit (question and its surface variants) and return its Markdown report."""
     questions = [q.strip() for q in questions if q.strip()]
     if not questions:

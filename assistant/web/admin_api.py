@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
-from assistant import divisions as div
 from assistant.models import Citation
+from assistant.rules import divisions as div
 from assistant.settings import ROOT
 
 from .admin import audit_markdown, check_token, latest_report

@@ -15,8 +15,8 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import iterate_in_threadpool
 
-from assistant import divisions as div
 from assistant.models import DIVISION_IDS, Answer, DivisionId, Mode, Status
+from assistant.rules import divisions as div
 
 from .deps import WebServices
 from .errors import ApiError, error_body, from_exception

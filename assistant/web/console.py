@@ -11,9 +11,9 @@ from typing import Any
 
 import gradio as gr
 
-from assistant import divisions as div
 from assistant.errors import AssistantError
 from assistant.models import DIVISION_IDS, Citation
+from assistant.rules import divisions as div
 
 from .admin import audit_markdown, check_token, latest_report
 from .deps import WebServices

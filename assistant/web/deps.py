@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from assistant import divisions as div
-from assistant.answering import Assistant
 from assistant.models import Answer, DivisionId
+from assistant.rules import divisions as div
+from assistant.rules.pipeline import Engine
 from assistant.settings import Settings
 
 from .sites import Quotas, Site, Sites, load_sites
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class WebServices:
     settings: Settings
-    assistant: Assistant
+    assistant: Engine
     store: QAStore
     sites: Sites
     quotas: Quotas = field(default_factory=Quotas)

@@ -9,9 +9,9 @@ from typing import Any
 
 import gradio as gr
 
-from assistant import divisions as div
 from assistant.errors import AssistantError
 from assistant.models import Answer
+from assistant.rules import divisions as div
 
 from . import form_tab
 from .deps import WebServices

@@ -6,8 +6,8 @@ import html
 import re
 from datetime import date, timedelta
 
-from assistant import divisions as div
 from assistant.models import Answer, Citation
+from assistant.rules import divisions as div
 
 from .timeline import Timeline
 

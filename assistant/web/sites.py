@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from assistant import divisions as div
 from assistant.errors import ConfigError, InputError
 from assistant.models import DivisionId
+from assistant.rules import divisions as div
 
 from .errors import ApiError
 

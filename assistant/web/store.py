@@ -19,10 +19,10 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from assistant import divisions as div
 from assistant.errors import InputError
 from assistant.models import Answer, Citation, DivisionId
-from assistant.textnorm import canonical_question
+from assistant.rules import divisions as div
+from assistant.rules.text import canonical_question
 
 Vote = Literal["up", "down"]
 FeedbackFilter = Literal["", "up", "down", "none"]

@@ -1,6 +1,6 @@
 """Streaming an answer: LLM tokens as they arrive; an extractive answer in small pieces.
 
-`Assistant.ask` runs in a worker thread that feeds a queue, so a page or an SSE response
+`Engine.ask` runs in a worker thread that feeds a queue, so a page or an SSE response
 can forward text while the answer is being made. The final `Answer` always follows the
 pieces and is authoritative (the LLM path may fall back to the extractive text).
 """
@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
-from assistant import divisions as div
-from assistant.answering import Assistant, validate_question
 from assistant.models import Answer
+from assistant.rules import divisions as div
+from assistant.rules.pipeline import Engine, validate_question
 
 _PIECE_RE = re.compile(r"\[\d+\]|[^\[]{1,8}|\[")
 
@@ -35,7 +35,7 @@ Slot = Callable[[], AbstractContextManager[None]]
 
 
 def stream_answer(
-    assistant: Assistant, question: str, division: str | None, slot: Slot = nullcontext
+    assistant: Engine, question: str, division: str | None, slot: Slot = nullcontext
 ) -> Iterator[Piece | Answer]:
     """`Piece`s then the `Answer`; bad input raises `InputError` here, before anything is streamed.
 
@@ -46,7 +46,7 @@ def stream_answer(
     return _run(assistant, question, division, slot)
 
 
-def _run(assistant: Assistant, question: str, division: str | None, slot: Slot) -> Iterator[Piece | Answer]:
+def _run(assistant: Engine, question: str, division: str | None, slot: Slot) -> Iterator[Piece | Answer]:
     events: queue.Queue[tuple[str, object]] = queue.Queue()
 
     def run() -> None:

@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from assistant import divisions as div
-from assistant.answering import Assistant
 from assistant.models import DIVISION_IDS, Citation, DivisionId
+from assistant.rules import divisions as div
+from assistant.rules.pipeline import Engine
 
 Phase = Literal["passed", "current", "upcoming", "unknown"]
 _PHASE: dict[str, Phase] = {"已结束": "passed", "进行中": "current", "尚未开始": "upcoming"}
@@ -36,14 +36,14 @@ class Timeline(BaseModel):
     divisions: list[DivisionTimeline]
 
 
-def build_timeline(assistant: Assistant, division: DivisionId | None = None) -> Timeline:
+def build_timeline(assistant: Engine, division: DivisionId | None = None) -> Timeline:
     """Stages of one division, or of every division whose notice lists a schedule."""
     today = assistant.clock()
     targets = [division] if division else list(DIVISION_IDS)
     out: list[DivisionTimeline] = []
     n = 0
     for d in targets:
-        stages = assistant.facts.timeline(d)
+        stages = assistant.records.schedule.timeline(d)
         if not stages and division is None:
             continue
         views: list[StageView] = []

@@ -2,7 +2,9 @@
 
 The Chroma collection lives in `DATA_DIR/chroma` and is rebuilt automatically whenever the
 knowledge files or the embedding configuration change (content hash stored on the collection).
-BM25 over ~1k chunks takes milliseconds, so it is rebuilt in memory at start-up.
+At open, the stored embeddings are read into one matrix so a question's vector search over all
+divisions is a single matrix product; BM25 over a few hundred chunks takes milliseconds, so it
+is rebuilt in memory at start-up. The index owns its tokenizer.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import bm25s
 import numpy as np
 from tqdm import tqdm
 
-from . import lexicon
+from assistant.models import Chunk
+
 from .embeddings import Embedder
 from .knowledge import corpus_hash, load_chunks
-from .models import Chunk, DivisionId
+from .text import plain
+from .tokenizer import Tokenizer
 from .units import Unit, split_units
 
 log = logging.getLogger(__name__)
@@ -28,6 +32,7 @@ logging.getLogger("bm25s").setLevel(logging.WARNING)
 COLLECTION = "notices"
 _BATCH = 16
 _TERM_RE = re.compile(r"(?:数据要素\s*[×x]\s*)?([\u4e00-\u9fff]{2,10}?)(?:领域)?(?:赛题指南|赛题|赛道)?$")
+_QUERY_CACHE = 2048
 
 
 def embedding_text(chunk: Chunk) -> str:
@@ -39,15 +44,18 @@ def bm25_text(chunk: Chunk) -> str:
     return f"{chunk.section}\n{chunk.section}\n{chunk.text}"
 
 
-def _heading_terms(chunks: list[Chunk]) -> set[str]:
+def heading_terms(chunks: list[Chunk]) -> list[str]:
+    """Track and topic names from the headings, taught to the tokenizer as whole words."""
     terms: set[str] = set()
     for c in chunks:
+        if not c.section.startswith("附件"):
+            continue  # body headings ("二、初赛时间") are phrases, not names
         for part in c.section.split(" > "):
             name = re.sub(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．:：]?\s*|^赛[道题][一二三四五六七八九十\d]+[：:]\s*", "", part)
             m = _TERM_RE.search(name.replace("*", ""))
             if m:
                 terms.add(m.group(1))
-    return terms
+    return sorted(terms)
 
 
 @dataclass
@@ -57,16 +65,25 @@ class KnowledgeIndex:
     index_hash: str
     embedder: Embedder
     collection: object  # chromadb Collection (kept untyped at this edge)
+    tokenizer: Tokenizer
     bm25: bm25s.BM25
+    vectors: np.ndarray  # one L2-normalised embedding per chunk row
     divisions: np.ndarray  # division id per chunk row
     units: list[list[Unit]]  # answer units per chunk row
+    plain_units: list[list[str]]  # the same units, as matched (plain text)
+    plain_sections: list[str]  # each chunk's section path, as matched
     idf: dict[str, float]
     max_idf: float
+    char_df: dict[str, int]  # chunks a character occurs in
     _query_cache: dict[str, np.ndarray] = field(default_factory=dict)
 
     def idf_of(self, token: str) -> float:
         """Inverse document frequency; unseen tokens count as the rarest."""
         return self.idf.get(token, self.max_idf)
+
+    def known(self, word: str) -> bool:
+        """Whether the notices use this word (as a token, or inside their text)."""
+        return word in self.idf
 
     def bm25_scores(self, query_tokens: list[str]) -> np.ndarray:
         if not query_tokens:
@@ -74,27 +91,19 @@ class KnowledgeIndex:
         return np.asarray(self.bm25.get_scores(query_tokens), dtype=np.float32)
 
     def query_vector(self, query: str) -> np.ndarray:
-        """The query embedding, computed once per text (a question is searched in several divisions)."""
+        """The query embedding, computed once per text."""
         cache = self._query_cache
         vec = cache.get(query)
         if vec is None:
             vec = self.embedder.query(query)
-            if len(cache) > 2048:
+            if len(cache) > _QUERY_CACHE:
                 cache.clear()
             cache[query] = vec
         return vec
 
-    def vector_search(self, query: str, scope: list[DivisionId], k: int) -> list[tuple[int, float]]:
-        """(chunk row, cosine similarity) best first, within the division scope."""
-        q = self.query_vector(query)
-        where: dict[str, object] | None = {"division": {"$in": list(scope)}} if scope else None
-        res = self.collection.query(  # type: ignore[attr-defined]
-            query_embeddings=[q.tolist()], n_results=k, where=where, include=["distances", "metadatas"]
-        )
-        out: list[tuple[int, float]] = []
-        for meta, dist in zip(res["metadatas"][0], res["distances"][0], strict=True):
-            out.append((int(meta["row"]), 1.0 - float(dist)))
-        return out
+    def vector_scores(self, query: str) -> np.ndarray:
+        """Cosine similarity of the query with every chunk row."""
+        return np.asarray(self.vectors @ self.query_vector(query), dtype=np.float32)
 
 
 def _client(data_dir: Path) -> object:
@@ -133,6 +142,17 @@ def _build_collection(client: object, chunks: list[Chunk], embedder: Embedder, i
     return col
 
 
+def _stored_vectors(col: object, chunks: list[Chunk]) -> np.ndarray:
+    """The collection's embeddings in chunk-row order."""
+    got = col.get(include=["embeddings", "metadatas"])  # type: ignore[attr-defined]
+    rows: dict[int, np.ndarray] = {}
+    for meta, emb in zip(got["metadatas"], got["embeddings"], strict=True):
+        rows[int(meta["row"])] = np.asarray(emb, dtype=np.float32)
+    matrix = np.stack([rows[i] for i in range(len(chunks))])
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.asarray(matrix / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
 def open_index(
     *, knowledge_dir: Path, data_dir: Path, embedder: Embedder, rebuild: bool = False, progress: bool = True
 ) -> KnowledgeIndex:
@@ -153,22 +173,32 @@ def open_index(
     if col is None:
         log.info("building vector index for %d chunks with %s", len(chunks), embedder.name)
         col = _build_collection(client, chunks, embedder, ihash, progress)
-    lexicon.add_terms(_heading_terms(chunks))
-    corpus_tokens = [lexicon.tokens(bm25_text(c)) for c in chunks]
+    tokenizer = Tokenizer(heading_terms(chunks))
+    corpus_tokens = [tokenizer.tokens(bm25_text(c)) for c in chunks]
     bm = bm25s.BM25()
     bm.index(corpus_tokens, show_progress=False)
     units = [split_units(c.text) for c in chunks]
+    idf = _idf(corpus_tokens)
+    char_df: dict[str, int] = {}
+    for c in chunks:
+        for ch in set(plain(c.section + c.text)):
+            char_df[ch] = char_df.get(ch, 0) + 1
     return KnowledgeIndex(
         chunks=chunks,
         corpus_hash=chash,
         index_hash=ihash,
         embedder=embedder,
         collection=col,
+        tokenizer=tokenizer,
         bm25=bm,
+        vectors=_stored_vectors(col, chunks),
         divisions=np.array([c.division for c in chunks]),
         units=units,
-        idf=(idf := _idf(corpus_tokens)),
+        plain_units=[[plain(u.text) for u in us] for us in units],
+        plain_sections=[plain(c.section) for c in chunks],
+        idf=idf,
         max_idf=max(idf.values(), default=1.0),
+        char_df=char_df,
     )
 
 

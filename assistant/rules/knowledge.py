@@ -15,8 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from .errors import ConfigError
-from .models import Chunk, Document
+from assistant.errors import ConfigError
+from assistant.models import Chunk, Document
 
 MAX_CHARS = 700  # soft size of a chunk; a single longer paragraph or table row stays whole
 MAX_ROWS = 8  # data rows per table group

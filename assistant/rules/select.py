@@ -1,9 +1,8 @@
-"""Extractive answering: pick the clauses of the notices that answer a question.
+"""Clause selection: the units of a division's retrieved chunks that answer a question part.
 
-No model is needed. Units (sentences, list items, table rows, the section heading) of the
-retrieved chunks are scored by the IDF mass of the question's terms they contain (a term
-matches through its colloquial alternatives too), whether the section heading carries them,
-and whether the unit holds the kind of value the question asks for (an amount, a date…).
+Units (sentences, list items, table rows, the section heading) are scored by the IDF mass of
+the part's terms they contain (through their notice wordings), whether the section heading
+carries them, and whether the unit holds the kind of value asked for (an amount, a date…).
 """
 
 from __future__ import annotations
@@ -11,36 +10,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import lexicon
+from assistant.models import Chunk, DivisionId
+
+from . import intent
 from .index import KnowledgeIndex
-from .intents import CUES, EXPECT, Intent
-from .models import Chunk, DivisionId
-from .retrieval import Retriever
-from .textnorm import nfkc
+from .patterns import LIST_NUMBER
+from .query import Part, Term
+from .retrieval import Ranking
+from .text import plain
 from .units import Unit
 
-# Tokens that name a division or the competition itself carry no information inside one division.
-_SCOPE_WORDS = frozenset(
-    "山西 陕西 新疆 益阳 湖南 晋 陕 疆 湘 分赛 山西分赛 陕西分赛 新疆分赛 益阳初赛 全国 大赛 比赛 赛事 "
-    "2025 年 数据 要素 数据要素 数据要素× 我 公司的 我们 分赛区 赛区 省".split()
-)
-_ITEM_RE = re.compile(r"^\s*(?:[-*]\s+)?(?:\d+\s*[.．、·]|[（(]\d+[）)]|[（(][一二三四五六七八九十]+[）)]|[一二三四五六七八九十]+、|赛题\s*\d+)")
 _TITLE_ONLY = re.compile(r"^(附件[:：]?\s*)?(\d+\s*[.．、]\s*)?《?\s*\d{4}\s*年\s*“数据要素\s*×?\s*”\s*大赛.{0,24}》?$")
 _TOC_RE = re.compile(r"^目\s*录$")
-_LEAD_NUM = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]\s*")
 _K = 8
 MIN_COVERAGE = 0.34  # below this share of the question's term weight a clause does not answer it
-TYPED_KINDS = frozenset({"money", "date", "count", "contact", "channel", "url", "fee", "place"})
 _MAX_LIST = 14
 _HEADING_CONTEXT = 150
-
-
-@dataclass(frozen=True)
-class Term:
-    text: str
-    alternatives: tuple[str, ...]
-    weight: float
-    fallback: bool = False  # alternatives are rare characters of an unknown word
 
 
 @dataclass
@@ -62,77 +47,61 @@ class Pick:
         return [u for u in self.units if not u.is_heading]
 
 
-def question_terms(question: str) -> list[str]:
-    seen: list[str] = []
-    for t in lexicon.words(question):
-        t = lexicon.REWRITES.get(t, t)
-        if t not in _SCOPE_WORDS and t not in seen:
-            seen.append(t)
-    return seen
-
-
 def _contains(text: str, term: Term) -> bool:
     return any(a in text for a in term.alternatives)
 
 
-class Extractor:
-    def __init__(self, index: KnowledgeIndex, retriever: Retriever) -> None:
+def _wordings(text: str, terms: list[Term]) -> int:
+    """How many notice wordings beyond the first matched term form occur: a clause using more of
+    a concept's wordings is about it more specifically."""
+    return sum(max(0, sum(1 for a in set(t.alternatives) if a in text) - 1) for t in terms if not t.fallback)
+
+
+def _is_item(unit: Unit) -> bool:
+    return bool(LIST_NUMBER.match(unit.text)) or unit.is_row
+
+
+def _is_intro(unit: Unit) -> bool:
+    return unit.text.rstrip().endswith(("：", ":"))
+
+
+def _continues(units: list[Unit], j: int) -> bool:
+    """Unit j is another list item, or the rest of the previous item's line."""
+    return _is_item(units[j]) or units[j].line == units[j - 1].line
+
+
+class Selector:
+    def __init__(self, index: KnowledgeIndex) -> None:
         self.index = index
-        self.retriever = retriever
-        self._norm_units = [[nfkc(u.text).lower() for u in us] for us in index.units]
-        texts = [nfkc(c.section + c.text).lower() for c in index.chunks]
-        self._char_df: dict[str, int] = {}
-        for text in texts:
-            for ch in set(text):
-                self._char_df[ch] = self._char_df.get(ch, 0) + 1
-        self._rare_chars = max(2, len(texts) // 12)  # a character in fewer chunks still tells something
-        idfs = sorted(index.idf.values())
-        self._common_weight = 0.25 * idfs[len(idfs) // 2] if idfs else 0.5
-        self._norm_parents = [nfkc(" > ".join(c.section.split(" > ")[:-1])).lower() for c in index.chunks]
+        self._parents = [plain(" > ".join(c.section.split(" > ")[:-1])) for c in index.chunks]
 
-    def terms(self, question: str) -> list[Term]:
-        """Question terms with their notice wordings; an unknown word falls back to its rare characters."""
-        out: list[Term] = []
-        for t in question_terms(question):
-            alts = lexicon.alternatives(t)
-            known = [self.index.idf[a] for a in alts if a in self.index.idf]
-            if t in self.index.idf or known:
-                weight = self.index.idf.get(t) or max(known)
-            elif any(self._char_df.get(c, 0) == 0 for c in t):
-                weight = self.index.max_idf  # a character the notices never use: an unseen concept
-            else:
-                chars = tuple(c for c in t if self._char_df[c] <= self._rare_chars)
-                if chars:
-                    out.append(Term(t, (*alts, *chars), self.index.max_idf, fallback=True))
-                    continue
-                weight = self._common_weight  # colloquial glue made of everyday characters
-            out.append(Term(t, alts, weight))
-        return out
-
-    def best(self, question: str, intent: Intent, division: DivisionId, *, list_answer: bool) -> Pick | None:
+    def best(self, part: Part, ranking: Ranking, division: DivisionId, *, kind: str | None = None) -> Pick | None:
         """The best pick in one division, or None when nothing there relates to the question."""
-        terms = self.terms(question)
+        terms = part.terms
         total = sum(t.weight for t in terms) or 1.0
-        expanded = " ".join([question, *(a for t in terms for a in t.alternatives[1:])])
-        hits = self.retriever.search(expanded, [division], k=_K)
-        expect, cue = EXPECT[intent.kind], CUES[intent.kind]
+        list_answer = part.list_answer
+        k = intent.kind(kind) if kind else part.kind
+        expect, cue = k.value, k.cue
+        typed_kinds = intent.TYPED
         best: tuple[float, float, bool, int, int, float] | None = None  # score, coverage, typed, row, unit, fallback
         best_typed: tuple[float, float, bool, int, int, float] | None = None
-        for rank, hit in enumerate(hits):
+        for rank, hit in enumerate(ranking.top(division, _K)):
             row = hit.row
             chunk = hit.chunk
             heading = chunk.section.split(" > ")[-1]
             if _TOC_RE.match(heading):
                 continue  # a table of contents states no rule
-            heading_norm = nfkc(heading).lower()
-            parents = self._norm_parents[row]
+            heading_norm = plain(heading)
+            parents = self._parents[row]
             body_prior = 0.0 if chunk.section.startswith("附件") else 0.05
             prior = 0.15 * (1.0 - rank / _K) + body_prior
-            candidates = [(-1, heading_norm)] if heading else []
+            units = self.index.units[row]
+            texts = self.index.plain_units[row]
+            candidates: list[tuple[int, str]] = [(-1, heading_norm)] if heading else []
             if list_answer:
-                candidates += [(i, self._with_items(row, i)) for i in range(len(self._norm_units[row]))]
+                candidates += [(i, self._with_items(row, i)) for i in range(len(texts))]
             else:
-                candidates += list(enumerate(self._norm_units[row]))
+                candidates += list(enumerate(texts))
             for ui, text in candidates:
                 in_unit = sum(t.weight for t in terms if _contains(text, t))
                 rest = [t for t in terms if not _contains(text, t)]
@@ -140,26 +109,22 @@ class Extractor:
                 in_parents = sum(t.weight for t in rest if not _contains(heading_norm, t) and _contains(parents, t))
                 coverage = (in_unit + (1.0 if list_answer else 0.9) * in_head + 0.5 * in_parents) / total
                 fallback = sum(t.weight for t in terms if t.fallback and _contains(text, t))
-                raw = heading if ui == -1 else self.index.units[row][ui].text
-                body = heading if ui == -1 else self.index.units[row][ui].body
-                context = body if ui >= 0 else heading + (self.index.units[row][0].body if self.index.units[row] else "")
-                typed = bool(expect.search(_LEAD_NUM.sub("", context)))
+                raw = heading if ui == -1 else units[ui].text
+                body = heading if ui == -1 else units[ui].body
+                context = body if ui >= 0 else heading + (units[0].body if units else "")
+                typed = bool(expect.search(LIST_NUMBER.sub("", context)))
                 score = coverage + prior + (0.25 if typed else 0.0) + (0.15 if cue.search(context) else 0.0)
                 score += 0.08 * min(1.0, 30 / max(len(raw), 1))  # shorter clause wins a tie
+                score += 0.02 * min(3, _wordings(text, terms))
                 if _TITLE_ONLY.match(body):
                     score -= 0.3  # names an annex or document; the annex itself answers
                 if ui == -1:
                     score -= 0.05  # a heading alone answers only when it matches clearly better
-                elif list_answer and _is_item(self.index.units[row][ui]):
+                elif list_answer and _is_item(units[ui]):
                     score += 0.1
-                elif len(self.index.units[row][ui].body) < 4:
+                elif len(units[ui].body) < 4:
                     score -= 0.3
-                if (
-                    ui >= 0
-                    and in_head > in_unit
-                    and len(chunk.text) <= _HEADING_CONTEXT * 2
-                    and not self.index.units[row][ui].is_row
-                ):
+                if ui >= 0 and in_head > in_unit and len(chunk.text) <= _HEADING_CONTEXT * 2 and not units[ui].is_row:
                     ui_pick = -1  # the heading names what the (short) section lists
                 else:
                     ui_pick = ui
@@ -170,17 +135,17 @@ class Extractor:
                     best_typed = entry
         if best is None:
             return None
-        if (
-            intent.kind in TYPED_KINDS
-            and best_typed is not None
-            and best_typed[1] >= max(MIN_COVERAGE, 0.8 * best[1])
-        ):
+        if k.name in typed_kinds and best_typed is not None and best_typed[1] >= max(MIN_COVERAGE, 0.8 * best[1]):
             best = best_typed  # a question for an amount/date/count wants the clause that has one
         score, coverage, typed, row, ui, fallback_share = best
         chunk = self.index.chunks[row]
-        units = self._expand(row, ui, list_answer)
         pick = Pick(
-            division=division, chunk=chunk, units=units, score=score, coverage=coverage, typed=typed,
+            division=division,
+            chunk=chunk,
+            units=self._expand(row, ui, list_answer),
+            score=score,
+            coverage=coverage,
+            typed=typed,
             strict=coverage - fallback_share,
         )
         if list_answer and pick.content and pick.content[0].is_row:
@@ -191,11 +156,12 @@ class Extractor:
 
     def _with_items(self, row: int, ui: int) -> str:
         """A unit's text for matching; a list intro ("……以下内容：") also matches its items."""
-        text = self._norm_units[row][ui]
+        texts = self.index.plain_units[row]
+        text = texts[ui]
         if not text.endswith(("：", ":")):
             return text
         units = self.index.units[row]
-        more = [self._norm_units[row][j] for j in range(ui + 1, min(len(units), ui + 16)) if _continues(units, j)]
+        more = [texts[j] for j in range(ui + 1, min(len(units), ui + 16)) if _continues(units, j)]
         return text + "".join(more)
 
     def _expand(self, row: int, ui: int, list_answer: bool) -> list[Unit]:
@@ -219,7 +185,7 @@ class Extractor:
             return units[ui : end + 1]
         if list_answer and chosen.is_row:
             return [u for u in units if u.is_row]
-        if list_answer and _is_item(chosen):
+        if list_answer and _is_item(chosen) and not self._item_answers(row, ui):
             start, end = ui, ui
             while start > 0 and (_is_item(units[start - 1]) or units[start - 1].line == units[start].line):
                 start -= 1
@@ -236,6 +202,10 @@ class Extractor:
             j += 1
         cut_short = not chosen.text.endswith(("。", "；", "！", "？")) or len(chosen.text) < 30
         return out if len(out) > 1 and cut_short else [chosen]
+
+    def _item_answers(self, row: int, ui: int) -> bool:
+        """A long list item that states a rule of its own answers alone (not the whole list)."""
+        return len(self.index.units[row][ui].text) > 40
 
     def table_groups(self, row: int) -> list[tuple[Chunk, list[Unit]]]:
         """Every row group of the table chunk `row` belongs to, in document order."""
@@ -258,16 +228,3 @@ class Extractor:
             if self.index.units[r] and all(c.section != o.section for o, _ in out):
                 out.append((c, self.index.units[r][:1]))
         return out[:_MAX_LIST]
-
-
-def _continues(units: list[Unit], j: int) -> bool:
-    """Unit j is another list item, or the rest of the previous item's line."""
-    return _is_item(units[j]) or units[j].line == units[j - 1].line
-
-
-def _is_intro(unit: Unit) -> bool:
-    return unit.text.rstrip().endswith(("：", ":"))
-
-
-def _is_item(unit: Unit) -> bool:
-    return bool(_ITEM_RE.match(unit.text)) or unit.is_row

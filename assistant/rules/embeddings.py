@@ -6,7 +6,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .errors import ConfigError
+from assistant.errors import ConfigError
 
 
 class Embedder(Protocol):

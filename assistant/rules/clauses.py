@@ -1,0 +1,142 @@
+"""Answers from clauses: the selected units of one division, as readable text with verbatim sources;
+silence said plainly, with the nearest clause and the division's contact."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.models import DivisionId
+
+from . import intent
+from .query import Part
+from .records.base import Finding, Source
+from .records.contacts import Contacts
+from .retrieval import Ranking
+from .select import MIN_COVERAGE, Pick, Selector
+from .units import Unit
+
+_LINE_MAX = 170
+_MAX_ITEMS = 14
+_LEAD_NUM = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]\s*")
+_VALUE_RE = re.compile(r"\d+(?:\.\d+)?|不得|不可|不能|可以|均可|允许|不允许|鼓励|原则上|禁止|严禁|无效|不予|须|若干")
+
+
+def substance(text: str) -> str:
+    """What two answers must share to say the same thing: their numbers and their modal words."""
+    return "|".join(m.group(0) for m in _VALUE_RE.finditer(re.sub(r"\s+", "", text)))
+
+
+class ClauseAnswerer:
+    def __init__(self, selector: Selector, contacts: Contacts) -> None:
+        self.selector = selector
+        self.contacts = contacts
+
+    def answer(self, part: Part, ranking: Ranking, division: DivisionId) -> tuple[Finding, Pick | None]:
+        pick = self.selector.best(part, ranking, division)
+        if pick is None:
+            return self.silent(part, division, None), None
+        found = pick.coverage >= MIN_COVERAGE and (pick.typed or part.kind.name not in intent.TYPED)
+        if not found:
+            return self.silent(part, division, pick), pick
+        text = pick_text(pick, part)
+        return Finding(division, True, text, pick_sources(pick), key=substance(text)), pick
+
+    def silent(self, part: Part, division: DivisionId, pick: Pick | None, *, what: str = "") -> Finding:
+        text = f"通知中没有写明{what or part.kind.silent}"
+        sources: list[Source] = []
+        if pick is not None and pick.coverage >= MIN_COVERAGE and pick.content:
+            nearest = pick.content[0]
+            text += f"。相关条款：{trim(nearest.body, part, 100).rstrip('。')}"
+            sources.append(Source(pick.chunk, nearest.text))
+        return self.refer(Finding(division, False, text, sources), division)
+
+    def refer(self, finding: Finding, division: DivisionId) -> Finding:
+        """Add the division's contact lines to a finding that cannot answer."""
+        lines = self.contacts.summary(division)
+        if lines:
+            shown = "；".join(ln.text for ln in lines)
+            finding.text += f"。如需确认，请联系：{shown[:110] + ('…' if len(shown) > 110 else '')}"
+            finding.sources.extend(ln.source for ln in lines)
+        return finding
+
+
+def line_groups(pick: Pick) -> list[str]:
+    """Display text of the picked content, one entry per source line."""
+    groups: list[list[Unit]] = []
+    for u in pick.content:
+        if groups and groups[-1][-1].line == u.line and not u.is_row:
+            groups[-1].append(u)
+        else:
+            groups.append([u])
+    return [Unit(g[0].start, g[-1].end, pick.chunk.text[g[0].start : g[-1].end], is_row=g[0].is_row).body for g in groups]
+
+
+def pick_text(pick: Pick, part: Part) -> str:
+    heading = next((u.body for u in pick.units if u.is_heading), "")
+    lines = table_lines(pick) if pick.table else line_groups(pick)
+    if pick.extra:
+        titles = [c.section.split(" > ")[-1] for c, _ in pick.extra]
+        head = heading or (lines[0] if lines else "")
+        return trim(head, part, 80) + "\n" + "\n".join(f"- {t}" for t in titles)
+    if heading:
+        heading = _LEAD_NUM.sub("", heading)
+    if len(lines) <= 1:
+        body = trim(lines[0], part, _LINE_MAX) if lines else ""
+        return f"{heading}：{body}" if heading and body else heading or body
+    head, items = (lines[0], lines[1:]) if lines[0].rstrip().endswith(("：", ":")) else (heading, lines)
+    short = part.list_answer and len(items) > 5 and sum(map(len, items)) / len(items) > 50
+    limit = _MAX_ITEMS * 2 if pick.table else _MAX_ITEMS
+    rows = [f"- {title(t) if short else trim(t, part, 80)}" for t in items[:limit]]
+    return ((head.rstrip("：:") + "：\n") if head else "") + "\n".join(rows)
+
+
+def table_lines(pick: Pick) -> list[str]:
+    """A whole table, header once, row groups in document order."""
+    header = pick.table[0][1][0].text if pick.table[0][1] else ""
+    lines = [header] if header else []
+    for _, rows in pick.table:
+        lines.extend(u.text for u in rows if u.text != header)
+    return [Unit(0, 0, t, is_row=True).body for t in lines]
+
+
+def title(text: str) -> str:
+    m = re.match(r"^(.{2,40}?)[：:。]", text)
+    return m.group(1) if m else text[:40]
+
+
+def pick_sources(pick: Pick) -> list[Source]:
+    content = pick.content
+    if pick.table:
+        # Quotes start at the first data row: a repeated header is not where the rows are.
+        header = pick.table[0][1][0].text
+        groups = [(c, rows[1:] if rows and rows[0].text == header else rows) for c, rows in pick.table]
+        return [Source(c, c.text[rows[0].start : rows[-1].end]) for c, rows in groups[:4] if rows]
+    if content:
+        first = Source(pick.chunk, pick.chunk.text[content[0].start : content[-1].end])
+    else:
+        first = Source(pick.chunk, pick.units[0].text)
+    more = pick.extra[:3]
+    return [first] + [Source(c, c.text[us[0].start : us[-1].end]) for c, us in more if us]
+
+
+def trim(text: str, part: Part, limit: int) -> str:
+    """A verbatim window of at most `limit` characters, chosen to hold the most question terms."""
+    if len(text) <= limit:
+        return text
+    words = [t.text for t in part.terms]
+    clauses = re.split(r"(?<=[，,；;。：])", text)
+    best: tuple[int, int, int] = (-1, 0, 0)  # hits, first clause, last clause
+    for i in range(len(clauses)):
+        length, hits = 0, 0
+        for j in range(i, len(clauses)):
+            length += len(clauses[j])
+            if length > limit:
+                break
+            hits += sum(1 for t in words if t in clauses[j])
+            if hits > best[0]:
+                best = (hits, i, j)
+    if best[0] < 0:
+        return text[:limit] + "…"
+    _, i, j = best
+    body = "".join(clauses[i : j + 1])
+    return ("…" if i > 0 else "") + body + ("…" if j < len(clauses) - 1 else "")

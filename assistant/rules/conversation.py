@@ -1,0 +1,150 @@
+"""Follow-ups resolved from the earlier user turns: ellipsis, a switch of division or year,
+pronouns, a bare division name answering our own clarify question, a new attribute of the
+same subject.
+
+A message is read as slots (divisions, years, awards, stages, roles, tracks, fields,
+indicators), pronouns, follow-up markers (那/呢/换成), question words and the rest:
+- nothing but slots and markers ("那陕西呢", "三等奖呢", "那它初赛呢", "2025年的呢"): the previous
+  question is asked again with those slots swapped in;
+- slots and question words only ("初赛是哪几天", "二等奖给多少钱"): a new question about the
+  previous subject; its scope and its subjects the message does not replace are carried over;
+- anything else: a new question; only its scope (division, guide year, 申报书) is carried over.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import divisions as div
+from .slots import SUBJECTS, Slot, SlotClass, Vocabulary
+from .tokenizer import Tokenizer
+
+_TEMPLATE_PREFIX = "申报书"
+_DIVISION_SUFFIXES = frozenset({"分赛", "赛区", "分赛区"})
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A resolved earlier question (or part) and what it was about."""
+
+    text: str
+    canonical: str
+    slots: tuple[Slot, ...]
+    template: bool = False
+
+
+class Resolver:
+    def __init__(self, vocabulary: Vocabulary, tokenizer: Tokenizer, canonical: object) -> None:
+        self.v = vocabulary
+        self.tokenizer = tokenizer
+        self._canonical = canonical  # str -> str (Analyzer.canonical)
+
+    def turn(self, text: str) -> Turn:
+        canonical: str = self._canonical(text)  # type: ignore[operator]
+        return Turn(text, canonical, tuple(self.v.find(canonical)), bool(self.v.template_words and self.v.template_words.search(canonical)))
+
+    # -- reading a message ---------------------------------------------------------------------
+
+    def _shape(self, canonical: str, slots: list[Slot]) -> tuple[bool, bool]:
+        """(asks something of its own, has words beyond slots/markers/question words)."""
+        masked = list(canonical)
+        for s in slots:
+            for i in range(s.start, s.end):
+                masked[i] = " "
+        rest = "".join(masked)
+        if self.v.pronouns:
+            rest = self.v.pronouns.sub(" ", rest)
+        asks = False
+        other = False
+        for w in self.tokenizer.raw_words(rest):
+            w = w.strip()
+            if not w or not any(ch.isalnum() for ch in w):
+                continue
+            if w in self.v.question_words:
+                asks = True
+            elif w in self.v.markers or w in _DIVISION_SUFFIXES:
+                continue
+            elif all(ch in self.v.markers or ch in self.v.question_words for ch in w):
+                asks = asks or any(ch in self.v.question_words for ch in w)
+            else:
+                other = True
+        return asks, other
+
+    # -- resolving -----------------------------------------------------------------------------
+
+    def resolve(self, message: str, previous: list[Turn]) -> str:
+        """The standalone question a message asks, given the turns before it (latest last)."""
+        if not previous:
+            return message
+        canonical: str = self._canonical(message)  # type: ignore[operator]
+        last = previous[-1]
+        if self.v.pronouns and self.v.pronouns.search(canonical):
+            subject = self._last_subject(previous)
+            if subject is not None:
+                message = self.v.pronouns.sub(subject, canonical, count=1)
+                canonical = self._canonical(message)  # type: ignore[operator]
+        slots = self.v.find(canonical)
+        asks, other = self._shape(canonical, slots)
+        if not asks and not other and slots:
+            return self._swap(last, slots, canonical)
+        if not asks and not other and not slots:
+            return message
+        own = {s.cls for s in slots}
+        named_scope = bool(own & {"division"}) or bool(div.national(canonical, regional_named=False))
+        prefix: list[str] = []
+        if not named_scope:
+            prefix += self._scope(last)
+        if not other:
+            total = bool(self.v.total and self.v.total.search(canonical))
+            for s in last.slots:
+                if s.cls in SUBJECTS and s.cls not in own and not (total and s.cls == "award"):
+                    piece = last.canonical[s.start : s.end]
+                    if piece not in prefix:
+                        prefix.append(piece)
+        if last.template and not named_scope and _TEMPLATE_PREFIX not in canonical and "template" not in own:
+            prefix.insert(0, _TEMPLATE_PREFIX)
+        if not prefix:
+            return message
+        return "".join(prefix) + " " + message
+
+    def _swap(self, last: Turn, slots: list[Slot], canonical: str) -> str:
+        """The previous question with the message's slots in place of the same classes."""
+        text = last.canonical
+        by_class: dict[SlotClass, list[Slot]] = {}
+        for s in slots:
+            by_class.setdefault(s.cls, []).append(s)
+        edits: list[tuple[int, int, str]] = []
+        prepend: list[str] = []
+        for cls, new in by_class.items():
+            surface = "和".join(canonical[s.start : s.end] for s in new)
+            old = [s for s in last.slots if s.cls == cls]
+            if old:
+                edits.append((old[0].start, old[-1].end, surface))
+            else:
+                prepend.append(surface)
+        for start, end, surface in sorted(edits, reverse=True):
+            text = text[:start] + surface + text[end:]
+        return "".join(prepend) + text
+
+    def _scope(self, turn: Turn) -> list[str]:
+        """The words that fix a turn's scope: its division names or its national guide."""
+        named = [s for s in turn.slots if s.cls == "division"]
+        if named:
+            return ["和".join(dict.fromkeys(turn.canonical[s.start : s.end] for s in named)) + _suffix(named[-1].value)]
+        nat = div.national(turn.canonical, regional_named=False)
+        if "national-2024" in nat and "national-2025" not in nat:
+            return ["2024年赛题指南"]
+        if "national-2025" in nat:
+            return ["2025年大赛评价指标" if "指标" in turn.canonical else "2025年赛题指南"]
+        return []
+
+    def _last_subject(self, previous: list[Turn]) -> str | None:
+        for turn in reversed(previous):
+            for s in reversed(turn.slots):
+                if s.cls in ("track", "indicator", "field", "stage", "award"):
+                    return turn.canonical[s.start : s.end]
+        return None
+
+
+def _suffix(division: str) -> str:
+    return "初赛" if division == "yiyang" else "分赛"

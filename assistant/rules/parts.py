@@ -1,0 +1,104 @@
+"""A message split into its questions, in order.
+
+- Sentences end at ？！；。 and line breaks; inside one, clauses split at commas and spaces when
+  each side asks something (a clause that asks nothing is context for the next one).
+- Items of one kind sharing one predicate are distributed: "项目背景、应用场景、核心优势各限多少字",
+  "初赛和决赛分别啥时候", "主办和承办分别是谁" (several divisions stay one question, answered per division).
+- A list of things asked for ("平台网址、截止时间、联系人电话") becomes one question per item.
+Each part is then resolved against the parts before it, as a follow-up is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import intent
+from .slots import Vocabulary
+
+_SENTENCE = re.compile(r"[^？?！!；;。\n]+[？?！!；;。]*")
+_CLAUSE_CUT = re.compile(r"[，,]|(?<=[\u4e00-\u9fffA-Za-z0-9])\s+(?=[\u4e00-\u9fffA-Za-z0-9])")
+_ASKS = re.compile(r"几|多少|什么|啥|哪|谁|怎么|如何|怎样|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|吗|呢|么$|不$|没$|多久|多长|[？?]")
+_ENUM_ONLY = re.compile(r"^(?:那|那么)?(?:分别|都|各自|各)?(?:是|有)?(?:哪些|哪几个|哪几项|什么|啥|哪些呢|啥呢)(?:呢|啊|呀)?[？?]*$")
+_JOINER = r"(?:和|与|及|以及|跟|还有|、|，|,)"
+_DISTRIBUTOR = re.compile(r"^(?:分别|各自|各|都|又)")
+
+
+def _asks(text: str, canonical: str) -> bool:
+    return bool(_ASKS.search(text)) or bool(intent.classify(canonical)[1])
+
+
+class Splitter:
+    def __init__(self, vocabulary: Vocabulary, canonical: object) -> None:
+        self.v = vocabulary
+        self._canonical = canonical  # str -> str
+
+    def canon(self, text: str) -> str:
+        result: str = self._canonical(text)  # type: ignore[operator]
+        return result
+
+    def split(self, message: str) -> list[str]:
+        text = message.strip()
+        if not text:
+            return []
+        groups: list[str] = []
+        pending = ""
+        for sm in _SENTENCE.finditer(text):
+            sentence = sm.group(0).strip()
+            if not sentence:
+                continue
+            for clause in self._clauses(sentence):
+                piece = (pending + " " + clause).strip() if pending else clause
+                if _asks(clause, self.canon(clause)):
+                    if groups and _ENUM_ONLY.match(self.canon(clause) + ("？" if clause.endswith(("?", "？")) else "")):
+                        groups[-1] = groups[-1] + " " + piece
+                    else:
+                        groups.append(piece)
+                    pending = ""
+                else:
+                    pending = piece
+        if pending:
+            if groups:
+                groups[-1] = groups[-1] + " " + pending
+            else:
+                groups.append(pending)
+        out: list[str] = []
+        for g in groups:
+            out.extend(self._distribute(g))
+        return out or [text]
+
+    def _clauses(self, sentence: str) -> list[str]:
+        pieces = [p.strip() for p in _CLAUSE_CUT.split(sentence) if p and p.strip()]
+        return pieces or [sentence]
+
+    def _distribute(self, group: str) -> list[str]:
+        """"A、B各限多少字" → "A限多少字", "B限多少字"; "网址、时间、电话" → one question each."""
+        canonical = self.canon(group)
+        slots = [s for s in self.v.find(canonical) if s.cls not in ("division", "year")]
+        for cls in ("field", "stage", "award", "role", "track", "indicator"):
+            items = [s for s in slots if s.cls == cls]
+            if len(items) < 2:
+                continue
+            run = [items[0]]
+            for s in items[1:]:
+                between = canonical[run[-1].end : s.start]
+                if re.fullmatch(_JOINER, between):
+                    run.append(s)
+                elif len(run) < 2:
+                    run = [s]
+                else:
+                    break
+            if len(run) < 2:
+                continue
+            predicate = canonical[run[-1].end :]
+            if not _asks(predicate, predicate):
+                continue
+            predicate = _DISTRIBUTOR.sub("", predicate)
+            prefix = canonical[: run[0].start]
+            return [prefix + canonical[s.start : s.end] + predicate for s in run]
+        if "、" in group:
+            pieces = [p.strip() for p in group.split("、") if p.strip()]
+            if len(pieces) >= 2 and all(intent.classify(self.canon(p))[1] for p in pieces[1:]) and intent.classify(
+                self.canon(pieces[0])
+            )[1]:
+                return pieces
+        return [group]

@@ -1,0 +1,320 @@
+"""The question pipeline. One `Query` per message, built once and passed through named stages:
+
+validate → resolve (follow-ups, from the earlier user turns) → split (one part per question) →
+guard (instructions, uncovered years) → scope (divisions per part) → approved answer →
+records (template, indicators, guide, prizes, contacts, schedule) → clauses (one hybrid
+retrieval pass per part, clause selection) → off-topic check → compose → LLM rewrite (optional).
+
+In extractive mode the output is a pure function of (question, history, division, knowledge,
+today): the same input always gets byte-identical text and citations.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Protocol
+
+from assistant.errors import InputError
+from assistant.models import Answer, Chunk, DivisionId, Mode
+from assistant.models import Turn as HistoryTurn
+
+from . import divisions as div
+from . import guard, tables
+from .clauses import ClauseAnswerer
+from .compose import PartResult, compose
+from .conversation import Resolver, Turn
+from .index import KnowledgeIndex
+from .parts import Splitter
+from .query import Analyzer, Part, Query
+from .records import (
+    Records,
+    answers_contacts,
+    answers_guide,
+    answers_indicators,
+    answers_prizes,
+    answers_schedule,
+    answers_template,
+)
+from .records.base import Finding
+from .records.prizes import AWARDS
+from .retrieval import Retriever
+from .scope import Decision, Scope, decide, is_template
+from .select import Selector
+from .slots import Vocabulary
+from .text import canonical_question, has_control_chars
+
+MAX_QUESTION_CHARS = 2000
+MAX_HISTORY_TURNS = 12
+OUT_OF_SCOPE = (
+    "抱歉，这个问题不在2025年“数据要素×”大赛通知的范围内。我可以回答报名时间、参赛条件、赛道赛题、"
+    "奖项设置、提交材料、联系方式等问题。"
+)
+INJECTION = "抱歉，我只回答2025年“数据要素×”大赛各分赛通知中的规则问题，不能改变角色、执行其他指令或透露系统设定。"
+UNCOVERED_YEAR = (
+    "现有通知只涉及2025年“数据要素×”大赛（以及2024年赛题指南和2024年获奖项目的参赛规定），"
+    "没有其他年份大赛的安排，请以届时发布的官方通知为准。"
+)
+NATIONAL_FINAL = "现有通知没有写明全国总决赛本身的时间、地点、报名或奖励安排；各分赛通知只规定了向全国总决赛推荐项目的办法。"
+_NATIONAL_FINAL_Q = re.compile(r"全国总决赛|总决赛|国赛")
+_STRONG = 0.6
+
+
+class ApprovedLookup(Protocol):
+    """Secretariat-approved answers take precedence for the same canonical question."""
+
+    def lookup(self, canonical: str, division: DivisionId | None) -> Answer | None: ...
+
+
+class LLMBackend(Protocol):
+    """What answering needs from the LLM path (see llm_path.LLMPath)."""
+
+    def answer_with_fallback(
+        self, question: str, extractive: Answer, chunks: list[Chunk], on_token: Callable[[str], None] | None
+    ) -> Answer: ...
+
+
+def validate_question(question: object) -> str:
+    if question is None or not str(question).strip():
+        raise InputError("问题不能为空，请输入您想了解的大赛规则，例如：山西分赛报名截止时间是什么时候？")
+    text = str(question)
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InputError(f"问题过长（{len(text)} 字符），请控制在 {MAX_QUESTION_CHARS} 字符以内，只保留您要问的内容。")
+    if has_control_chars(text):
+        raise InputError("问题中含有无法识别的控制字符，请删除后重新输入。")
+    return text.strip()
+
+
+def user_turns(history: Sequence[object] | None) -> list[str]:
+    """The earlier user turns, oldest first; a malformed history is a Chinese message."""
+    if not history:
+        return []
+    if not isinstance(history, (list, tuple)):
+        raise InputError("history 应为对话列表，例如 [{\"role\": \"user\", \"content\": \"山西分赛报名截止时间？\"}]。")
+    out: list[str] = []
+    for i, raw in enumerate(history, start=1):
+        try:
+            turn = raw if isinstance(raw, HistoryTurn) else HistoryTurn.model_validate(raw)
+        except ValueError:
+            raise InputError(f"history 第 {i} 项无效：每项应为 {{\"role\": \"user\" 或 \"assistant\", \"content\": 文本}}。") from None
+        if turn.role == "user" and turn.content.strip() and not has_control_chars(turn.content):
+            out.append(turn.content.strip()[:MAX_QUESTION_CHARS])
+    return out[-MAX_HISTORY_TURNS:]
+
+
+class Engine:
+    """Answers questions about the notices. Build it with `services.build_assistant`."""
+
+    def __init__(
+        self,
+        *,
+        index: KnowledgeIndex,
+        records: Records,
+        clock: Callable[[], date],
+        llm: LLMBackend | None = None,
+        approved: ApprovedLookup | None = None,
+    ) -> None:
+        self.index = index
+        self.records = records
+        self.clock = clock
+        self.llm = llm
+        self.approved = approved
+        self.retriever = Retriever(index)
+        self.selector = Selector(index)
+        self.clauses = ClauseAnswerer(self.selector, records.contacts)
+        self.vocabulary = _vocabulary(records)
+        self.analyzer = Analyzer(index, self.vocabulary)
+        self.resolver = Resolver(self.vocabulary, index.tokenizer, self.analyzer.canonical)
+        self.splitter = Splitter(self.vocabulary, self.analyzer.canonical)
+        self.years = guard.competition_years(index)
+
+    @property
+    def mode(self) -> Mode:
+        return "llm" if self.llm else "extractive"
+
+    # -- the stages -------------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        division: str | None = None,
+        history: Sequence[object] | None = None,
+        *,
+        id: str | None = None,
+        on_token: Callable[[str], None] | None = None,
+        locked: bool = False,
+    ) -> Answer:
+        """Answer one message; raises InputError for bad input (empty, too long, unknown division)."""
+        started = time.perf_counter()
+        text = validate_question(question)
+        chosen = div.parse(division)
+        scope = Scope(locked=chosen) if locked else Scope(preferred=chosen)
+        query = self.query(text, user_turns(history))
+        answer = self._answer(query, scope, on_token)
+        answer.id = id
+        answer.question = text
+        answer.resolved_question = query.resolved
+        if canonical_question(query.resolved) != canonical_question(text):
+            answer.understood = f"按“{query.resolved}”回答"
+        answer.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+        return answer
+
+    def query(self, text: str, history: list[str]) -> Query:
+        """Resolve the history turn by turn, then the message part by part."""
+        turns: list[Turn] = []
+        for earlier in history:
+            for raw in self.splitter.split(earlier):
+                turns.append(self.resolver.turn(self.resolver.resolve(raw, turns)))
+        parts: list[Part] = []
+        for raw in self.splitter.split(text):
+            resolved = self.resolver.resolve(raw, turns)
+            turns.append(self.resolver.turn(resolved))
+            parts.append(self.analyzer.part(raw, resolved))
+        resolved_text = "；".join(p.text for p in parts) if len(parts) > 1 else parts[0].text
+        return Query(question=text, history=history, parts=parts, resolved=resolved_text)
+
+    def _answer(self, query: Query, scope: Scope, on_token: Callable[[str], None] | None) -> Answer:
+        if guard.is_injection(canonical_question(query.question)):
+            return _refusal(INJECTION)
+        if self.approved is not None:
+            hit = self.approved.lookup(canonical_question(query.resolved), scope.locked or scope.preferred)
+            if hit is not None:
+                return hit
+        results = [self._part(p, scope) for p in query.parts]
+        if all(r.status == "out_of_scope" for r in results):
+            text = results[0].text if len(results) == 1 else OUT_OF_SCOPE
+            return _refusal(text)
+        text, citations, parts, status = compose(results)
+        divisions: list[DivisionId] = []
+        for r in results:
+            for f in r.findings:
+                if f.division not in divisions:
+                    divisions.append(f.division)
+        answer = Answer(
+            question=query.question, answer=text, status=status, divisions=divisions, citations=citations, parts=parts
+        )
+        if self.llm and status in ("answered", "clarify"):
+            return self.llm.answer_with_fallback(
+                canonical_question(query.resolved), answer, self._passages(query, answer), on_token
+            )
+        return answer
+
+    def _part(self, part: Part, scope: Scope) -> PartResult:
+        canonical = part.canonical
+        if guard.uncovered_year(canonical, self.years):
+            return PartResult(part.text, "out_of_scope", text=UNCOVERED_YEAR)
+        decision = decide(part, scope, self.records)
+        part.targets = decision.targets
+        if decision.refused:
+            return PartResult(part.text, "out_of_scope", text=decision.refused)
+        if not part.named and _NATIONAL_FINAL_Q.search(canonical) and part.kind.name in ("date", "place", "fee", "money", "duration"):
+            if not part.of("stage") or re.search(r"全国总决赛.{0,6}(报名|时间|举办|地点|截止)", canonical):
+                return PartResult(part.text, "not_found", text=NATIONAL_FINAL)
+        template = is_template(part, self.records) and self.records.template.division in decision.targets
+        ranking = None
+        findings: list[Finding] = []
+        strong = False
+        for d in decision.targets:
+            finding = self._record(part, d, template)
+            if finding is None:
+                if ranking is None:
+                    ranking = self.retriever.rank(canonical, part.tokens, decision.targets)
+                finding, pick = self.clauses.answer(part, ranking, d)
+                strong = strong or bool(pick and pick.strict >= _STRONG and len(part.terms) >= 2 and finding.found)
+                if pick is not None and pick.strict < 0.4 and not finding.found:
+                    finding.sources = [s for s in finding.sources if s.chunk.division == d]
+            else:
+                strong = True
+            findings.append(finding)
+        if not strong and self._off_topic(part, findings, decision):
+            return PartResult(part.text, "out_of_scope", text=OUT_OF_SCOPE)
+        extra = self._differences(part, decision)
+        return PartResult(part.text, "answered", findings, named=decision.named, note=decision.note, extra=extra)
+
+    def _record(self, part: Part, d: DivisionId, template: bool) -> Finding | None:
+        r = self.records
+        companions = div.COMPANIONS.get(d, ())
+        if template and d == r.template.division:
+            missing = answers_template.not_in_template(part)
+            found = answers_template.answer(part, r.template)
+            if found is not None:
+                return found
+            if missing:
+                return self.clauses.refer(Finding(d, False, f"申报书模板中没有写明{missing}"), d)
+        for ask in (
+            lambda: answers_indicators.answer(part, d, r.indicators, companions),
+            lambda: answers_guide.answer(part, d, r.guides, companions),
+            lambda: answers_prizes.answer(part, d, r.prizes),
+            lambda: answers_contacts.answer(part, d, r.contacts),
+            lambda: answers_schedule.answer(part, d, r.schedule, self.clock()),
+        ):
+            found = ask()
+            if found is not None:
+                if not found.found and part.kind.name not in ("phone", "email", "contact"):
+                    found = self.clauses.refer(found, d)
+                return found
+        return None
+
+    def _off_topic(self, part: Part, findings: list[Finding], decision: Decision) -> bool:
+        anchored = guard.anchored(part.canonical) or any(s.cls not in ("division", "year") for s in part.slots)
+        if not anchored:
+            return True
+        known_content = [t for t in part.terms if t.known and not guard.anchored(t.text)]
+        if guard.unknown_share(part, self.index) >= 0.5 and not known_content:
+            return True
+        return not decision.named and not any(f.found for f in findings) and not part.terms
+
+    def _differences(self, part: Part, decision: Decision) -> list[Finding]:
+        """For a comparison of two indicator trees: the names that differ, each cited."""
+        if not part.compare or len(decision.targets) != 2:
+            return []
+        trees = [answers_indicators.tree_for(self.records.indicators, d, div.COMPANIONS.get(d, ())) for d in decision.targets]
+        if trees[0] is None or trees[1] is None or trees[0] is trees[1]:
+            return []
+        diffs = answers_indicators.differences(trees[0], trees[1])
+        if not diffs:
+            return [Finding(decision.targets[0], True, "两者的指标名称完全一致。")]
+        a, b = (div.NAMES[d] for d in decision.targets)
+        pieces = [f"{a}为“{x.name}”，{b}为“{y.name}”" for x, y in diffs]
+        sources = [s for x, y in diffs for s in (x.source, y.source)]
+        return [Finding(decision.targets[0], True, "不同之处：" + "；".join(pieces), sources)]
+
+    def _passages(self, query: Query, answer: Answer) -> list[Chunk]:
+        """What the model reads: the clauses the extractive answer cited, then more retrieved context."""
+        chunks: list[Chunk] = []
+        by_id = {c.chunk_id: c for c in self.index.chunks}
+        for c in answer.citations:
+            chunk = by_id.get(c.chunk_id or "")
+            if chunk is not None and chunk not in chunks:
+                chunks.append(chunk)
+        for part in query.parts:
+            for hit in self.retriever.search(part.canonical, part.targets, k=3):
+                if hit.chunk not in chunks:
+                    chunks.append(hit.chunk)
+        return chunks
+
+
+def _refusal(text: str) -> Answer:
+    return Answer(question="", answer=text, status="out_of_scope", divisions=[], citations=[])
+
+
+def _vocabulary(records: Records) -> Vocabulary:
+    tracks: dict[str, str] = {}
+    for ts in records.guides.tracks.values():
+        for t in ts:
+            if len(t.core) >= 2:
+                tracks[t.core] = t.core
+    for a in tables.slots().track_abbreviations:
+        tracks.setdefault(a.short, a.full)
+    fields: dict[str, str] = {}
+    for it in records.template.items:
+        for name in (it.label, *it.aliases):
+            if len(name) >= 3:
+                fields.setdefault(name, it.label)
+    indicators: dict[str, str] = {}
+    for tree in records.indicators.trees.values():
+        for n in tree.nodes():
+            indicators.setdefault(n.name, n.name)
+    return Vocabulary(tracks=tracks, fields=fields, indicators=indicators, awards=AWARDS)

@@ -1,0 +1,168 @@
+"""The `Query`: a question's facts computed once and passed through the pipeline's stages.
+
+A `Part` is one question of a message, resolved to stand alone: its text, canonical form,
+named divisions and years, slots, the kind of answer it wants, its weighted terms and its
+BM25 tokens. No stage re-tokenises or re-detects what an earlier one knew.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.models import DivisionId
+
+from . import divisions as div
+from . import intent, tables
+from .index import KnowledgeIndex
+from .slots import Slot, Vocabulary
+from .text import canonical_question
+
+# Tokens that name a division or the competition itself carry no information inside one division.
+_SCOPE_WORDS = frozenset(
+    "山西 陕西 新疆 益阳 湖南 晋 陕 疆 湘 分赛 山西分赛 陕西分赛 新疆分赛 益阳初赛 全国 大赛 比赛 赛事 "
+    "2025 年 数据 要素 数据要素 数据要素× 我 公司的 我们 分赛区 赛区 省 国家".split()
+)
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    alternatives: tuple[str, ...]  # plain forms that count as the term in a clause
+    weight: float
+    fallback: bool = False  # alternatives are rare characters of an unknown word
+    known: bool = True  # the notices use the word (or one of its alternatives)
+    rewritten: bool = False  # the question's word is answered under this notice concept (个人 → 独立法人)
+
+
+@dataclass
+class Part:
+    """One standalone question."""
+
+    raw: str  # as typed (after splitting)
+    text: str  # resolved: what is answered
+    canonical: str
+    named: list[DivisionId]
+    years: list[int]
+    slots: list[Slot]
+    kind: intent.Kind
+    kinds: tuple[str, ...]
+    terms: list[Term]
+    tokens: list[str]
+    template: bool = False
+    compare: bool = False
+    total: bool = False
+    targets: list[DivisionId] = field(default_factory=list)
+    scope_note: str = ""
+
+    def of(self, cls: str) -> list[str]:
+        return [s.value for s in self.slots if s.cls == cls]
+
+    @property
+    def list_answer(self) -> bool:
+        return self.kind.name == "list" or bool(re.search(r"哪些|有什么|有哪几|包括|列出|几大|都有", self.canonical))
+
+
+@dataclass
+class Query:
+    """A message, its conversation, and its standalone parts."""
+
+    question: str
+    history: list[str]  # earlier user turns, resolved, oldest first
+    parts: list[Part]
+    resolved: str  # the standalone question(s) answered, joined
+
+
+class Analyzer:
+    """Builds `Part`s: tokenisation and term weights come from the index that answers them."""
+
+    def __init__(self, index: KnowledgeIndex, vocabulary: Vocabulary) -> None:
+        self.index = index
+        self.vocabulary = vocabulary
+        syn = tables.synonyms()
+        self._synonyms = {s.word: s for s in syn.synonyms}
+        self._morphemes = [(m.part, tuple(m.means)) for m in syn.morphemes]
+        self._rare = max(2, len(index.chunks) // 12)  # a character in fewer chunks still tells something
+        idfs = sorted(index.idf.values())
+        self._common_weight = 0.25 * idfs[len(idfs) // 2] if idfs else 0.5
+
+    def canonical(self, text: str) -> str:
+        return canonical_question(self.index.tokenizer.repair(text))
+
+    def part(self, raw: str, text: str) -> Part:
+        canonical = self.canonical(text)
+        slots = self.vocabulary.find(canonical)
+        kind, kinds = intent.classify(canonical)
+        terms = self.terms(canonical)
+        expanded = " ".join([canonical, *(a for t in terms for a in t.alternatives[1:] if not t.fallback)])
+        v = self.vocabulary
+        return Part(
+            raw=raw,
+            text=text,
+            canonical=canonical,
+            named=div.detect(canonical),
+            years=div.years(canonical),
+            slots=slots,
+            kind=kind,
+            kinds=kinds,
+            terms=terms,
+            tokens=self.index.tokenizer.tokens(expanded),
+            template=bool(v.template_words and v.template_words.search(canonical)),
+            compare=bool(v.comparison.search(canonical)),
+            total=bool(v.total and v.total.search(canonical)),
+        )
+
+    def words(self, canonical: str) -> list[str]:
+        return [w for w, _ in self._words(canonical)]
+
+    def _words(self, canonical: str) -> list[tuple[str, bool]]:
+        """The question's content words, with synonym rewrites applied, in order, no repeats.
+        A word the notices never use is replaced by the known words it is made of (能报 → 报)."""
+        seen: list[str] = []
+        tok = self.index.tokenizer
+        raw: list[str] = []
+        for t in tok.words(canonical):
+            if t in self.index.idf or t in self._synonyms or len(t) < 2:
+                raw.append(t)
+                continue
+            known = [p for p in tok.pieces(t) if p in self.index.idf or p in self._synonyms]
+            if not known:
+                known = [c for c in t if c in self._synonyms and c not in tok.stopwords]
+            raw.extend(known or [t])
+        out: list[tuple[str, bool]] = []
+        for t in raw:
+            syn = self._synonyms.get(t)
+            rewritten = syn is not None and syn.rewrite
+            if syn is not None and syn.rewrite:
+                t = next((m for m in syn.means if m != t), t)
+            if t not in _SCOPE_WORDS and t not in seen:
+                seen.append(t)
+                out.append((t, rewritten))
+        return out
+
+    def terms(self, canonical: str) -> list[Term]:
+        """Question terms with their notice wordings; an unknown word falls back to a morpheme's
+        notice words or to its rare characters."""
+        out: list[Term] = []
+        index = self.index
+        for t, rewritten in self._words(canonical):
+            syn = self._synonyms.get(t)
+            alts = (t, *(syn.means if syn else ()))
+            known = [index.idf[a] for a in alts if a in index.idf]
+            if t in index.idf or known:
+                weight = index.idf.get(t) or max(known)
+                out.append(Term(t, alts, 2 * weight if rewritten else weight, rewritten=rewritten))
+                continue
+            morph = tuple(a for part, means in self._morphemes if part in t for a in means)
+            if morph:
+                out.append(Term(t, (t, *morph), max(index.idf.get(a, 0.0) for a in morph) or self._common_weight))
+                continue
+            if any(index.char_df.get(c, 0) == 0 for c in t):
+                out.append(Term(t, alts, index.max_idf, known=False))  # a character the notices never use
+                continue
+            chars = tuple(c for c in t if index.char_df[c] <= self._rare)
+            if chars:
+                out.append(Term(t, (*alts, *chars), index.max_idf, fallback=True, known=False))
+                continue
+            out.append(Term(t, alts, self._common_weight, known=False))  # glue made of everyday characters
+        return out

@@ -1,0 +1,129 @@
+"""Track and topic questions answered from the guide trees: the tracks of a guide, the topics of
+a track, what a track covers, and which track a topic or a project belongs to."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.models import DivisionId
+
+from ..query import Part
+from ..text import plain
+from .base import Finding, Source
+from .guide import Guides, Topic, Track, named_tracks
+
+_WHICH = re.compile(r"哪个赛道|哪条赛道|哪个赛题|哪个方向|属于|归哪|归属|对应|报哪|投哪|选哪|放哪|在哪个|算哪|哪一个赛道|什么赛道|哪类赛道|哪个题|在哪")
+_TRACK_COUNT = re.compile(r"几个赛道|多少个?赛道|赛道数|几大赛道|哪些赛道|哪几个赛道|什么赛道|赛道有哪些|赛道都有|设了.{0,4}赛道|赛道.{0,3}(?:几个|多少|数量|总数|列)|分了.{0,4}赛道|几条赛道")
+_TOPIC_ASK = re.compile(r"赛题|题目|题|方向|有哪些|有什么|有啥|包括|包含|几个|多少|都有|列|分别")
+_DESCRIBE = re.compile(r"领域|覆盖|范围|是什么|是啥|什么意思|指什么|介绍|开放|都能报|什么项目|干什么|做什么|定位|是个啥|具体指|啥意思|管哪些|哪些行业")
+_EXISTS = re.compile(r"有没有|有无|是否有|有.{0,8}吗|有.{0,8}不")
+_OTHER_SUBJECT = re.compile(r"单位|负责|指导|主管|谁|名额|奖|评分|指标|评价|推荐")
+# Who may enter which tracks is an eligibility rule, not a list of tracks.
+_ELIGIBILITY = re.compile(
+    r"(政府|部门|机关|事业单位|国企|央企|高校|学校|个人|单位|公司|企业|团队).{0,8}(能|可以|可|允许|能否).{0,4}(报|参加|参赛|参与|选)"
+)
+_GUIDE_WORDS = frozenset("赛道 赛题 题 题目 项目 报 报名 做 属于 方向 领域 指南 赛题指南 参赛 选 投 归 对应 有没有 方案 我们 应该 该 哪个 的 相关".split())
+_MIN_MATCH = 0.5
+
+
+def _tracks(guides: Guides, division: DivisionId, companions: tuple[DivisionId, ...]) -> list[Track]:
+    own = guides.of(division)
+    if own:
+        return own
+    for c in companions:
+        if guides.of(c):
+            return guides.of(c)
+    return []
+
+
+def _topic_match(part: Part, topics: list[tuple[Track, Topic]]) -> tuple[float, Track, Topic] | None:
+    terms = [t for t in part.terms if t.known and not t.fallback and t.text not in _GUIDE_WORDS]
+    total = sum(t.weight for t in terms)
+    if not total:
+        return None
+    best: tuple[float, Track, Topic] | None = None
+    for track, topic in topics:
+        title = plain(topic.title)
+        score = 0.0
+        for t in terms:
+            if any(a in title for a in t.alternatives):
+                score += 1.2 * t.weight
+            elif any(a in topic.body for a in t.alternatives):
+                score += t.weight
+        score /= total
+        if best is None or score > best[0] + 1e-9:
+            best = (score, track, topic)
+    return best
+
+
+def _topic_lines(track: Track) -> tuple[str, list[Source]]:
+    lines = [f"{track.name}："]
+    for t in track.topics:
+        label = f"{t.label}、" if t.label and not t.label[0].isdigit() and "赛题" not in t.label else ""
+        lines.append(f"- {label}{t.title}")
+    return "\n".join(lines), [track.source] + [t.source for t in track.topics]
+
+
+def answer(
+    part: Part, division: DivisionId, guides: Guides, companions: tuple[DivisionId, ...] = ()
+) -> Finding | None:
+    tracks = _tracks(guides, division, companions)
+    if not tracks:
+        return None
+    q = part.canonical
+    named = named_tracks(q, tracks)
+    summary = guides.summary.get(division)
+    if _ELIGIBILITY.search(q) or part.of("award") or part.of("role"):
+        return None
+    if _OTHER_SUBJECT.search(q) and not _WHICH.search(q):
+        return None
+    if _WHICH.search(q) and not _TRACK_COUNT.search(q):
+        pool = [(t, tp) for t in (named or tracks) for tp in t.topics]
+        hit = _topic_match(part, pool)
+        if hit and hit[0] >= _MIN_MATCH:
+            _, track, topic = hit
+            text = f"{track.name} > {topic.label + '：' if topic.label.startswith('赛题') else ''}{topic.title}"
+            return Finding(division, True, text, [topic.source, track.source], key=track.name + topic.title)
+        if named and not _TOPIC_ASK.search(q.replace("赛道", "")):
+            return _describe(division, named, summary)
+        if not named:
+            return None
+    if named and _DESCRIBE.search(q):
+        return _describe(division, named, summary)
+    if named and (_TOPIC_ASK.search(q.replace("赛道", "")) or _EXISTS.search(q) or part.kind.name in ("count", "list")):
+        if _EXISTS.search(q) and not _TOPIC_ASK.search(q.replace("赛道", "")):
+            return _describe(division, named, summary)
+        chosen = [t for t in named if t.topics][:2]
+        if not chosen:
+            return _describe(division, named, summary)
+        texts, sources = [], []
+        for t in chosen:
+            text, srcs = _topic_lines(t)
+            texts.append(text)
+            sources += srcs
+        return Finding(division, True, "\n".join(texts), sources, key="|".join(t.name for t in chosen))
+    if _TRACK_COUNT.search(q) or (re.search(r"赛题", q) and part.kind.name in ("count", "list") and not named):
+        if re.search(r"赛题", q) and not re.search(r"赛道", q):
+            if summary and re.search(r"\d+\s*个\s*赛题", summary.quote):
+                return Finding(division, True, summary.quote, [summary], key=summary.quote)
+            return None
+        listing = "赛题指南中的赛道：\n" + "\n".join(f"- {t.name}" for t in tracks)
+        sources = [t.source for t in tracks]
+        if summary:
+            return Finding(division, True, f"{summary.quote}\n{listing}", [summary, *sources], key=summary.quote)
+        return Finding(division, True, listing, sources, key="|".join(t.name for t in tracks))
+    return None
+
+
+def _describe(division: DivisionId, named: list[Track], summary: Source | None) -> Finding:
+    texts: list[str] = []
+    sources: list[Source] = []
+    for t in named[:2]:
+        body = t.intro.quote if t.intro else ""
+        texts.append(f"{t.name}：{body}" if body else t.name)
+        sources.append(t.intro or t.source)
+        if summary and (t.is_open or (t.core and t.core in summary.quote and "（" in summary.quote)):
+            if summary not in sources:
+                texts.append(summary.quote)
+                sources.append(summary)
+    return Finding(division, True, "\n".join(texts), sources, key="|".join(t.name for t in named[:2]))

@@ -1,0 +1,89 @@
+"""Prize questions answered from the prize records: per level count and amount, the pool, the form.
+
+A level asked for an amount where the notice gives none is not_found, and the answer shows what
+the notice does give for prizes (奖杯、证书, or counts only).
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.models import DivisionId
+
+from ..query import Part
+from .base import Finding, Source
+from .prizes import PrizeClause, Prizes, _levels
+
+_PRIZE_Q = re.compile(r"奖金|奖项|设.{0,3}奖|几等奖|哪些奖|什么奖|奖励|发钱|有钱|钱")
+_OTHER_SUBJECT = re.compile(r"权益|好处|除了|宣传|推荐|公示|领|评选|评定|条件|怎么评|标准|案例集")
+
+
+_NOT_PRIZE = re.compile(r"获奖|颁奖|领奖|得奖|拿奖")
+
+
+def applies(part: Part) -> bool:
+    q = part.canonical
+    if _OTHER_SUBJECT.search(q) and part.kind.name not in ("money", "count"):
+        return False
+    if _levels(q):
+        return True
+    asks = part.kind.name in ("money", "count", "list", "general", "yesno")
+    return asks and bool(_PRIZE_Q.search(_NOT_PRIZE.sub("", q)))
+
+
+def _row(c: PrizeClause) -> str:
+    return re.sub(r"^\s*\d+\s*[.．、]\s*", "", c.source.quote)
+
+
+def answer(part: Part, division: DivisionId, prizes: Prizes) -> Finding | None:
+    if not applies(part):
+        return None
+    levels = _levels(part.canonical)
+    kind = part.kind.name
+    form = prizes.form.get(division)
+    pool = prizes.pool.get(division)
+    if kind == "money" or (kind in ("yesno", "general") and re.search(r"奖金|钱", part.canonical)):
+        if part.total or not levels:
+            rows = [c for c in prizes.clauses.get(division, []) if c.amount and c.in_prize_section]
+            if pool or rows:
+                sources = ([pool] if pool else []) + [r.source for r in rows]
+                text = "；".join(([pool.quote] if pool else []) + [_row(r) for r in rows])
+                return Finding(division, True, text, sources, key=text)
+        else:
+            found: list[PrizeClause] = []
+            for lv in levels:
+                with_amount = [c for c in prizes.of(division, lv) if c.amount]
+                if with_amount:
+                    found.append(with_amount[0])
+            if found:
+                return Finding(division, True, "；".join(_row(c) for c in found), [c.source for c in found], key="|".join(c.amount for c in found))
+        return _silent(division, "奖金金额", form)
+    if kind == "count" or levels:
+        if not levels:
+            return None
+        found = []
+        for lv in levels:
+            counted = [c for c in prizes.of(division, lv) if c.count]
+            if counted:
+                found.append(counted[0])
+        if found:
+            key = "|".join(f"{c.levels}{c.count}" for c in found)
+            return Finding(division, True, "；".join(_row(c) for c in found), [c.source for c in found], key=key)
+        mentioned = [c for lv in levels for c in prizes.of(division, lv)]
+        if mentioned:
+            return _silent(division, "具体数量", form or mentioned[0].source)
+        return None
+    setting = [c for c in prizes.clauses.get(division, []) if c.in_prize_section and len(c.levels) > 1]
+    if not setting:
+        return None
+    first = setting[0]
+    return Finding(division, True, first.source.quote, [first.source], key=first.source.quote)
+
+
+def _silent(division: DivisionId, what: str, nearest: Source | None) -> Finding:
+    text = f"通知中没有写明{what}"
+    sources: list[Source] = []
+    if nearest is not None:
+        text += f"。相关条款：{nearest.quote.rstrip('。')}"
+        sources.append(nearest)
+    return Finding(division, False, text, sources)

@@ -1,0 +1,64 @@
+"""Date questions answered from the stage records, with the status of each stage today."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from assistant.models import DivisionId
+
+from .. import tables
+from ..query import Part
+from .base import Finding
+from .schedule import Schedule, Stage
+
+_DEADLINE = re.compile(r"截止|最晚|之前|以前|几号前|哪天前|ddl|deadline|前要|为止|到几号|到哪天")
+_OVERVIEW = re.compile(r"赛程|时间安排|日程|时间表|流程|几个阶段|哪些阶段|各阶段|什么阶段|安排")
+_REGISTRATION = ("报名", "申报", "提交", "注册")
+_DATE_WORDS = re.compile(
+    r"截止|时间|日期|几号|哪天|几月|啥时候|什么时候|开始|结束|阶段|起止|最晚|ddl|deadline|之前|以前|为止"
+    r"|举行|举办|进行|开展|召开|比赛|比|办|开|评审|安排"
+)
+
+
+_STAGE_WORDS = "|".join(sorted({w.word for w in tables.slots().stages}, key=len, reverse=True))
+_ONLY_DATE_WORDS = re.compile(f"(?:{_DATE_WORDS.pattern}|{_STAGE_WORDS})+")
+
+
+def _chosen(part: Part, stages: list[Stage]) -> list[Stage]:
+    wanted = part.of("stage")
+    if _DEADLINE.search(part.canonical) and (not wanted or any(w in _REGISTRATION for w in wanted)):
+        wanted = list(_REGISTRATION)
+    if not wanted:
+        return stages if _OVERVIEW.search(part.canonical) else []
+    return [s for s in stages if any(w in s.name for w in wanted)]
+
+
+def _explained(part: Part, chosen: list[Stage]) -> bool:
+    """Every distinctive known word of the question is about the chosen stages (or a date)."""
+    text = "".join(s.name + s.when + "".join(s.body) + s.source.chunk.section for s in chosen)
+    for t in part.terms:
+        if not t.known or t.fallback or len(t.text) < 2 or _ONLY_DATE_WORDS.fullmatch(t.text) or t.text in part.of("stage"):
+            continue
+        if t.weight < 2.0:
+            continue  # a common word of every rule
+        if not any(a in text for a in t.alternatives):
+            return False
+    return True
+
+
+def answer(part: Part, division: DivisionId, schedule: Schedule, today: date) -> Finding | None:
+    """The asked stages of one division, or None when the question is not about its stages."""
+    if part.kind.name != "date" and not _OVERVIEW.search(part.canonical):
+        return None
+    stages = schedule.timeline(division)
+    chosen = _chosen(part, stages)
+    if not chosen or not _explained(part, chosen):
+        return None
+    chosen = chosen[:6]
+    lines = [f"{s.name}：{s.when}（{s.status(today)}）" for s in chosen]
+    sources = []
+    for s in chosen:
+        if s.source not in sources:
+            sources.append(s.source)
+    return Finding(division, True, "；".join(lines), sources, key="|".join(s.when for s in chosen))

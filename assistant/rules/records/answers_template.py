@@ -1,0 +1,119 @@
+"""申报书 questions answered from the template records: a field's 字数 limit, choice rule, options,
+required mark, table and repeat limits, sub-items and hint, cited to the template's own line."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .. import tables
+from ..query import Part
+from .base import Finding
+from .template import Template, TemplateItem
+
+
+@cache
+def _aspects() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((a.aspect, tables.alternation(a.words)) for a in tables.slots().template_aspects)
+
+
+def aspects(canonical: str) -> list[str]:
+    return [name for name, pat in _aspects() if pat.search(canonical)]
+
+
+def _facts(item: TemplateItem, aspect: str) -> str:
+    """What the template says of one item for one aspect ('' when it says nothing)."""
+    if aspect == "limit":
+        return item.limit_text
+    if aspect == "choice":
+        return item.constraint or ("" if not item.options else "")
+    if aspect == "options":
+        return "、".join(item.options)
+    if aspect == "required":
+        if item.optional_text:
+            return item.optional_text
+        return "模板中标有 *，为必填项" if item.required else ""
+    if aspect == "years":
+        years = [p for p in item.parts if re.search(r"\d{4}\s*年", p)]
+        return "、".join(years)
+    if aspect == "rows":
+        return item.rows
+    if aspect == "content":
+        bits = [item.hint] if item.hint else []
+        if item.parts:
+            bits.append("、".join(item.parts))
+        return "；".join(bits)
+    return ""
+
+
+def _describe(item: TemplateItem, wanted: list[str]) -> str:
+    pieces: list[str] = []
+    for aspect in wanted:
+        fact = _facts(item, aspect)
+        if not fact:
+            continue
+        if aspect == "options" and item.constraint and "choice" not in wanted:
+            fact = f"{item.constraint}；选项：{fact}"
+        elif aspect == "options":
+            fact = f"选项：{fact}"
+        pieces.append(fact)
+    return f"{item.label}：" + "；".join(dict.fromkeys(pieces))
+
+
+def _all_facts(item: TemplateItem) -> list[str]:
+    return [a for a in ("limit", "choice", "rows", "required", "options", "years", "content") if _facts(item, a)]
+
+
+def answer(part: Part, template: Template) -> Finding | None:
+    """The template items the question names and what it asks of them; None if it names none."""
+    matches = template.match(part.canonical)
+    wanted = aspects(part.canonical)
+    if not matches:
+        if "rows" in wanted:
+            unit_noun = [(0, it) for it in template.items if it.row_noun and it.row_noun[0] in part.canonical and it.rows]
+            matches = unit_noun
+        if not matches:
+            return None
+    top = max(score for score, _ in matches)
+    if wanted:
+        useful = [(s, it) for s, it in matches if any(_facts(it, a) for a in wanted)]
+        if useful:
+            best = max(s for s, _ in useful)
+            chosen = [it for s, it in useful if s == best]
+        else:
+            chosen = []
+    else:
+        chosen = [it for s, it in matches if s == top]
+    division = template.division
+    if not chosen:
+        named = [it for s, it in matches if s == top][:1]
+        what = "、".join(w for w in wanted if w) or "这一点"
+        label = named[0].label if named else "申报书"
+        text = f"申报书模板中没有写明{label}的{_ASPECT_WORDS.get(wanted[0], what) if wanted else '这一点'}"
+        sources = named[0].sources[:1] if named else []
+        return Finding(division, False, text, list(sources))
+    chosen = chosen[:3]
+    lines = [_describe(it, wanted or _all_facts(it)) for it in chosen]
+    sources = [s for it in chosen for s in it.sources]
+    return Finding(division, True, "\n".join(lines), sources, key="|".join(lines))
+
+
+_ASPECT_WORDS = {
+    "limit": "字数限制",
+    "choice": "选择数量",
+    "options": "选项",
+    "required": "是否必填",
+    "years": "年份",
+    "rows": "数量上限",
+    "content": "填写内容",
+    "pages": "页数限制",
+    "format": "文件格式",
+}
+
+
+def not_in_template(part: Part) -> str | None:
+    """An aspect the template never specifies for any field (页数, 文件格式): what to call it."""
+    for a in aspects(part.canonical):
+        if a in ("pages", "format"):
+            return _ASPECT_WORDS[a]
+    return None

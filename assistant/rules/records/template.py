@@ -1,0 +1,205 @@
+"""The 申报书 template as records: every field with its 字数 limit, choice rule, options, required
+mark, table and repeat limits, sub-items and hint, each located in the template's own text.
+
+Built from `form_schema/` (whose every label, limit and option is checked against the template
+by tests/test_forms_schema.py), so a new template of the same shape gets the same records.
+Options the template leaves to a drop-down (`supplement`) are never presented as template text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant.forms.schema import Field, FormSchema, Section, load_schema
+from assistant.models import DivisionId
+
+from ..index import KnowledgeIndex
+from ..text import plain
+from .base import Source, heading
+
+_GENERIC = frozenset("项目 数据 单位 情况 信息 方式 类型 名称 内容 主要 参赛 服务 其中 是否 填写 部分 要求 核心 应用".split())
+
+
+@dataclass
+class TemplateItem:
+    label: str
+    path: tuple[str, ...]  # section titles above it
+    aliases: tuple[str, ...]  # other names: the label without 项目, its sub-heading
+    limit_text: str = ""
+    constraint: str = ""  # 最多选 2 项 / 限选 1 项 / 单选 / 至少填2项 / 最多添加 5 名 / 最多五家
+    required: bool = False
+    optional_text: str = ""  # 选填 as the template writes it
+    hint: str = ""
+    options: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()  # sub-items: years, columns, sub-fields
+    rows: str = ""  # the table/repeat limit text
+    row_noun: str = ""  # 名成员 / 家单位 / 个案例
+    sources: list[Source] = field(default_factory=list)
+
+
+def _in_template(index: KnowledgeIndex, division: DivisionId) -> list[int]:
+    return [r for r, c in enumerate(index.chunks) if c.division == division and c.section.startswith("附件 2")]
+
+
+class Template:
+    """The template's items, in template order."""
+
+    def __init__(self, index: KnowledgeIndex, schema: FormSchema) -> None:
+        self.division: DivisionId = schema.division  # type: ignore[assignment]
+        self.title = schema.title
+        self._index = index
+        self._rows = _in_template(index, self.division)
+        self.items: list[TemplateItem] = []
+        for part, section in schema.sections():
+            self._section(section, (part.title,))
+
+    @classmethod
+    def load(cls, index: KnowledgeIndex, schema_dir: Path) -> Template:
+        return cls(index, load_schema(schema_dir))
+
+    # -- building ----------------------------------------------------------------------------------
+
+    def _locate(self, needles: list[str], path: tuple[str, ...], *, rows_only: bool = False) -> list[Source]:
+        """The template line holding the label (and its limit, rule or options), or the heading naming
+        it; lines inside the item's own section win. A table column's label and its limit sit in two
+        rows: the quote then spans both."""
+        label, *more = [n for n in needles if n]
+        want = plain(label)
+        inside = [plain(p) for p in path[1:]]
+        best: tuple[int, Source] | None = None
+        for row in self._rows:
+            chunk = self._index.chunks[row]
+            head = heading(chunk)
+            bonus = 3 if inside and all(p in self._index.plain_sections[row] for p in inside[:1]) else 0
+            if want in plain(head) and not rows_only:
+                score = 2 + bonus + sum(plain(m) in plain(head) for m in more)
+                if best is None or score > best[0]:
+                    best = (score, Source(chunk, head))
+            units = self._index.units[row]
+            texts = self._index.plain_units[row]
+            for i, (unit, text) in enumerate(zip(units, texts, strict=True)):
+                if want not in text:
+                    continue
+                score = 1 + bonus + sum(plain(m) in text for m in more)
+                source = Source(chunk, unit.text)
+                nxt = i + 1
+                if unit.is_row and nxt < len(units) and units[nxt].is_row:
+                    extra = sum(plain(m) in texts[nxt] for m in more if plain(m) not in text)
+                    if extra:
+                        score += extra
+                        source = Source(chunk, chunk.text[unit.start : units[nxt].end])
+                if best is None or score > best[0]:
+                    best = (score, source)
+        return [best[1]] if best else []
+
+    def _present(self, labels: list[str], sources: list[Source]) -> tuple[str, ...]:
+        """The labels that the template's text around the item really prints."""
+        if not sources:
+            return ()
+        chunk_text = plain(sources[0].chunk.text + heading(sources[0].chunk))
+        return tuple(lb for lb in labels if plain(lb) and plain(lb) in chunk_text)
+
+    def _section(self, section: Section, path: tuple[str, ...]) -> None:
+        here = (*path, section.title)
+        if section.limit_text or section.note or section.repeat:
+            rows = section.note if section.repeat else ""
+            sources = self._locate([section.title, section.limit_text, section.note], path)
+            self.items.append(
+                TemplateItem(
+                    label=section.title,
+                    path=path,
+                    aliases=(),
+                    limit_text=section.limit_text,
+                    rows=rows,
+                    row_noun=section.repeat.row_noun if section.repeat else "",
+                    hint=section.hint,
+                    sources=sources,
+                )
+            )
+        self._fields(section.fields, here, heading_alias="")
+
+    def _fields(self, fields: list[Field], path: tuple[str, ...], heading_alias: str) -> None:
+        alias = heading_alias
+        for f in fields:
+            if f.heading:
+                alias = re.sub(r"^[\d.()（）\s]+|（.*$", "", f.heading)
+            elif f.number:
+                alias = ""
+            self._field(f, path, alias)
+
+    def _field(self, f: Field, path: tuple[str, ...], alias: str, *, column: bool = False) -> None:
+        names = [f.label]
+        if f.label.startswith("项目") and len(f.label) > 4:
+            names.append(f.label[2:])
+        if alias and alias != f.label:
+            names.append(alias)
+        if f.label == "其他":
+            return  # "其他" names no field on its own
+        firsts = [c.label for _, c in f.all_choices()][:2] if f.is_choice and not f.groups_from else []
+        sources = self._locate(
+            [f.label, f.limit_text or f.constraint, f.hint[:12] if f.hint else "", *firsts], path, rows_only=column
+        )
+        options: tuple[str, ...] = ()
+        if f.is_choice and not f.groups_from and not f.supplement:
+            options = self._present([c.label for _, c in f.all_choices()], sources)
+        sub = f.subfields or f.columns
+        parts = () if f.supplement else self._present([s.label for s in sub], sources)
+        optional = "选填" if "选填" in f.hint else ""
+        item = TemplateItem(
+            label=f.label,
+            path=path,
+            aliases=tuple(names[1:]),
+            limit_text=f.limit_text,
+            constraint="" if f.kind == "table" else f.constraint,
+            required=f.required,
+            optional_text=optional,
+            hint="" if optional == f.hint else f.hint,
+            options=options,
+            parts=parts,
+            rows=f.constraint if f.kind == "table" and f.max_rows else "",
+            # (a table's constraint is its row limit; it is shown once, as `rows`)
+            row_noun=f.row_noun,
+            sources=sources,
+        )
+        if sources:
+            self.items.append(item)
+        inner = (*path, f.label)
+        if f.kind == "block":
+            self._fields(f.fields, inner, "")
+        elif f.kind == "table" and not f.supplement:
+            for col in f.columns:
+                if col.limit_text or col.hint:
+                    self._field(col, inner, "", column=True)
+
+    # -- matching ----------------------------------------------------------------------------------
+
+    def match(self, canonical: str) -> list[tuple[int, TemplateItem]]:
+        """Items a question names, with a score: a full label beats a shared distinctive run."""
+        q = plain(canonical)
+        out: list[tuple[int, TemplateItem]] = []
+        for item in self.items:
+            best = 0
+            for name in (item.label, *item.aliases):
+                n = plain(name)
+                if n and n in q:
+                    best = max(best, 2 * len(n))
+                else:
+                    best = max(best, _shared(n, q))
+            if best:
+                out.append((best, item))
+        return out
+
+
+def _shared(name: str, q: str) -> int:
+    """Length of the longest run (≥ 3 characters, not a generic word) `name` shares with `q`."""
+    best = 0
+    for i in range(len(name)):
+        for j in range(i + 3, len(name) + 1):
+            piece = name[i:j]
+            if piece not in q:
+                break
+            if piece not in _GENERIC and j - i > best:
+                best = j - i
+    return best

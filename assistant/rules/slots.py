@@ -1,0 +1,99 @@
+"""The things a question can be about, found by name: divisions, guide years, awards, stages,
+organiser roles, tracks, 申报书 fields, indicators. Conversations swap them ("那陕西呢") and
+multi-part questions share them ("初赛和决赛分别…").
+
+The vocabularies come from the records (track, award, field and indicator names are the
+notices' own words) plus the few words in data/slots.yaml the notices do not define.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from . import divisions as div
+from . import tables
+
+SlotClass = Literal["division", "year", "award", "stage", "role", "track", "field", "indicator"]
+SUBJECTS: tuple[SlotClass, ...] = ("award", "stage", "role", "track", "field", "indicator")
+
+
+@dataclass(frozen=True)
+class Slot:
+    cls: SlotClass
+    value: str  # normalised member (division id, year, stage word, track core…)
+    start: int
+    end: int
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return self.start, self.end
+
+
+def _alternation(words: Iterable[str]) -> re.Pattern[str] | None:
+    ordered = sorted({w for w in words if w}, key=lambda w: (-len(w), w))
+    return re.compile("|".join(re.escape(w) for w in ordered)) if ordered else None
+
+
+class Vocabulary:
+    """Member words of each slot class, mapped to their canonical value."""
+
+    def __init__(
+        self,
+        *,
+        tracks: dict[str, str],
+        fields: dict[str, str],
+        indicators: dict[str, str],
+        awards: Iterable[str],
+    ) -> None:
+        t = tables.slots()
+        stages: dict[str, str] = {s.word: s.word for s in t.stages}
+        stages.update({s.word: s.means for s in t.stage_synonyms})
+        roles: dict[str, str] = {}
+        for r in t.roles:
+            roles[r.word] = r.word
+            roles[r.short] = r.word
+        self.members: dict[SlotClass, dict[str, str]] = {
+            "award": {a: a for a in awards},
+            "stage": stages,
+            "role": roles,
+            "track": tracks,
+            "field": fields,
+            "indicator": indicators,
+        }
+        self._patterns = {cls: _alternation(m) for cls, m in self.members.items()}
+        self.pronouns = _alternation(tables.words_of(t.pronouns))
+        self.markers = frozenset(tables.words_of(t.followup_markers))
+        self.question_words = frozenset(tables.words_of(t.question_words))
+        self.total = _alternation(tables.words_of(t.total_markers))
+        self.template_words = _alternation(tables.words_of(t.template_words))
+        self.distributors = _alternation(tables.words_of(t.distributors))
+        self.comparison = re.compile(t.comparison)
+
+    def find(self, canonical: str) -> list[Slot]:
+        """Slots in text order; a longer match wins over one inside it (决赛 inside 全国总决赛 is not a stage)."""
+        found: list[Slot] = [Slot("division", m.division, m.start, m.end) for m in div.mentions(canonical)]
+        found += [Slot("year", str(y), m.start(), m.end()) for y, m in _year_spans(canonical)]
+        for cls, pat in self._patterns.items():
+            if pat is None:
+                continue
+            found += [Slot(cls, self.members[cls][m.group(0)], m.start(), m.end()) for m in pat.finditer(canonical)]
+        # 全国总决赛 / 总决赛 is the national final, not a stage of a division.
+        final = [(m.start(), m.end()) for m in re.finditer(r"全国总决赛|总决赛|国赛", canonical)]
+        kept: list[Slot] = []
+        for s in sorted(found, key=lambda s: (s.start, -(s.end - s.start))):
+            if s.cls == "stage" and any(a <= s.start and s.end <= b for a, b in final):
+                continue
+            if any(k.start <= s.start and s.end <= k.end and (k.end - k.start) > (s.end - s.start) for k in kept):
+                continue
+            kept.append(s)
+        return kept
+
+
+def _year_spans(canonical: str) -> list[tuple[int, re.Match[str]]]:
+    out: list[tuple[int, re.Match[str]]] = []
+    for y in tables.divisions().national.years:
+        out += [(y.year, m) for m in re.finditer(y.pattern, canonical)]
+    return sorted(out, key=lambda p: p[1].start())
