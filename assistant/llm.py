@@ -15,7 +15,7 @@ from typing import Any, Protocol, cast
 import openai
 
 from assistant.errors import ConfigError, LLMError
-from assistant.grounding import ground_answer, pick_quote, renumber_citations
+from assistant.rules.grounding import ground_answer, pick_quote, renumber_citations
 from assistant.models import Chunk
 from assistant.prompts import load_prompt
 from assistant.settings import Settings

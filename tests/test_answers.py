@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import InputError
-from assistant.grounding import ungrounded_facts
+from assistant.rules.grounding import ungrounded_facts
 from assistant.models import Answer
 from assistant.rules.pipeline import Engine as Assistant
 

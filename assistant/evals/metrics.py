@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ..grounding import normalize, strip_citations, ungrounded_facts
+from ..rules.grounding import normalize, strip_citations, ungrounded_facts
 from ..models import Answer
 from ..rules.divisions import NAMES
 from ..rules.knowledge import load_chunks, load_documents

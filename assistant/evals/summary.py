@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, Field
 
-from ..grounding import strip_citations
+from ..rules.grounding import strip_citations
 from .cases import DECLINES, Case
 from .devset import DevSummary
 from .metrics import CaseResult, percentile, rate

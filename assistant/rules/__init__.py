@@ -1,5 +1,1 @@
-"""The rules engine: the question pipeline over the notices (see pipeline.py for the stages)."""
-
-from .pipeline import Engine, validate_question
-
-__all__ = ["Engine", "validate_question"]
+"""The rules engine: the question pipeline over the notices (pipeline.py lists the stages)."""

@@ -84,7 +84,7 @@ def pick_text(pick: Pick, part: Part) -> str:
         body = trim(lines[0], part, _LINE_MAX) if lines else ""
         return f"{heading}：{body}" if heading and body else heading or body
     head, items = (lines[0], lines[1:]) if lines[0].rstrip().endswith(("：", ":")) else (heading, lines)
-    short = part.list_answer and len(items) > 5 and sum(map(len, items)) / len(items) > 50
+    short = part.list_answer and len(items) > 8 and sum(map(len, items)) / len(items) > 50
     limit = _MAX_ITEMS * 2 if pick.table else _MAX_ITEMS
     rows = [f"- {title(t) if short else trim(t, part, 80)}" for t in items[:limit]]
     return ((head.rstrip("：:") + "：\n") if head else "") + "\n".join(rows)

@@ -21,6 +21,7 @@ from .tokenizer import Tokenizer
 
 _TEMPLATE_PREFIX = "申报书"
 _DIVISION_SUFFIXES = frozenset({"分赛", "赛区", "分赛区"})
+_JOINERS = frozenset({"和", "与", "及", "跟", "以及", "还有", "、"})
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Resolver:
                 continue
             if w in self.v.question_words:
                 asks = True
-            elif w in self.v.markers or w in _DIVISION_SUFFIXES:
+            elif w in self.v.markers or w in _DIVISION_SUFFIXES or w in _JOINERS or w in self.tokenizer.stopwords:
                 continue
             elif all(ch in self.v.markers or ch in self.v.question_words for ch in w):
                 asks = asks or any(ch in self.v.question_words for ch in w)
@@ -72,8 +73,11 @@ class Resolver:
 
     # -- resolving -----------------------------------------------------------------------------
 
-    def resolve(self, message: str, previous: list[Turn]) -> str:
-        """The standalone question a message asks, given the turns before it (latest last)."""
+    def resolve(self, message: str, previous: list[Turn], *, within: bool = False) -> str:
+        """The standalone question a message asks, given the turns before it (latest last).
+
+        `within`: the previous turn is an earlier question of the same message ("山西初赛什么时候，
+        用什么方式评审"): its subjects carry over more readily than across turns of a conversation."""
         if not previous:
             return message
         canonical: str = self._canonical(message)  # type: ignore[operator]
@@ -94,13 +98,22 @@ class Resolver:
         prefix: list[str] = []
         if not named_scope:
             prefix += self._scope(last)
-        if not other:
+        own_subject = bool(own & set(SUBJECTS))
+        if not other or (within and not own_subject):
             total = bool(self.v.total and self.v.total.search(canonical))
+            carried = False
             for s in last.slots:
+                if s.cls == "role" and other:
+                    continue  # a role is what the earlier question asked, not its subject
                 if s.cls in SUBJECTS and s.cls not in own and not (total and s.cls == "award"):
                     piece = last.canonical[s.start : s.end]
+                    carried = True
                     if piece not in prefix:
                         prefix.append(piece)
+            if within and not other and not carried and not own_subject:
+                topic = self._topic(last)
+                if topic:
+                    prefix.append(topic)
         if last.template and not named_scope and _TEMPLATE_PREFIX not in canonical and "template" not in own:
             prefix.insert(0, _TEMPLATE_PREFIX)
         if not prefix:
@@ -130,13 +143,28 @@ class Resolver:
         """The words that fix a turn's scope: its division names or its national guide."""
         named = [s for s in turn.slots if s.cls == "division"]
         if named:
-            return ["和".join(dict.fromkeys(turn.canonical[s.start : s.end] for s in named)) + _suffix(named[-1].value)]
+            ids = list(dict.fromkeys(s.value for s in named))
+            return ["和".join(div.SHORT[d] for d in ids) + _suffix(ids[-1])]
         nat = div.national(turn.canonical, regional_named=False)
         if "national-2024" in nat and "national-2025" not in nat:
             return ["2024年赛题指南"]
         if "national-2025" in nat:
             return ["2025年大赛评价指标" if "指标" in turn.canonical else "2025年赛题指南"]
         return []
+
+    def _topic(self, turn: Turn) -> str:
+        """A turn's own words without its scope, question words and markers ("监督举报电话")."""
+        masked = list(turn.canonical)
+        for s in turn.slots:
+            if s.cls in ("division", "year"):
+                for i in range(s.start, s.end):
+                    masked[i] = " "
+        words = [
+            w
+            for w in self.tokenizer.raw_words("".join(masked))
+            if w.strip() and w not in self.v.question_words and w not in self.v.markers and w not in _DIVISION_SUFFIXES
+        ]
+        return "".join(words)
 
     def _last_subject(self, previous: list[Turn]) -> str | None:
         for turn in reversed(previous):

@@ -57,7 +57,8 @@ def uncovered_year(canonical: str, covered: frozenset[int]) -> bool:
 
 @cache
 def _anchors() -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(a.word) for a in tables.guards().anchors))
+    words = [re.escape(a.word) for a in tables.guards().anchors]
+    return re.compile("|".join(words + [p.pattern for p in tables.guards().anchor_patterns]))
 
 
 def anchored(canonical: str) -> bool:

@@ -42,11 +42,19 @@ def by_name() -> dict[str, Kind]:
 GENERAL = Kind("general", re.compile(r"$^"), re.compile(r"."), re.compile(r"$^"))
 
 
+# A yes/no question ("报名截止以后还能换人吗") mentions dates or counts without asking for one.
+_YESNO_FRAME = re.compile(r"(?:能不能|能否|可不可以|可以|可否|是否|还能|能|允许|要不要|需不需要|需要|必须|算不算|行不行).{0,20}(?:吗|么|不|没|嘛)$")
+_VALUE_ASKED = re.compile(r"几|多少|什么时候|啥时候|哪天|何时|哪里|哪儿|哪个|哪些|谁|多久|多长|什么|啥")
+
+
 def classify(canonical: str) -> tuple[Kind, tuple[str, ...]]:
-    """The first matching kind (table order) and every kind the question's wording matches."""
+    """The first matching kind (table order) and every kind the question's wording matches;
+    a yes/no question that asks for no value is a yes/no question whatever else it mentions."""
     hits = tuple(k.name for k in kinds() if k.question.search(canonical))
     if not hits:
         return GENERAL, ()
+    if "yesno" in hits and _YESNO_FRAME.search(canonical) and not _VALUE_ASKED.search(canonical):
+        return by_name()["yesno"], hits
     return by_name()[hits[0]], hits
 
 

@@ -19,12 +19,16 @@ _SENTENCE = re.compile(r"[^？?！!；;。\n]+[？?！!；;。]*")
 _CLAUSE_CUT = re.compile(r"[，,]|(?<=[\u4e00-\u9fffA-Za-z0-9])\s+(?=[\u4e00-\u9fffA-Za-z0-9])")
 _ASKS = re.compile(r"几|多少|什么|啥|哪|谁|怎么|如何|怎样|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|吗|呢|么$|不$|没$|多久|多长|[？?]")
 _ENUM_ONLY = re.compile(r"^(?:那|那么)?(?:分别|都|各自|各)?(?:是|有)?(?:哪些|哪几个|哪几项|什么|啥|哪些呢|啥呢)(?:呢|啊|呀)?[？?]*$")
+# "…，对吗" / "…，是吧": checking what the clause before it said, not a question of its own.
+_CHECK_ONLY = re.compile(r"^(?:这样|是这样|真的|确定)?(?:对吗|对不对|是吗|是吧|是不是|没错吧|没错吗|对吧|吧|吗|不|么)$")
 _JOINER = r"(?:和|与|及|以及|跟|还有|、|，|,)"
 _DISTRIBUTOR = re.compile(r"^(?:分别|各自|各|都|又)")
 
 
-def _asks(text: str, canonical: str) -> bool:
-    return bool(_ASKS.search(text)) or bool(intent.classify(canonical)[1])
+def _asks(text: str) -> bool:
+    """A clause asks something when it has a question word (a noun such as 平台 or 电话 alone is
+    context: "我们在外地不方便打电话，想发邮件咨询…")."""
+    return bool(_ASKS.search(text))
 
 
 class Splitter:
@@ -48,8 +52,8 @@ class Splitter:
                 continue
             for clause in self._clauses(sentence):
                 piece = (pending + " " + clause).strip() if pending else clause
-                if _asks(clause, self.canon(clause)):
-                    if groups and _ENUM_ONLY.match(self.canon(clause) + ("？" if clause.endswith(("?", "？")) else "")):
+                if _asks(clause):
+                    if groups and (_ENUM_ONLY.match(self.canon(clause)) or _CHECK_ONLY.match(self.canon(clause))):
                         groups[-1] = groups[-1] + " " + piece
                     else:
                         groups.append(piece)
@@ -81,7 +85,7 @@ class Splitter:
             run = [items[0]]
             for s in items[1:]:
                 between = canonical[run[-1].end : s.start]
-                if re.fullmatch(_JOINER, between):
+                if not between or re.fullmatch(_JOINER, between):
                     run.append(s)
                 elif len(run) < 2:
                     run = [s]
@@ -90,15 +94,19 @@ class Splitter:
             if len(run) < 2:
                 continue
             predicate = canonical[run[-1].end :]
-            if not _asks(predicate, predicate):
+            if not _asks(predicate):
                 continue
             predicate = _DISTRIBUTOR.sub("", predicate)
             prefix = canonical[: run[0].start]
             return [prefix + canonical[s.start : s.end] + predicate for s in run]
         if "、" in group:
             pieces = [p.strip() for p in group.split("、") if p.strip()]
-            if len(pieces) >= 2 and all(intent.classify(self.canon(p))[1] for p in pieces[1:]) and intent.classify(
-                self.canon(pieces[0])
-            )[1]:
+            kinds = [intent.classify(self.canon(p))[0].name for p in pieces]
+            # "报名几号截止、初赛啥时候": each item asks; "网址、截止时间、联系人电话": each asks a
+            # value of a different kind.
+            if len(pieces) >= 2 and (
+                all(_asks(p) for p in pieces)
+                or (all(k in intent.TYPED for k in kinds) and len(set(kinds)) == len(kinds))
+            ):
                 return pieces
         return [group]

@@ -22,7 +22,7 @@ from assistant.models import Answer, Chunk, DivisionId, Mode
 from assistant.models import Turn as HistoryTurn
 
 from . import divisions as div
-from . import guard, tables
+from . import guard, intent, premise, tables
 from .clauses import ClauseAnswerer
 from .compose import PartResult, compose
 from .conversation import Resolver, Turn
@@ -37,8 +37,9 @@ from .records import (
     answers_prizes,
     answers_schedule,
     answers_template,
+    organisers,
 )
-from .records.base import Finding
+from .records.base import Finding, Source
 from .records.prizes import AWARDS
 from .retrieval import Retriever
 from .scope import Decision, Scope, decide, is_template
@@ -168,8 +169,8 @@ class Engine:
             for raw in self.splitter.split(earlier):
                 turns.append(self.resolver.turn(self.resolver.resolve(raw, turns)))
         parts: list[Part] = []
-        for raw in self.splitter.split(text):
-            resolved = self.resolver.resolve(raw, turns)
+        for i, raw in enumerate(self.splitter.split(text)):
+            resolved = self.resolver.resolve(raw, turns, within=i > 0)
             turns.append(self.resolver.turn(resolved))
             parts.append(self.analyzer.part(raw, resolved))
         resolved_text = "；".join(p.text for p in parts) if len(parts) > 1 else parts[0].text
@@ -182,7 +183,13 @@ class Engine:
             hit = self.approved.lookup(canonical_question(query.resolved), scope.locked or scope.preferred)
             if hit is not None:
                 return hit
-        results = [self._part(p, scope) for p in query.parts]
+        results: list[PartResult] = []
+        for p in query.parts:
+            follows_refusal = bool(results) and results[-1].status == "out_of_scope"
+            if follows_refusal and not self._own_subject(p):
+                results.append(PartResult(p.text, "out_of_scope", text=results[-1].text))
+                continue  # "天气怎么样，要带伞吗": the second question continues the first
+            results.append(self._part(p, scope))
         if all(r.status == "out_of_scope" for r in results):
             text = results[0].text if len(results) == 1 else OUT_OF_SCOPE
             return _refusal(text)
@@ -205,6 +212,10 @@ class Engine:
         canonical = part.canonical
         if guard.uncovered_year(canonical, self.years):
             return PartResult(part.text, "out_of_scope", text=UNCOVERED_YEAR)
+        claims = premise.asserted(part.raw)
+        claimed = premise.kind_of(part.raw, claims) if claims else None
+        if claimed:
+            part.kind = intent.kind(claimed)  # "听说一等奖5万" asks for the amount
         decision = decide(part, scope, self.records)
         part.targets = decision.targets
         if decision.refused:
@@ -230,6 +241,8 @@ class Engine:
             findings.append(finding)
         if not strong and self._off_topic(part, findings, decision):
             return PartResult(part.text, "out_of_scope", text=OUT_OF_SCOPE)
+        for f in findings:
+            premise.judge(f, claims)
         extra = self._differences(part, decision)
         return PartResult(part.text, "answered", findings, named=decision.named, note=decision.note, extra=extra)
 
@@ -244,6 +257,7 @@ class Engine:
             if missing:
                 return self.clauses.refer(Finding(d, False, f"申报书模板中没有写明{missing}"), d)
         for ask in (
+            lambda: organisers.answer(part, d, r.organisers, r.guides),
             lambda: answers_indicators.answer(part, d, r.indicators, companions),
             lambda: answers_guide.answer(part, d, r.guides, companions),
             lambda: answers_prizes.answer(part, d, r.prizes),
@@ -254,8 +268,29 @@ class Engine:
             if found is not None:
                 if not found.found and part.kind.name not in ("phone", "email", "contact"):
                     found = self.clauses.refer(found, d)
+                elif found.found and companions and any(s.chunk.division != d for s in found.sources):
+                    self._adopting_clause(found, d)
                 return found
         return None
+
+    def _own_subject(self, part: Part) -> bool:
+        """Whether the part as typed names a division or a subject of its own."""
+        raw = self.analyzer.canonical(part.raw)
+        return bool(div.detect(raw)) or any(s.cls not in ("division", "year") for s in self.vocabulary.find(raw))
+
+    def _adopting_clause(self, finding: Finding, d: DivisionId) -> None:
+        """A division answering from a national document says where its notice adopts it."""
+        doc = next(s.chunk for s in finding.sources if s.chunk.division != d)
+        name = "评价指标" if "指标" in doc.section else "赛题指南"
+        for row, chunk in enumerate(self.index.chunks):
+            if chunk.division != d or chunk.section.startswith("附件"):
+                continue
+            for unit in self.index.units[row]:
+                if name in unit.text and "附件" in unit.text and len(unit.text) < 200:
+                    source = Source(chunk, unit.text)
+                    finding.text = f"{unit.text.rstrip('。')}。\n{finding.text}"
+                    finding.sources.insert(0, source)
+                    return
 
     def _off_topic(self, part: Part, findings: list[Finding], decision: Decision) -> bool:
         anchored = guard.anchored(part.canonical) or any(s.cls not in ("division", "year") for s in part.slots)
@@ -268,7 +303,7 @@ class Engine:
 
     def _differences(self, part: Part, decision: Decision) -> list[Finding]:
         """For a comparison of two indicator trees: the names that differ, each cited."""
-        if not part.compare or len(decision.targets) != 2:
+        if not part.compare or len(decision.targets) != 2 or not answers_indicators.asks_indicators(part):
             return []
         trees = [answers_indicators.tree_for(self.records.indicators, d, div.COMPANIONS.get(d, ())) for d in decision.targets]
         if trees[0] is None or trees[1] is None or trees[0] is trees[1]:

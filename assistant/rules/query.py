@@ -18,6 +18,10 @@ from .index import KnowledgeIndex
 from .slots import Slot, Vocabulary
 from .text import canonical_question
 
+# Numbers and dates a question states (not 2024/2025 years, which name things).
+_VALUES = re.compile(r"(?<!\d)(?!20\d\d)\d+(?:[.．月/-]\d+)*\s*(?:[日号月天人个名项家万元%]|万元)?")
+_YESNO_TAIL = re.compile(r"(?:吗|么|嘛|不|没|没有)\s*[？?。！!~～]*\s*$")
+_PEOPLE = re.compile(r"\d+\s*个?人|[两三四五六七八九十]+个人")
 # Tokens that name a division or the competition itself carry no information inside one division.
 _SCOPE_WORDS = frozenset(
     "山西 陕西 新疆 益阳 湖南 晋 陕 疆 湘 分赛 山西分赛 陕西分赛 新疆分赛 益阳初赛 全国 大赛 比赛 赛事 "
@@ -30,9 +34,10 @@ class Term:
     text: str
     alternatives: tuple[str, ...]  # plain forms that count as the term in a clause
     weight: float
-    fallback: bool = False  # alternatives are rare characters of an unknown word
+    fallback: bool = False  # alternatives[1:] are rare characters of an unknown word (half credit)
     known: bool = True  # the notices use the word (or one of its alternatives)
     rewritten: bool = False  # the question's word is answered under this notice concept (个人 → 独立法人)
+    pieces: tuple[str, ...] = ()  # shorter notice words a compound is made of (half credit: 赛题方向 → 赛题)
 
 
 @dataclass
@@ -87,7 +92,11 @@ class Analyzer:
         self._common_weight = 0.25 * idfs[len(idfs) // 2] if idfs else 0.5
 
     def canonical(self, text: str) -> str:
-        return canonical_question(self.index.tokenizer.repair(text))
+        """The canonical question; a yes/no question keeps one 吗 (the form is what it asks)."""
+        canonical = canonical_question(self.index.tokenizer.repair(text))
+        if _YESNO_TAIL.search(text) and not canonical.endswith("吗"):
+            canonical += "吗"
+        return canonical
 
     def part(self, raw: str, text: str) -> Part:
         canonical = self.canonical(text)
@@ -116,19 +125,24 @@ class Analyzer:
         return [w for w, _ in self._words(canonical)]
 
     def _words(self, canonical: str) -> list[tuple[str, bool]]:
+        canonical = _PEOPLE.sub(" 人数 ", canonical)  # "6个人可以吗" asks about the team size
+        canonical = _VALUES.sub(" ", canonical)  # an asserted value ("7月31号") is not a topic
         """The question's content words, with synonym rewrites applied, in order, no repeats.
         A word the notices never use is replaced by the known words it is made of (能报 → 报)."""
         seen: list[str] = []
         tok = self.index.tokenizer
         raw: list[str] = []
         for t in tok.words(canonical):
+            if div.mentions(t) and len(div.mentions(t)[0].division) and div.mentions(t)[0].end - div.mentions(t)[0].start == len(t):
+                continue  # 西安, 乌鲁木齐: they name the division, which scope has read
             if t in self.index.idf or t in self._synonyms or len(t) < 2:
                 raw.append(t)
                 continue
-            known = [p for p in tok.pieces(t) if p in self.index.idf or p in self._synonyms]
-            if not known:
-                known = [c for c in t if c in self._synonyms and c not in tok.stopwords]
-            raw.extend(known or [t])
+            pieces = tok.exact_pieces(t)
+            if pieces and all(p in self.index.idf or p in self._synonyms or p in tok.stopwords for p in pieces):
+                raw.extend(p for p in pieces if p not in tok.stopwords)  # 能报 → 报, 产品包装 → 产品 包装
+                continue
+            raw.append(t)
         out: list[tuple[str, bool]] = []
         for t in raw:
             syn = self._synonyms.get(t)
@@ -151,7 +165,11 @@ class Analyzer:
             known = [index.idf[a] for a in alts if a in index.idf]
             if t in index.idf or known:
                 weight = index.idf.get(t) or max(known)
-                out.append(Term(t, alts, 2 * weight if rewritten else weight, rewritten=rewritten))
+                pieces = tuple(p for p in self.index.tokenizer.pieces(t) if p in index.idf and len(p) >= 2) if len(t) >= 4 else ()
+                out.append(Term(t, alts, 2 * weight if rewritten else weight, rewritten=rewritten, pieces=pieces))
+                continue
+            if len(t) == 1:
+                out.append(Term(t, alts, self._common_weight, known=False))  # a single character is glue
                 continue
             morph = tuple(a for part, means in self._morphemes if part in t for a in means)
             if morph:

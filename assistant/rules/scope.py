@@ -53,7 +53,7 @@ def is_template(part: Part, records: Records) -> bool:
     if part.of("track") or part.of("stage") or part.of("award"):
         return False
     matches = records.template.match(part.canonical)
-    strong = [it for score, it in matches if score >= 8]
+    strong = [it for score, it in matches if score >= 4]
     return bool(strong) and bool(aspects(part.canonical))
 
 

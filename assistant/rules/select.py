@@ -22,7 +22,7 @@ from .units import Unit
 
 _TITLE_ONLY = re.compile(r"^(附件[:：]?\s*)?(\d+\s*[.．、]\s*)?《?\s*\d{4}\s*年\s*“数据要素\s*×?\s*”\s*大赛.{0,24}》?$")
 _TOC_RE = re.compile(r"^目\s*录$")
-_K = 8
+_K = 12
 MIN_COVERAGE = 0.34  # below this share of the question's term weight a clause does not answer it
 _MAX_LIST = 14
 _HEADING_CONTEXT = 150
@@ -49,6 +49,18 @@ class Pick:
 
 def _contains(text: str, term: Term) -> bool:
     return any(a in text for a in term.alternatives)
+
+
+def _credit(text: str, term: Term) -> float:
+    """How much of a term a text carries: its wordings fully; a compound's parts or an unknown
+    word's rare characters by half."""
+    if term.fallback:
+        if term.alternatives[0] in text:
+            return 1.0
+        return 0.5 if any(a in text for a in term.alternatives[1:]) else 0.0
+    if any(a in text for a in term.alternatives):
+        return 1.0
+    return 0.5 if term.pieces and any(p in text for p in term.pieces) else 0.0
 
 
 def _wordings(text: str, terms: list[Term]) -> int:
@@ -103,10 +115,13 @@ class Selector:
             else:
                 candidates += list(enumerate(texts))
             for ui, text in candidates:
-                in_unit = sum(t.weight for t in terms if _contains(text, t))
-                rest = [t for t in terms if not _contains(text, t)]
-                in_head = sum(t.weight for t in rest if _contains(heading_norm, t))
-                in_parents = sum(t.weight for t in rest if not _contains(heading_norm, t) and _contains(parents, t))
+                credits = [_credit(text, t) for t in terms]
+                in_unit = sum(t.weight * c for t, c in zip(terms, credits, strict=True))
+                rest = [(t, 1.0 - c) for t, c in zip(terms, credits, strict=True) if c < 1.0]
+                in_head = sum(t.weight * left * _credit(heading_norm, t) for t, left in rest)
+                in_parents = sum(
+                    t.weight * left * _credit(parents, t) for t, left in rest if not _credit(heading_norm, t)
+                )
                 coverage = (in_unit + (1.0 if list_answer else 0.9) * in_head + 0.5 * in_parents) / total
                 fallback = sum(t.weight for t in terms if t.fallback and _contains(text, t))
                 raw = heading if ui == -1 else units[ui].text

@@ -55,6 +55,7 @@ class Vocabulary:
         for r in t.roles:
             roles[r.word] = r.word
             roles[r.short] = r.word
+        roles.update({s.word: s.means for s in t.role_synonyms})
         self.members: dict[SlotClass, dict[str, str]] = {
             "award": {a: a for a in awards},
             "stage": stages,
@@ -66,7 +67,8 @@ class Vocabulary:
         self._patterns = {cls: _alternation(m) for cls, m in self.members.items()}
         self.pronouns = _alternation(tables.words_of(t.pronouns))
         self.markers = frozenset(tables.words_of(t.followup_markers))
-        self.question_words = frozenset(tables.words_of(t.question_words))
+        aspect_words = [w for a in t.template_aspects for w in tables.words_of(a.words)]
+        self.question_words = frozenset(tables.words_of(t.question_words)) | frozenset(aspect_words)
         self.total = _alternation(tables.words_of(t.total_markers))
         self.template_words = _alternation(tables.words_of(t.template_words))
         self.distributors = _alternation(tables.words_of(t.distributors))
@@ -75,11 +77,26 @@ class Vocabulary:
     def find(self, canonical: str) -> list[Slot]:
         """Slots in text order; a longer match wins over one inside it (决赛 inside 全国总决赛 is not a stage)."""
         found: list[Slot] = [Slot("division", m.division, m.start, m.end) for m in div.mentions(canonical)]
-        found += [Slot("year", str(y), m.start(), m.end()) for y, m in _year_spans(canonical)]
+        for y, m in _year_spans(canonical):
+            end = m.end()
+            while end < len(canonical) and canonical[end] in "年版届":
+                end += 1
+            found.append(Slot("year", str(y), m.start(), end))
         for cls, pat in self._patterns.items():
             if pat is None:
                 continue
             found += [Slot(cls, self.members[cls][m.group(0)], m.start(), m.end()) for m in pat.finditer(canonical)]
+        # Words inside a template word are not slots (申报 in 申报书 is not the stage 申报).
+        if self.template_words:
+            blocked = [(m.start(), m.end()) for m in self.template_words.finditer(canonical)]
+            found = [s for s in found if not any(a <= s.start and s.end <= b and (s.end - s.start) < (b - a) for a, b in blocked)]
+        # A role's short form names the role only on its own: 承办市州 is not the 承办单位.
+        shorts = {r.short for r in tables.slots().roles}
+        found = [
+            s
+            for s in found
+            if not (s.cls == "role" and canonical[s.start : s.end] in shorts and _noun_follows(canonical, s.end))
+        ]
         # 全国总决赛 / 总决赛 is the national final, not a stage of a division.
         final = [(m.start(), m.end()) for m in re.finditer(r"全国总决赛|总决赛|国赛", canonical)]
         kept: list[Slot] = []
@@ -90,6 +107,11 @@ class Vocabulary:
                 continue
             kept.append(s)
         return kept
+
+
+def _noun_follows(text: str, end: int) -> bool:
+    nxt = text[end : end + 1]
+    return bool(nxt) and "\u4e00" <= nxt <= "\u9fff" and nxt not in "是的和与及方单谁呢吗分、"
 
 
 def _year_spans(canonical: str) -> list[tuple[int, re.Match[str]]]:

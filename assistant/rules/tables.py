@@ -137,8 +137,14 @@ class InjectionEntry(_Entry):
     note: str
 
 
+class AnchorPattern(_Entry):
+    pattern: str
+    note: str
+
+
 class GuardTable(_Entry):
     anchors: list[AnchorEntry]
+    anchor_patterns: list[AnchorPattern]
     injection: list[InjectionEntry]
     next_edition: str
 
@@ -187,6 +193,7 @@ class SlotTable(_Entry):
     stages: list[StageWord]
     stage_synonyms: list[StageSynonym]
     roles: list[RoleWord]
+    role_synonyms: list[StageSynonym]
     track_abbreviations: list[Abbreviation]
     pronouns: str
     followup_markers: str

@@ -80,6 +80,11 @@ class Tokenizer:
             self._tokens[text] = hit
         return list(hit)
 
+    def exact_pieces(self, word: str) -> list[str]:
+        """The dictionary words that make up `word` exactly (no HMM guessing), or [] if it is one."""
+        parts = [w for w in self._jieba.lcut(word, HMM=False) if w.strip()]
+        return parts if len(parts) > 1 else []
+
     def pieces(self, word: str) -> list[str]:
         """The shorter words a word is made of (search mode), without stop words."""
         return [w for w in self._kept(self._jieba.cut_for_search(word)) if w != word]
@@ -122,7 +127,7 @@ class Tokenizer:
     def _repair_run(self, run: str) -> str:
         # A repair never cuts a word jieba sees in the run ("分赛去年" is 分赛|去年, not 分赛区|年).
         bounds = {0}
-        for w in self._jieba.lcut(run):
+        for w in self._jieba.lcut(run, HMM=False):  # dictionary words only: unknown runs stay open
             bounds.add(max(bounds) + len(w))
         out: list[str] = []
         i = 0

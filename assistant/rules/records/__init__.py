@@ -11,6 +11,7 @@ from ..index import KnowledgeIndex
 from .contacts import Contacts
 from .guide import Guides
 from .indicators import Indicators
+from .organisers import Organisers
 from .prizes import Prizes
 from .schedule import Schedule
 from .template import Template
@@ -23,6 +24,7 @@ class Records:
     prizes: Prizes
     guides: Guides
     indicators: Indicators
+    organisers: Organisers
     template: Template
 
     @classmethod
@@ -33,5 +35,6 @@ class Records:
             prizes=Prizes(index),
             guides=Guides(index),
             indicators=Indicators(index),
+            organisers=Organisers(index),
             template=Template.load(index, schema_dir),
         )

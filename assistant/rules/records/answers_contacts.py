@@ -48,6 +48,8 @@ def answer(part: Part, division: DivisionId, contacts: Contacts) -> Finding | No
             return Finding(division, True, elsewhere[0].quote, [elsewhere[0]])
         return None
     chosen = _wanted_lines(part, lines)
+    if "email" in part.kinds:
+        chosen += [ln for ln in lines if ln.emails and ln not in chosen]
     if not chosen:
         return None
     sources: list[Source] = [ln.source for ln in chosen]

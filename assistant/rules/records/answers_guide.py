@@ -12,18 +12,21 @@ from ..text import plain
 from .base import Finding, Source
 from .guide import Guides, Topic, Track, named_tracks
 
-_WHICH = re.compile(r"哪个赛道|哪条赛道|哪个赛题|哪个方向|属于|归哪|归属|对应|报哪|投哪|选哪|放哪|在哪个|算哪|哪一个赛道|什么赛道|哪类赛道|哪个题|在哪")
+_WHICH = re.compile(r"哪个赛道|哪条赛道|哪个赛题|哪个方向|属于|归哪|归属|对应|报哪|投哪|选哪|放哪|在哪个|算哪|哪一个赛道|什么赛道|哪类赛道|哪个题|在哪个赛道|在哪个方向|在哪个赛题")
 _TRACK_COUNT = re.compile(r"几个赛道|多少个?赛道|赛道数|几大赛道|哪些赛道|哪几个赛道|什么赛道|赛道有哪些|赛道都有|设了.{0,4}赛道|赛道.{0,3}(?:几个|多少|数量|总数|列)|分了.{0,4}赛道|几条赛道")
 _TOPIC_ASK = re.compile(r"赛题|题目|题|方向|有哪些|有什么|有啥|包括|包含|几个|多少|都有|列|分别")
+_TOPIC_NOUN = re.compile(r"赛题|题目|道题|几个题|哪些题|方向")
 _DESCRIBE = re.compile(r"领域|覆盖|范围|是什么|是啥|什么意思|指什么|介绍|开放|都能报|什么项目|干什么|做什么|定位|是个啥|具体指|啥意思|管哪些|哪些行业")
 _EXISTS = re.compile(r"有没有|有无|是否有|有.{0,8}吗|有.{0,8}不")
-_OTHER_SUBJECT = re.compile(r"单位|负责|指导|主管|谁|名额|奖|评分|指标|评价|推荐")
+_OTHER_SUBJECT = re.compile(r"单位|负责|指导|主管|谁|名额|奖|评分|指标|评价|推荐|宣传|推介|展示|公示|举报")
 # Who may enter which tracks is an eligibility rule, not a list of tracks.
 _ELIGIBILITY = re.compile(
     r"(政府|部门|机关|事业单位|国企|央企|高校|学校|个人|单位|公司|企业|团队).{0,8}(能|可以|可|允许|能否).{0,4}(报|参加|参赛|参与|选)"
 )
 _GUIDE_WORDS = frozenset("赛道 赛题 题 题目 项目 报 报名 做 属于 方向 领域 指南 赛题指南 参赛 选 投 归 对应 有没有 方案 我们 应该 该 哪个 的 相关".split())
 _MIN_MATCH = 0.5
+_MIN_TRACK = 0.34
+_MATCHING = re.compile(r"对口|相关的赛题|有关的赛题|相应的赛题|适合.{0,6}赛|能报.{0,4}赛题|可以报.{0,4}赛题")
 
 
 def _tracks(guides: Guides, division: DivisionId, companions: tuple[DivisionId, ...]) -> list[Track]:
@@ -56,6 +59,21 @@ def _topic_match(part: Part, topics: list[tuple[Track, Topic]]) -> tuple[float, 
     return best
 
 
+def _track_match(part: Part, tracks: list[Track]) -> Track | None:
+    """The track whose name, introduction and topics share most of the question's words."""
+    terms = [t for t in part.terms if t.known and not t.fallback and t.text not in _GUIDE_WORDS]
+    total = sum(t.weight for t in terms)
+    if not total:
+        return None
+    best: tuple[float, Track] | None = None
+    for track in tracks:
+        text = plain(track.name + (track.intro.quote if track.intro else "")) + "".join(t.body for t in track.topics)
+        score = sum(t.weight for t in terms if any(a in text for a in t.alternatives)) / total
+        if best is None or score > best[0] + 1e-9:
+            best = (score, track)
+    return best[1] if best and best[0] >= _MIN_TRACK else None
+
+
 def _topic_lines(track: Track) -> tuple[str, list[Source]]:
     lines = [f"{track.name}："]
     for t in track.topics:
@@ -77,25 +95,31 @@ def answer(
         return None
     if _OTHER_SUBJECT.search(q) and not _WHICH.search(q):
         return None
-    if _WHICH.search(q) and not _TRACK_COUNT.search(q):
+    lookup = _WHICH.search(q) or (not named and _EXISTS.search(q) and _TOPIC_NOUN.search(q)) or _MATCHING.search(q)
+    if lookup and not _TRACK_COUNT.search(q):
         pool = [(t, tp) for t in (named or tracks) for tp in t.topics]
         hit = _topic_match(part, pool)
         if hit and hit[0] >= _MIN_MATCH:
             _, track, topic = hit
             text = f"{track.name} > {topic.label + '：' if topic.label.startswith('赛题') else ''}{topic.title}"
             return Finding(division, True, text, [topic.source, track.source], key=track.name + topic.title)
+        if not named:
+            near = _track_match(part, tracks)
+            if near is not None:
+                text = f"赛题指南中没有与此完全对应的赛题，最接近的是{near.name}"
+                return Finding(division, True, text, [near.source], key=near.name)
         if named and not _TOPIC_ASK.search(q.replace("赛道", "")):
-            return _describe(division, named, summary)
+            return _describe(division, named, summary, guides.open_note.get(division))
         if not named:
             return None
-    if named and _DESCRIBE.search(q):
-        return _describe(division, named, summary)
+    if named and _DESCRIBE.search(q) and not _TOPIC_NOUN.search(q):
+        return _describe(division, named, summary, guides.open_note.get(division))
     if named and (_TOPIC_ASK.search(q.replace("赛道", "")) or _EXISTS.search(q) or part.kind.name in ("count", "list")):
         if _EXISTS.search(q) and not _TOPIC_ASK.search(q.replace("赛道", "")):
-            return _describe(division, named, summary)
+            return _describe(division, named, summary, guides.open_note.get(division))
         chosen = [t for t in named if t.topics][:2]
         if not chosen:
-            return _describe(division, named, summary)
+            return _describe(division, named, summary, guides.open_note.get(division))
         texts, sources = [], []
         for t in chosen:
             text, srcs = _topic_lines(t)
@@ -115,15 +139,17 @@ def answer(
     return None
 
 
-def _describe(division: DivisionId, named: list[Track], summary: Source | None) -> Finding:
+def _describe(division: DivisionId, named: list[Track], summary: Source | None, open_note: Source | None) -> Finding:
     texts: list[str] = []
     sources: list[Source] = []
     for t in named[:2]:
         body = t.intro.quote if t.intro else ""
         texts.append(f"{t.name}：{body}" if body else t.name)
         sources.append(t.intro or t.source)
-        if summary and (t.is_open or (t.core and t.core in summary.quote and "（" in summary.quote)):
-            if summary not in sources:
-                texts.append(summary.quote)
-                sources.append(summary)
+        extra = open_note if t.is_open and open_note else None
+        if extra is None and summary and t.core and f"{t.core}（" in summary.quote:
+            extra = summary  # "民生服务（覆盖医疗、金融、商贸、气象等领域）"
+        if extra is not None and extra not in sources:
+            texts.append(extra.quote)
+            sources.append(extra)
     return Finding(division, True, "\n".join(texts), sources, key="|".join(t.name for t in named[:2]))

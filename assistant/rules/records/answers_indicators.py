@@ -12,9 +12,16 @@ from .base import Finding, Source
 from .indicators import Indicators, Node, Tree
 
 _APPLIES = re.compile(r"指标|评价体系|评分标准|评审标准|打分|评分|评审看|考察|看哪几|看哪些|大的方面")
-_CHILDREN = re.compile(r"下面|下有|下的|之下|包含|包括|分为|分成|有哪些|细分|具体|哪几|拆成|考察|看哪些|看什么|有什么|看啥")
+_CHILDREN = re.compile(
+    r"下面|下有|下的|之下|包含|包括|分为|分成|有哪些|细分|具体|哪几|拆成|考察|看哪些|看什么|有什么|看啥|分哪|哪两|几块|几部分|构成|组成|分几"
+)
+_CHANGE = re.compile(r"改|修订|调整|变化|变动|更新|不一样|会变")
 _NAME = re.compile(r"全称|叫什么|叫啥|名字|名称|是叫|叫做|写法|对吗|对不对|吧$|是不是")
 _LEVEL = {"一级": 1, "二级": 2, "三级": 3}
+
+
+def asks_indicators(part: Part) -> bool:
+    return bool(_APPLIES.search(part.canonical) or part.of("indicator")) and not part.of("track")
 
 
 def tree_for(indicators: Indicators, division: DivisionId, companions: tuple[DivisionId, ...]) -> Tree | None:
@@ -64,7 +71,7 @@ def answer(
 ) -> Finding | None:
     q = part.canonical
     tree = tree_for(indicators, division, companions)
-    if tree is None or not (_APPLIES.search(q) or part.of("indicator")):
+    if tree is None or not (_APPLIES.search(q) or part.of("indicator")) or part.of("track"):
         return None
     if part.kind.name == "score":
         remark = tree.note
@@ -74,6 +81,8 @@ def answer(
             text += f"。相关说明：{remark.quote}"
             sources.append(remark)
         return Finding(division, False, text, sources)
+    if _CHANGE.search(q) and tree.note is not None:
+        return Finding(division, True, tree.note.quote, [tree.note], key=tree.note.quote)
     asked = [lv for word, lv in _LEVEL.items() if word in q]
     level = asked[-1] if asked else None
     named, exact = _named(q, tree, None if _CHILDREN.search(q) else level)

@@ -21,14 +21,20 @@ _OTHER_SUBJECT = re.compile(r"权益|好处|除了|宣传|推荐|公示|领|评�
 _NOT_PRIZE = re.compile(r"获奖|颁奖|领奖|得奖|拿奖")
 
 
+_SETTING = re.compile(r"设.{0,4}奖|哪些奖|什么奖|几等奖|奖项(?:设置|有哪些|怎么设|是什么)|有哪几个奖|奖怎么设")
+_ENTRY = re.compile(r"报名|参赛|参加|申报|还能报|能报|再报")
+
+
 def applies(part: Part) -> bool:
+    """Amount and count questions about awards, and what awards a division sets. A question about
+    what winners get, how awards are judged, or who may enter is a question for the clauses."""
     q = part.canonical
-    if _OTHER_SUBJECT.search(q) and part.kind.name not in ("money", "count"):
+    kind = part.kind.name
+    if kind in ("money", "count"):
+        return bool(_levels(q)) or bool(_PRIZE_Q.search(_NOT_PRIZE.sub("", q)))
+    if _OTHER_SUBJECT.search(q) or _ENTRY.search(q):
         return False
-    if _levels(q):
-        return True
-    asks = part.kind.name in ("money", "count", "list", "general", "yesno")
-    return asks and bool(_PRIZE_Q.search(_NOT_PRIZE.sub("", q)))
+    return kind in ("list", "general", "yesno") and bool(_SETTING.search(q) or re.search(r"有没有奖金|有奖金吗|发不发奖金|有钱吗", q))
 
 
 def _row(c: PrizeClause) -> str:
@@ -42,7 +48,7 @@ def answer(part: Part, division: DivisionId, prizes: Prizes) -> Finding | None:
     kind = part.kind.name
     form = prizes.form.get(division)
     pool = prizes.pool.get(division)
-    if kind == "money" or (kind in ("yesno", "general") and re.search(r"奖金|钱", part.canonical)):
+    if kind == "money" or re.search(r"有没有奖金|有奖金吗|发不发奖金|有钱吗", part.canonical):
         if part.total or not levels:
             rows = [c for c in prizes.clauses.get(division, []) if c.amount and c.in_prize_section]
             if pool or rows:
@@ -58,7 +64,7 @@ def answer(part: Part, division: DivisionId, prizes: Prizes) -> Finding | None:
             if found:
                 return Finding(division, True, "；".join(_row(c) for c in found), [c.source for c in found], key="|".join(c.amount for c in found))
         return _silent(division, "奖金金额", form)
-    if kind == "count" or levels:
+    if kind == "count":
         if not levels:
             return None
         found = []

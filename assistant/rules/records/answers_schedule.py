@@ -9,7 +9,7 @@ from assistant.models import DivisionId
 
 from .. import tables
 from ..query import Part
-from .base import Finding
+from .base import Finding, Source
 from .schedule import Schedule, Stage
 
 _DEADLINE = re.compile(r"截止|最晚|之前|以前|几号前|哪天前|ddl|deadline|前要|为止|到几号|到哪天")
@@ -17,7 +17,7 @@ _OVERVIEW = re.compile(r"赛程|时间安排|日程|时间表|流程|几个阶�
 _REGISTRATION = ("报名", "申报", "提交", "注册")
 _DATE_WORDS = re.compile(
     r"截止|时间|日期|几号|哪天|几月|啥时候|什么时候|开始|结束|阶段|起止|最晚|ddl|deadline|之前|以前|为止"
-    r"|举行|举办|进行|开展|召开|比赛|比|办|开|评审|安排"
+    r"|举行|举办|进行|开展|召开|比赛|比|办|开|评审|安排|环节|时间段|时候|哪段|定|完成|公布"
 )
 
 
@@ -47,8 +47,32 @@ def _explained(part: Part, chosen: list[Stage]) -> bool:
     return True
 
 
+_HOW = re.compile(r"怎么|如何|方式|形式|线上|线下|怎样|流程|准备|需要什么|要什么|做什么|干什么|查什么|审什么|评什么|看什么")
+
+
+def describe(part: Part, division: DivisionId, schedule: Schedule) -> Finding | None:
+    """How a named stage is run, from the stage's own sentences (初赛评审方式为盲评盲审…)."""
+    wanted = part.of("stage")
+    if not wanted or not _HOW.search(part.canonical) or part.kind.name == "date":
+        return None
+    stages = [s for s in schedule.timeline(division) if any(w in s.name for w in wanted) and s.body]
+    if len(stages) != 1:
+        return None
+    stage = stages[0]
+    body = [b for b in stage.body if b.strip()][:3]
+    if not body:
+        return None
+    text = f"{stage.name}（{stage.when}）：" + "".join(body)
+    chunk = stage.source.chunk
+    sources = [stage.source] + [Source(chunk, b) for b in body if b in chunk.text]
+    return Finding(division, True, text, sources, key=text)
+
+
 def answer(part: Part, division: DivisionId, schedule: Schedule, today: date) -> Finding | None:
     """The asked stages of one division, or None when the question is not about its stages."""
+    described = describe(part, division, schedule)
+    if described is not None:
+        return described
     if part.kind.name != "date" and not _OVERVIEW.search(part.canonical):
         return None
     stages = schedule.timeline(division)

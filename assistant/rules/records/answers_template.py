@@ -94,6 +94,10 @@ def answer(part: Part, template: Template) -> Finding | None:
         return Finding(division, False, text, list(sources))
     chosen = chosen[:3]
     lines = [_describe(it, wanted or _all_facts(it)) for it in chosen]
+    labels = [it.label for it in chosen]
+    for i, it in enumerate(chosen):
+        if labels.count(it.label) > 1 and it.path:
+            lines[i] = f"{it.path[-1]} > {lines[i]}"  # the same label in two places: say which
     sources = [s for it in chosen for s in it.sources]
     return Finding(division, True, "\n".join(lines), sources, key="|".join(lines))
 

@@ -65,12 +65,15 @@ class Guides:
     def __init__(self, index: KnowledgeIndex) -> None:
         self.tracks: dict[DivisionId, list[Track]] = {}
         self.summary: dict[DivisionId, Source] = {}
+        self.open_note: dict[DivisionId, Source] = {}  # the body's sentence on the open track
         for row, chunk in enumerate(index.chunks):
             parts = chunk.section.split(" > ")
             if "附件" not in parts[0]:
                 for unit in index.units[row]:
                     if _SUMMARY_RE.search(unit.text) and chunk.division not in self.summary:
                         self.summary[chunk.division] = Source(chunk, unit.text)
+                    if "开放性" in unit.text and "赛道" in unit.text and chunk.division not in self.open_note:
+                        self.open_note[chunk.division] = Source(chunk, unit.text)
             for depth, part in enumerate(parts):
                 if not _TRACK_RE.match(part):
                     continue
@@ -109,8 +112,9 @@ def abbreviations() -> list[tuple[str, str]]:
 def named_tracks(canonical: str, tracks: list[Track]) -> list[Track]:
     """Tracks a question names: by full core name, a common short name, or a distinctive half."""
     q = canonical
+    cores = [t.core for t in tracks if t.core and t.core in canonical]
     for short, full in abbreviations():
-        if short in q and full not in q:
+        if short in q and full not in q and not any(short in c for c in cores):
             q = q + full
     exact = [t for t in tracks if t.core and t.core in q]
     if exact:
@@ -125,6 +129,7 @@ def named_tracks(canonical: str, tracks: list[Track]) -> list[Track]:
     for t in tracks:
         core = t.core
         halves = {core[i : i + 2] for i in range(0, len(core) - 1, 2)} - _GENERIC if len(core) >= 4 else set()
-        if any(h in q for h in halves):
+        # A half names the track only as a track ("金融赛道", "农业领域"), not in passing ("城市").
+        if any(re.search(f"{h}(?:类)?(?:赛道|领域|赛题|方向)", q) for h in halves):
             hits.append(t)
     return hits

@@ -12,6 +12,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from .patterns import (
+    CN_DIGITS,
+    CN_NUMBER,
+    CN_UNITS,
+    DATE,
+    EMAIL,
+    MAGNITUDE,
+    NUMBER,
+    PHONE_LIKE,
+    URL,
+    cn_to_int,
+)
+
 # --- citation markers -------------------------------------------------------------------------
 
 # [1] ［1］ 【1】 and lists such as [1,2] [1、3]; 〔2025〕 is a document-number bracket, never a citation.
@@ -85,32 +98,15 @@ def split_sentences(text: str) -> list[str]:
 
 # --- facts: numbers, dates, amounts, phones, e-mails, URLs -------------------------------------
 
-_CN_DIGITS = {
-    "零": 0,
-    "〇": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_MAGNITUDE = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "千": Decimal(1000)}
-# A Chinese numeral counts as a fact only before a measure word ("三个", "五万元"), never in "一等奖".
-_CN_NUM_RE = re.compile(
-    r"([零〇一二两三四五六七八九十百千]+)(?=[万亿]?(?:个|名|项|支|人|家|天|日|月|年|周|元|次|位|所|条|件|届|%|％))"
-)
-_URL_RE = re.compile(r"(?:https?://|www\.)[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+", re.I)
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_PHONE_RE = re.compile(r"(?<![\d.])(?:\d[\d -]{5,}\d)(?![\d.])")
-_DATE_RE = re.compile(r"(?:(\d{4})\s*[年./-]\s*)?(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*[日号]?")
-# "7.2024年" is list item 7 and the year 2024, not the decimal 7.2024.
-_NUM_RE = re.compile(r"\d+(?:\.(?!\d{4}\s*年)\d+)?")
+_CN_DIGITS = CN_DIGITS
+_CN_UNITS = CN_UNITS
+_MAGNITUDE = MAGNITUDE
+_CN_NUM_RE = CN_NUMBER
+_URL_RE = URL
+_EMAIL_RE = EMAIL
+_PHONE_RE = PHONE_LIKE
+_DATE_RE = DATE
+_NUM_RE = NUMBER
 
 
 _BRACKETS = str.maketrans("〔〕【】（）", "[][]()")
@@ -124,20 +120,7 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _cn_to_int(s: str) -> int | None:
-    """十二 → 12, 三百五十 → 350, 二〇二五 → 2025."""
-    if not any(ch in _CN_UNITS for ch in s):
-        return int("".join(str(_CN_DIGITS[ch]) for ch in s)) if all(ch in _CN_DIGITS for ch in s) else None
-    total, current = 0, 0
-    for ch in s:
-        if ch in _CN_DIGITS:
-            current = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            total += (current or 1) * _CN_UNITS[ch]
-            current = 0
-        else:
-            return None
-    return total + current
+_cn_to_int = cn_to_int
 
 
 def _canon(value: Decimal) -> str:

@@ -1,0 +1,75 @@
+"""Who runs each division: the organiser roles (指导/主办/承办/协办/支持单位, 组委会) as the notices
+list them ("主办单位：市数据局", or a heading "（三）承办单位" over its lines), and the track
+supervisors' tables (赛道 → 指导单位 / 主管单位)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.models import DivisionId
+
+from .. import tables
+from ..index import KnowledgeIndex
+from ..query import Part
+from .base import Finding, Source, heading
+from .guide import Guides, named_tracks
+
+_ROLES = tuple(r.word for r in tables.slots().roles)
+_LINE = re.compile(r"^\**\s*(?P<role>" + "|".join(_ROLES) + r"|初赛组委会|分赛组委会)\s*[：:]\s*\**")
+_WHO = re.compile(r"谁|哪个|哪些|哪家|是什么|有哪|名称|分别|是哪|叫什么")
+_OTHER = re.compile(r"住宿|食宿|费用|报销|管吗|负责吗|提供|安排|交通|联系|电话")
+_HEAD = re.compile(r"^[（(]?[一二三四五六七八九十\d]*[）)、.]?\s*(?P<role>" + "|".join(_ROLES) + r")$")
+
+
+@dataclass(frozen=True)
+class RoleLine:
+    role: str
+    source: Source
+
+
+class Organisers:
+    def __init__(self, index: KnowledgeIndex) -> None:
+        self.lines: dict[DivisionId, list[RoleLine]] = {}
+        self.supervisors: dict[DivisionId, list[Source]] = {}  # table rows: 赛道 → 指导/主管单位
+        for row, chunk in enumerate(index.chunks):
+            units = index.units[row]
+            if chunk.section.startswith("附件"):
+                rows = [u for u in units if u.is_row]
+                if rows and re.search(r"指导单位|主管单位", rows[0].text):
+                    self.supervisors.setdefault(chunk.division, []).extend(Source(chunk, u.text) for u in rows[1:])
+                continue
+            out = self.lines.setdefault(chunk.division, [])
+            m = _HEAD.match(heading(chunk))
+            if m and units:
+                out.append(RoleLine(m.group("role"), Source(chunk, chunk.text[units[0].start : units[-1].end])))
+                continue
+            for u in units:
+                m2 = _LINE.match(u.text)
+                if m2:
+                    out.append(RoleLine(m2.group("role"), Source(chunk, u.text)))
+
+
+def answer(part: Part, division: DivisionId, organisers: Organisers, guides: Guides) -> Finding | None:
+    roles = part.of("role")
+    if not roles or (_OTHER.search(part.canonical) and not _WHO.search(part.canonical)):
+        return None
+    cores = [t.core for t in named_tracks(part.canonical, guides.of(division))] or part.of("track")
+    if cores and any(r in ("指导单位", "主管单位") for r in roles):
+        rows = [s for s in organisers.supervisors.get(division, []) for c in cores[:2] if c and c in s.quote]
+        if rows:
+            text = "；".join(re.sub(r"\s*\|\s*", " ", r.quote).strip() for r in rows)
+            return Finding(division, True, text, rows, key=text)
+    lines = [ln for ln in organisers.lines.get(division, []) if ln.role in roles]
+    if not lines:
+        return None
+    text = "；".join(_display(ln) for ln in lines)
+    return Finding(division, True, text, [ln.source for ln in lines], key=text)
+
+
+def _display(line: RoleLine) -> str:
+    body = line.source.quote.replace("**", "").strip()
+    body = re.sub(r"\s*\n+\s*", "；", body)
+    if body.startswith("|"):
+        body = re.sub(r"\s*\|\s*", " ", body).strip()
+    return body if body.startswith(line.role) else f"{line.role}：{body}"
