@@ -15,9 +15,9 @@ from typing import Any, Protocol, cast
 import openai
 
 from assistant.errors import ConfigError, LLMError
-from assistant.rules.grounding import ground_answer, pick_quote, renumber_citations
 from assistant.models import Chunk
 from assistant.prompts import load_prompt
+from assistant.rules.grounding import ground_answer, pick_quote, renumber_citations
 from assistant.settings import Settings
 from assistant.tokens import count_tokens, fit_passages, truncate_to_tokens
 

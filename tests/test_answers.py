@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import InputError
-from assistant.rules.grounding import ungrounded_facts
 from assistant.models import Answer
+from assistant.rules.grounding import ungrounded_facts
 from assistant.rules.pipeline import Engine as Assistant
 
 KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"

@@ -18,10 +18,10 @@ from fake_openai import Delay, EmptyChoices, FakeOpenAI, HTTPError, Malformed, S
 
 from assistant import tokens
 from assistant.errors import LLMError
-from assistant.rules.grounding import extract_numbers, ground_answer, pick_quote, split_sentences
 from assistant.llm import ChatClient, LLMAnswerer
 from assistant.models import Chunk
 from assistant.prompts import PromptError, load_prompt
+from assistant.rules.grounding import extract_numbers, ground_answer, pick_quote, split_sentences
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}

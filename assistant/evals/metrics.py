@@ -13,9 +13,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from ..rules.grounding import normalize, strip_citations, ungrounded_facts
 from ..models import Answer
 from ..rules.divisions import NAMES
+from ..rules.grounding import normalize, strip_citations, ungrounded_facts
 from ..rules.knowledge import load_chunks, load_documents
 from .cases import DECLINES, Case, GoldCitation
 

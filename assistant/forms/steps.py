@@ -84,18 +84,20 @@ def section_scope(
     """The dict holding a section's values (one unit's dict for a repeated section)."""
     if section.repeat is None:
         if create:
-            return answers.setdefault(section.key, {})
+            made: dict[str, Any] = answers.setdefault(section.key, {})
+            return made
         found = answers.get(section.key)
         return found if isinstance(found, dict) else {}
     assert unit is not None
     if create:
-        units = answers.setdefault(section.key, [])
+        units: list[dict[str, Any]] = answers.setdefault(section.key, [])
         while len(units) <= unit:
             units.append({})
         return units[unit]
-    units = answers.get(section.key)
-    if isinstance(units, list) and unit < len(units) and isinstance(units[unit], dict):
-        return units[unit]
+    stored = answers.get(section.key)
+    if isinstance(stored, list) and unit < len(stored) and isinstance(stored[unit], dict):
+        item: dict[str, Any] = stored[unit]
+        return item
     return {}
 
 
@@ -105,13 +107,14 @@ def step_scope(answers: dict[str, Any], step: Step, *, create: bool = False) -> 
     if step.table is None or step.row is None:
         return scope
     if create:
-        rows = scope.setdefault(step.table.key, [])
+        rows: list[dict[str, Any]] = scope.setdefault(step.table.key, [])
         while len(rows) <= step.row:
             rows.append({})
         return rows[step.row]
-    rows = scope.get(step.table.key)
-    if isinstance(rows, list) and step.row < len(rows):
-        return rows[step.row]
+    stored = scope.get(step.table.key)
+    if isinstance(stored, list) and step.row < len(stored):
+        row: dict[str, Any] = stored[step.row]
+        return row
     return {}
 
 

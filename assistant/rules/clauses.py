@@ -18,12 +18,20 @@ from .units import Unit
 _LINE_MAX = 170
 _MAX_ITEMS = 14
 _LEAD_NUM = re.compile(r"^[（(]?[一二三四五六七八九十\d]+[）)、.．]\s*")
-_VALUE_RE = re.compile(r"\d+(?:\.\d+)?|不得|不可|不能|可以|均可|允许|不允许|鼓励|原则上|禁止|严禁|无效|不予|须|若干")
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+_NEGATIVE = re.compile(r"不得|不可|不能|不允许|禁止|严禁|无效|不予|不向")
+_POSITIVE = re.compile(r"可以|均可|允许|鼓励|可参与")
 
 
 def substance(text: str) -> str:
-    """What two answers must share to say the same thing: their numbers and their modal words."""
-    return "|".join(m.group(0) for m in _VALUE_RE.finditer(re.sub(r"\s+", "", text)))
+    """What two answers must share to say the same thing: the values they state (不超过5人, 1个项目),
+    or, stating none, whether they allow or forbid; else the words themselves."""
+    compacted = re.sub(r"\s+", "", text)
+    numbers = sorted({m.group(0) for m in _NUMBER_RE.finditer(compacted) if m.group(0) not in ("2024", "2025")})
+    if numbers:
+        return "n:" + "|".join(numbers)
+    polarity = ("neg" if _NEGATIVE.search(compacted) else "") + ("pos" if _POSITIVE.search(compacted) else "")
+    return f"p:{polarity}" if polarity else f"t:{compacted}"
 
 
 class ClauseAnswerer:
@@ -31,11 +39,16 @@ class ClauseAnswerer:
         self.selector = selector
         self.contacts = contacts
 
-    def answer(self, part: Part, ranking: Ranking, division: DivisionId) -> tuple[Finding, Pick | None]:
-        pick = self.selector.best(part, ranking, division)
+    def answer(
+        self, part: Part, ranking: Ranking, division: DivisionId, *, template: bool = False
+    ) -> tuple[Finding, Pick | None]:
+        pick = self.selector.best(part, ranking, division, template=template)
         if pick is None:
             return self.silent(part, division, None), None
         found = pick.coverage >= MIN_COVERAGE and (pick.typed or part.kind.name not in intent.TYPED)
+        if found and not pick.addresses and part.predicate is not None:
+            what = f"“{part.predicate.text}”的相关规定"  # the notice never speaks of what is asked
+            return self.silent(part, division, pick, what=what), pick
         if not found:
             return self.silent(part, division, pick), pick
         text = pick_text(pick, part)
@@ -55,8 +68,8 @@ class ClauseAnswerer:
         lines = self.contacts.summary(division)
         if lines:
             shown = "；".join(ln.text for ln in lines)
-            finding.text += f"。如需确认，请联系：{shown[:110] + ('…' if len(shown) > 110 else '')}"
-            finding.sources.extend(ln.source for ln in lines)
+            finding.contact_text = f"如需确认，请联系：{shown[:110] + ('…' if len(shown) > 110 else '')}"
+            finding.contact = [ln.source for ln in lines]
         return finding
 
 
@@ -123,7 +136,7 @@ def trim(text: str, part: Part, limit: int) -> str:
     """A verbatim window of at most `limit` characters, chosen to hold the most question terms."""
     if len(text) <= limit:
         return text
-    words = [t.text for t in part.terms]
+    words = [a for t in part.terms for a in (t.alternatives if not t.fallback else t.alternatives[:1])]
     clauses = re.split(r"(?<=[，,；;。：])", text)
     best: tuple[int, int, int] = (-1, 0, 0)  # hits, first clause, last clause
     for i in range(len(clauses)):

@@ -28,6 +28,7 @@ class PartResult:
     note: str = ""
     text: str = ""  # a fixed text (refusals), used instead of findings
     extra: list[Finding] = field(default_factory=list)  # lines after the findings (differences)
+    contacts: bool = True  # give a silent division's contact (not in a spread over every division)
 
 
 class Citations:
@@ -51,9 +52,9 @@ class Citations:
         self.items.append(c)
         return c.n
 
-    def marks(self, finding: Finding) -> tuple[str, list[int]]:
+    def marks(self, finding: Finding, *, contact: bool = False) -> tuple[str, list[int]]:
         nums: list[int] = []
-        for s in finding.sources:
+        for s in finding.sources + (finding.contact if contact else []):
             n = self.cite(s, finding.text)
             if n not in nums:
                 nums.append(n)
@@ -76,11 +77,13 @@ def _quote(text: str, focus: str) -> str:
     return best
 
 
-def _line(f: Finding, cites: Citations, prefix: bool) -> tuple[str, list[int]]:
-    marks, nums = cites.marks(f)
+def _line(f: Finding, cites: Citations, prefix: bool, contact: bool = True) -> tuple[str, list[int]]:
+    show = contact and bool(f.contact)
+    marks, nums = cites.marks(f, contact=show)
     head = f"{div.NAMES[f.division]}：" if prefix else ""
     note = f"{f.note}。" if f.note else ""
-    return f"{head}{note}{f.text}{marks}", nums
+    tail = f"。{f.contact_text}" if show else ""
+    return f"{head}{note}{f.text}{tail}{marks}", nums
 
 
 def render_part(result: PartResult, cites: Citations) -> tuple[str, list[int], Status]:
@@ -96,7 +99,7 @@ def render_part(result: PartResult, cites: Citations) -> tuple[str, list[int], S
     found = [f for f in findings if f.found]
     if len(findings) == 1 or result.named:
         for f in findings:
-            text, ns = _line(f, cites, prefix=True)
+            text, ns = _line(f, cites, prefix=True, contact=result.contacts)
             lines.append(text)
             nums += ns
         status = "answered" if found else "not_found"
@@ -112,14 +115,14 @@ def render_part(result: PartResult, cites: Citations) -> tuple[str, list[int], S
     elif not found:
         lines.append("各分赛通知都没有写明这一点。")
         for f in findings:
-            text, ns = _line(f, cites, prefix=True)
+            text, ns = _line(f, cites, prefix=True, contact=result.contacts)
             lines.append(text)
             nums += ns
         status = "not_found"
     else:
         lines.append("您没有说明是哪个分赛，各分赛的规定不同：")
         for f in findings:
-            text, ns = _line(f, cites, prefix=True)
+            text, ns = _line(f, cites, prefix=True, contact=result.contacts)
             lines.append(text)
             nums += ns
         lines.append(_CLARIFY_TAIL)

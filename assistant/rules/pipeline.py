@@ -44,7 +44,7 @@ from .records.prizes import AWARDS
 from .retrieval import Retriever
 from .scope import Decision, Scope, decide, is_template
 from .select import Selector
-from .slots import Vocabulary
+from .slots import SUBJECTS, Vocabulary
 from .text import canonical_question, has_control_chars
 
 MAX_QUESTION_CHARS = 2000
@@ -61,6 +61,7 @@ UNCOVERED_YEAR = (
 NATIONAL_FINAL = "现有通知没有写明全国总决赛本身的时间、地点、报名或奖励安排；各分赛通知只规定了向全国总决赛推荐项目的办法。"
 _NATIONAL_FINAL_Q = re.compile(r"全国总决赛|总决赛|国赛")
 _STRONG = 0.6
+_GENERIC_STAGES = frozenset({"报名", "申报", "注册", "提交"})
 
 
 class ApprovedLookup(Protocol):
@@ -124,6 +125,7 @@ class Engine:
         self.approved = approved
         self.retriever = Retriever(index)
         self.selector = Selector(index)
+        self.selector.template_rows = frozenset(records.template.rows)
         self.clauses = ClauseAnswerer(self.selector, records.contacts)
         self.vocabulary = _vocabulary(records)
         self.analyzer = Analyzer(index, self.vocabulary)
@@ -216,6 +218,8 @@ class Engine:
         claimed = premise.kind_of(part.raw, claims) if claims else None
         if claimed:
             part.kind = intent.kind(claimed)  # "听说一等奖5万" asks for the amount
+        if self._foreign(part):
+            return PartResult(part.text, "out_of_scope", text=OUT_OF_SCOPE)
         decision = decide(part, scope, self.records)
         part.targets = decision.targets
         if decision.refused:
@@ -232,7 +236,7 @@ class Engine:
             if finding is None:
                 if ranking is None:
                     ranking = self.retriever.rank(canonical, part.tokens, decision.targets)
-                finding, pick = self.clauses.answer(part, ranking, d)
+                finding, pick = self.clauses.answer(part, ranking, d, template=template or part.template)
                 strong = strong or bool(pick and pick.strict >= _STRONG and len(part.terms) >= 2 and finding.found)
                 if pick is not None and pick.strict < 0.4 and not finding.found:
                     finding.sources = [s for s in finding.sources if s.chunk.division == d]
@@ -244,7 +248,10 @@ class Engine:
         for f in findings:
             premise.judge(f, claims)
         extra = self._differences(part, decision)
-        return PartResult(part.text, "answered", findings, named=decision.named, note=decision.note, extra=extra)
+        spread = not decision.named and len(findings) > 1
+        return PartResult(
+            part.text, "answered", findings, named=decision.named, note=decision.note, extra=extra, contacts=not spread
+        )
 
     def _record(self, part: Part, d: DivisionId, template: bool) -> Finding | None:
         r = self.records
@@ -256,14 +263,15 @@ class Engine:
                 return found
             if missing:
                 return self.clauses.refer(Finding(d, False, f"申报书模板中没有写明{missing}"), d)
-        for ask in (
+        asks: list[Callable[[], Finding | None]] = [
             lambda: organisers.answer(part, d, r.organisers, r.guides),
             lambda: answers_indicators.answer(part, d, r.indicators, companions),
             lambda: answers_guide.answer(part, d, r.guides, companions),
             lambda: answers_prizes.answer(part, d, r.prizes),
             lambda: answers_contacts.answer(part, d, r.contacts),
             lambda: answers_schedule.answer(part, d, r.schedule, self.clock()),
-        ):
+        ]
+        for ask in asks:
             found = ask()
             if found is not None:
                 if not found.found and part.kind.name not in ("phone", "email", "contact"):
@@ -272,6 +280,17 @@ class Engine:
                     self._adopting_clause(found, d)
                 return found
         return None
+
+    def _foreign(self, part: Part) -> bool:
+        """A question about something the notices never speak of (挑战杯, 概念股, 个人所得税汇算),
+        naming none of our divisions or subjects: not ours, however it is phrased."""
+        if any(d in div.REGIONAL for d in part.named):
+            return False
+        if any(s.cls in SUBJECTS and not (s.cls == "stage" and s.value in _GENERIC_STAGES) for s in part.slots):
+            return False
+        if not guard.key_unknown(part, self.index):
+            return False
+        return guard.unknown_share(part, self.index) >= 0.45
 
     def _own_subject(self, part: Part) -> bool:
         """Whether the part as typed names a division or a subject of its own."""
@@ -295,9 +314,6 @@ class Engine:
     def _off_topic(self, part: Part, findings: list[Finding], decision: Decision) -> bool:
         anchored = guard.anchored(part.canonical) or any(s.cls not in ("division", "year") for s in part.slots)
         if not anchored:
-            return True
-        known_content = [t for t in part.terms if t.known and not guard.anchored(t.text)]
-        if guard.unknown_share(part, self.index) >= 0.5 and not known_content:
             return True
         return not decision.named and not any(f.found for f in findings) and not part.terms
 

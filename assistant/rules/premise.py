@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 from .grounding import Fact, extract_numbers
-
 from .records.base import Finding
 
 _ASSERT = re.compile(

@@ -18,8 +18,18 @@ from .index import KnowledgeIndex
 from .slots import Slot, Vocabulary
 from .text import canonical_question
 
+
+def guard_anchor(word: str) -> bool:
+    from .guard import anchored  # guard imports Part; imported here to keep the modules one-way
+
+    return anchored(word)
+
 # Numbers and dates a question states (not 2024/2025 years, which name things).
-_VALUES = re.compile(r"(?<!\d)(?!20\d\d)\d+(?:[.．月/-]\d+)*\s*(?:[日号月天人个名项家万元%]|万元)?")
+_VALUES = re.compile(
+    r"(?<!\d)(?!20\d\d)\d+(?:[.．月/-]\d+)*\s*(?:[日号月天人个名项家万元%]|万元)?"
+    r"|(?<![第等同唯统])[一二两三四五六七八九十]+(?=个|名|项|家|支|天|位|人)(?!等)"
+)
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1")
 _YESNO_TAIL = re.compile(r"(?:吗|么|嘛|不|没|没有)\s*[？?。！!~～]*\s*$")
 _PEOPLE = re.compile(r"\d+\s*个?人|[两三四五六七八九十]+个人")
 # Tokens that name a division or the competition itself carry no information inside one division.
@@ -64,6 +74,17 @@ class Part:
         return [s.value for s in self.slots if s.cls == cls]
 
     @property
+    def predicate(self) -> Term | None:
+        """A yes/no question's last content word: what the answer must speak to (要缴税吗 → 缴税,
+        有奖杯吗 → 奖杯); words of the competition itself (报名, 参赛) frame the question instead."""
+        if self.kind.name != "yesno":
+            return None
+        for t in reversed(self.terms):
+            if len(t.text) >= 2:
+                return None if guard_anchor(t.text) else t
+        return None
+
+    @property
     def list_answer(self) -> bool:
         return self.kind.name == "list" or bool(re.search(r"哪些|有什么|有哪几|包括|列出|几大|都有", self.canonical))
 
@@ -94,7 +115,11 @@ class Analyzer:
     def canonical(self, text: str) -> str:
         """The canonical question; a yes/no question keeps one 吗 (the form is what it asks)."""
         canonical = canonical_question(self.index.tokenizer.repair(text))
-        if _YESNO_TAIL.search(text) and not canonical.endswith("吗"):
+        yesno = bool(_YESNO_TAIL.search(text))
+        folded = _A_NOT_A.sub(r"\1", canonical)  # 收不收报名费 → 收报名费 (a yes/no question)
+        if folded != canonical:
+            canonical, yesno = folded, True
+        if yesno and not canonical.endswith("吗"):
             canonical += "吗"
         return canonical
 
@@ -139,8 +164,10 @@ class Analyzer:
                 raw.append(t)
                 continue
             pieces = tok.exact_pieces(t)
-            if pieces and all(p in self.index.idf or p in self._synonyms or p in tok.stopwords for p in pieces):
-                raw.extend(p for p in pieces if p not in tok.stopwords)  # 能报 → 报, 产品包装 → 产品 包装
+            if not (pieces and all(self._usable(p) for p in pieces)):
+                pieces = self._greedy(t)
+            if pieces:
+                raw.extend(p for p in pieces if p not in tok.stopwords)  # 能报 → 报, 同一个 → 同一
                 continue
             raw.append(t)
         out: list[tuple[str, bool]] = []
@@ -153,6 +180,23 @@ class Analyzer:
                 seen.append(t)
                 out.append((t, rewritten))
         return out
+
+    def _usable(self, word: str) -> bool:
+        return word in self.index.idf or word in self._synonyms or word in self.index.tokenizer.stopwords
+
+    def _greedy(self, word: str) -> list[str]:
+        """`word` cut into the longest words the notices (or the stop list) know, if it is made of them."""
+        out: list[str] = []
+        i = 0
+        while i < len(word):
+            for j in range(len(word), i, -1):
+                if self._usable(word[i:j]) and (j - i > 1 or word[i:j] in self.index.tokenizer.stopwords):
+                    out.append(word[i:j])
+                    i = j
+                    break
+            else:
+                return []
+        return out if len(out) > 1 else []
 
     def terms(self, canonical: str) -> list[Term]:
         """Question terms with their notice wordings; an unknown word falls back to a morpheme's

@@ -78,7 +78,7 @@ class Retriever:
 
     def search(self, query: str, scope: Sequence[DivisionId], k: int = 8) -> list[Hit]:
         """The best `k` chunks of the scope (all divisions when empty), best first."""
-        divisions = list(scope) or sorted(self._rows)  # type: ignore[arg-type]
+        divisions = list(scope) or sorted(self._rows)
         ranking = self.rank(query, self.index.tokenizer.tokens(query), divisions, k=k)
         hits = [h for d in divisions for h in ranking.top(d, k)]
         return sorted(hits, key=lambda h: (-h.score, h.row))[:k]

@@ -59,7 +59,7 @@ def is_template(part: Part, records: Records) -> bool:
 
 def decide(part: Part, scope: Scope, records: Records) -> Decision:
     named = list(part.named)
-    template_div: DivisionId = records.template.division  # type: ignore[assignment]
+    template_div: DivisionId = records.template.division
     allowed = scope.allowed()
     if not named and is_template(part, records) and (allowed is None or template_div in allowed):
         note = "" if template_div in named else "申报书模板只附在山西分赛通知中（附件2），以下按山西分赛的模板回答。"

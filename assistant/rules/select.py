@@ -41,6 +41,7 @@ class Pick:
     strict: float = 0.0  # coverage without character fallbacks: how well the question is about the notices
     extra: list[tuple[Chunk, list[Unit]]] = field(default_factory=list)  # further list sections
     table: list[tuple[Chunk, list[Unit]]] = field(default_factory=list)  # further row groups of a table
+    addresses: bool = True  # covers a yes/no question's predicate
 
     @property
     def content(self) -> list[Unit]:
@@ -86,14 +87,21 @@ class Selector:
     def __init__(self, index: KnowledgeIndex) -> None:
         self.index = index
         self._parents = [plain(" > ".join(c.section.split(" > ")[:-1])) for c in index.chunks]
+        self._texts: dict[DivisionId, str] = {}
+        self.template_rows: frozenset[int] = frozenset()
 
-    def best(self, part: Part, ranking: Ranking, division: DivisionId, *, kind: str | None = None) -> Pick | None:
+    def best(
+        self, part: Part, ranking: Ranking, division: DivisionId, *, kind: str | None = None, template: bool = False
+    ) -> Pick | None:
         """The best pick in one division, or None when nothing there relates to the question."""
         terms = part.terms
         total = sum(t.weight for t in terms) or 1.0
         list_answer = part.list_answer
         k = intent.kind(kind) if kind else part.kind
         expect, cue = k.value, k.cue
+        predicate = part.predicate
+        if predicate is not None and not any(a in self._division_text(division) for a in predicate.alternatives):
+            predicate = None  # the notice never uses it: nothing to prefer (the clause answerer says so)
         typed_kinds = intent.TYPED
         best: tuple[float, float, bool, int, int, float] | None = None  # score, coverage, typed, row, unit, fallback
         best_typed: tuple[float, float, bool, int, int, float] | None = None
@@ -103,6 +111,8 @@ class Selector:
             heading = chunk.section.split(" > ")[-1]
             if _TOC_RE.match(heading):
                 continue  # a table of contents states no rule
+            if not template and row in self.template_rows:
+                continue  # the application form's fields state no rule (申报书 questions go to the template)
             heading_norm = plain(heading)
             parents = self._parents[row]
             body_prior = 0.0 if chunk.section.startswith("附件") else 0.05
@@ -131,6 +141,8 @@ class Selector:
                 score = coverage + prior + (0.25 if typed else 0.0) + (0.15 if cue.search(context) else 0.0)
                 score += 0.08 * min(1.0, 30 / max(len(raw), 1))  # shorter clause wins a tie
                 score += 0.02 * min(3, _wordings(text, terms))
+                if predicate is not None and _credit(text, predicate) + _credit(heading_norm, predicate) > 0:
+                    score += 0.2  # a yes/no question is answered by the clause about its predicate
                 if _TITLE_ONLY.match(body):
                     score -= 0.3  # names an annex or document; the annex itself answers
                 if ui == -1:
@@ -163,11 +175,25 @@ class Selector:
             typed=typed,
             strict=coverage - fallback_share,
         )
+        if part.predicate is not None and self.absent(part.predicate, division):
+            pick.addresses = False
         if list_answer and pick.content and pick.content[0].is_row:
             pick.table = self.table_groups(row)
         elif list_answer and len(pick.content) <= 1:
             pick.extra = self._child_items(row)
         return pick
+
+    def _division_text(self, division: DivisionId) -> str:
+        text = self._texts.get(division)
+        if text is None:
+            text = "\n".join(plain(c.section + c.text) for c in self.index.chunks if c.division == division)
+            self._texts[division] = text
+        return text
+
+    def absent(self, term: Term, division: DivisionId) -> bool:
+        """The division's notice never uses the term (nor any of its notice wordings)."""
+        text = self._division_text(division)
+        return not any(a in text for a in term.alternatives)
 
     def _with_items(self, row: int, ui: int) -> str:
         """A unit's text for matching; a list intro ("……以下内容：") also matches its items."""

@@ -83,7 +83,15 @@ class Tokenizer:
     def exact_pieces(self, word: str) -> list[str]:
         """The dictionary words that make up `word` exactly (no HMM guessing), or [] if it is one."""
         parts = [w for w in self._jieba.lcut(word, HMM=False) if w.strip()]
-        return parts if len(parts) > 1 else []
+        if len(parts) > 1:
+            return parts
+        # A dictionary word of its own (咨询电话): its search-mode words, when they spell it out.
+        subs = [w for w in self._jieba.cut_for_search(word) if w != word and w.strip()]
+        for size in (2, 3):
+            pieces = [word[i : i + size] for i in range(0, len(word), size)]
+            if len(pieces) > 1 and all(p in subs for p in pieces):
+                return pieces
+        return []
 
     def pieces(self, word: str) -> list[str]:
         """The shorter words a word is made of (search mode), without stop words."""

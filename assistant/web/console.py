@@ -221,4 +221,5 @@ def build_console(services: WebServices) -> gr.Blocks:
             return f"*{esc(found[0].parent.name)}/report.md*\n\n" + found[1]
 
         report_run.click(report, token, report_out, **hidden)
-    return console
+    built: gr.Blocks = console
+    return built

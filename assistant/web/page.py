@@ -66,7 +66,8 @@ def build_page(services: WebServices) -> gr.Blocks:
             return answer.public()
 
         gr.api(ask, api_name="ask")
-    return page
+    built: gr.Blocks = page
+    return built
 
 
 def _chat_tab(services: WebServices) -> None:

@@ -132,7 +132,7 @@ def answer(
                 return Finding(division, True, summary.quote, [summary], key=summary.quote)
             return None
         listing = "赛题指南中的赛道：\n" + "\n".join(f"- {t.name}" for t in tracks)
-        sources = [t.source for t in tracks]
+        sources = [tracks[0].source, tracks[-1].source] if len(tracks) > 1 else [tracks[0].source]
         if summary:
             return Finding(division, True, f"{summary.quote}\n{listing}", [summary, *sources], key=summary.quote)
         return Finding(division, True, listing, sources, key="|".join(t.name for t in tracks))

@@ -34,6 +34,8 @@ class Finding:
     sources: list[Source] = field(default_factory=list)
     key: str = ""
     note: str = ""  # shown before the text (a correction, a scope remark)
+    contact: list[Source] = field(default_factory=list)  # who to ask, when the notice is silent
+    contact_text: str = ""
 
 
 def unit_source(chunk: Chunk, units: list[Unit]) -> Source:

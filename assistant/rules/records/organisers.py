@@ -54,6 +54,10 @@ def answer(part: Part, division: DivisionId, organisers: Organisers, guides: Gui
     roles = part.of("role")
     if not roles or (_OTHER.search(part.canonical) and not _WHO.search(part.canonical)):
         return None
+    role_words = {r.word for r in tables.slots().roles} | {r.short for r in tables.slots().roles}
+    rest = [t for t in part.terms if t.known and t.text not in role_words and not any(w in t.text for w in role_words)]
+    if rest and not _WHO.search(part.canonical):
+        return None  # "支持单位的子公司可以参赛吗" is about 子公司, not about who the 支持单位 are
     cores = [t.core for t in named_tracks(part.canonical, guides.of(division))] or part.of("track")
     if cores and any(r in ("指导单位", "主管单位") for r in roles):
         rows = [s for s in organisers.supervisors.get(division, []) for c in cores[:2] if c and c in s.quote]

@@ -51,6 +51,7 @@ class Template:
         self.title = schema.title
         self._index = index
         self._rows = _in_template(index, self.division)
+        self.rows = list(self._rows)
         self.items: list[TemplateItem] = []
         for part, section in schema.sections():
             self._section(section, (part.title,))
