@@ -13,15 +13,19 @@ indicators), pronouns, follow-up markers (那/呢/换成), question words and th
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.models import DivisionId
 
 from . import divisions as div
+from .patterns import cn_to_int
 from .slots import SUBJECTS, Slot, SlotClass, Vocabulary
 from .tokenizer import Tokenizer
 
 _TEMPLATE_PREFIX = "申报书"
+_ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})(?:个|项|条|道)?(?:赛题|赛道|题)?")
 _DIVISION_SUFFIXES = frozenset({"分赛", "赛区", "分赛区"})
 _JOINERS = frozenset({"和", "与", "及", "跟", "以及", "还有", "、"})
 
@@ -37,13 +41,21 @@ class Turn:
 
 
 class Resolver:
-    def __init__(self, vocabulary: Vocabulary, tokenizer: Tokenizer, canonical: object) -> None:
+    def __init__(
+        self,
+        vocabulary: Vocabulary,
+        tokenizer: Tokenizer,
+        canonical: Callable[[str], str],
+        listed: Callable[[Turn], list[str]] | None = None,
+    ) -> None:
         self.v = vocabulary
         self.tokenizer = tokenizer
-        self._canonical = canonical  # str -> str (Analyzer.canonical)
+        self._canonical = canonical  # Analyzer.canonical
+        # What our answer to a turn listed (tracks, topics): "第三个" and "这个赛道" may point into it.
+        self._listed = listed
 
     def turn(self, text: str) -> Turn:
-        canonical: str = self._canonical(text)  # type: ignore[operator]
+        canonical: str = self._canonical(text)
         return Turn(text, canonical, tuple(self.v.find(canonical)), bool(self.v.template_words and self.v.template_words.search(canonical)))
 
     # -- reading a message ---------------------------------------------------------------------
@@ -82,13 +94,23 @@ class Resolver:
         用什么方式评审"): its subjects carry over more readily than across turns of a conversation."""
         if not previous:
             return message
-        canonical: str = self._canonical(message)  # type: ignore[operator]
+        canonical: str = self._canonical(message)
         last = previous[-1]
+        ordinal = _ORDINAL.search(canonical)
+        if ordinal and self._listed is not None:
+            items = self._listed(last)
+            n = _ordinal_value(ordinal.group(1))
+            if items and 1 <= n <= len(items):
+                message = canonical[: ordinal.start()] + items[n - 1] + canonical[ordinal.end() :]
+                canonical = self._canonical(message)
         if self.v.pronouns and self.v.pronouns.search(canonical):
             subject = self._last_subject(previous)
+            if subject is None and self._listed is not None:
+                items = self._listed(last)
+                subject = items[0] if len(items) == 1 else None
             if subject is not None:
                 message = self.v.pronouns.sub(subject, canonical, count=1)
-                canonical = self._canonical(message)  # type: ignore[operator]
+                canonical = self._canonical(message)
         slots = self.v.find(canonical)
         asks, other = self._shape(canonical, slots)
         if not asks and not other and slots:
@@ -101,7 +123,7 @@ class Resolver:
         if not named_scope:
             prefix += self._scope(last)
         own_subject = bool(own & set(SUBJECTS))
-        if not other or (within and not own_subject):
+        if not other or not own_subject:
             total = bool(self.v.total and self.v.total.search(canonical))
             carried = False
             for s in last.slots:
@@ -112,7 +134,7 @@ class Resolver:
                     carried = True
                     if piece not in prefix:
                         prefix.append(piece)
-            if within and not other and not carried and not own_subject:
+            if not other and not carried and not own_subject:
                 topic = self._topic(last)
                 if topic:
                     prefix.append(topic)
@@ -174,6 +196,10 @@ class Resolver:
                 if s.cls in ("track", "indicator", "field", "stage", "award"):
                     return turn.canonical[s.start : s.end]
         return None
+
+
+def _ordinal_value(text: str) -> int:
+    return int(text) if text.isdigit() else (cn_to_int(text) or 0)
 
 
 def _suffix(division: str) -> str:

@@ -76,8 +76,11 @@ class Splitter:
 
     def _distribute(self, group: str) -> list[str]:
         """"A、B各限多少字" → "A限多少字", "B限多少字"; "网址、时间、电话" → one question each."""
-        canonical = self.canon(group)
-        slots = [s for s in self.v.find(canonical) if s.cls not in ("division", "year")]
+        canonical = self.canon(group.replace("、", "和"))  # the list commas survive canonical form as 和
+        found = self.v.find(canonical)
+        divisions_end = {s.end for s in found if s.cls == "division"}
+        # "益阳初赛资格审查": 初赛 right after 益阳 is the round's name, not a second stage.
+        slots = [s for s in found if s.cls not in ("division", "year") and s.start not in divisions_end]
         for cls in ("field", "stage", "award", "role", "track", "indicator"):
             items = [s for s in slots if s.cls == cls]
             if len(items) < 2:
@@ -85,7 +88,7 @@ class Splitter:
             run = [items[0]]
             for s in items[1:]:
                 between = canonical[run[-1].end : s.start]
-                if not between or re.fullmatch(_JOINER, between):
+                if re.fullmatch(_JOINER, between):
                     run.append(s)
                 elif len(run) < 2:
                     run = [s]

@@ -85,7 +85,12 @@ class Vocabulary:
         for cls, pat in self._patterns.items():
             if pat is None:
                 continue
-            found += [Slot(cls, self.members[cls][m.group(0)], m.start(), m.end()) for m in pat.finditer(canonical)]
+            for m in pat.finditer(canonical):
+                end = m.end()
+                if cls == "track":
+                    tail = re.match(r"(?:领域)?(?:赛道|赛题)?", canonical[end:])
+                    end += tail.end() if tail else 0  # "金融服务赛道" is one mention of the track
+                found.append(Slot(cls, self.members[cls][m.group(0)], m.start(), end))
         # Words inside a template word are not slots (申报 in 申报书 is not the stage 申报).
         if self.template_words:
             blocked = [(m.start(), m.end()) for m in self.template_words.finditer(canonical)]
@@ -97,6 +102,10 @@ class Vocabulary:
             for s in found
             if not (s.cls == "role" and canonical[s.start : s.end] in shorts and _noun_follows(canonical, s.end))
         ]
+        # "益阳初赛资格审查": a stage word right after a division's name, before another stage, names the round.
+        ends = {s.end for s in found if s.cls == "division"}
+        stages = [s for s in found if s.cls == "stage"]
+        found = [s for s in found if not (s.cls == "stage" and s.start in ends and any(o.start > s.start for o in stages))]
         # 全国总决赛 / 总决赛 is the national final, not a stage of a division.
         final = [(m.start(), m.end()) for m in re.finditer(r"全国总决赛|总决赛|国赛", canonical)]
         kept: list[Slot] = []

@@ -59,6 +59,26 @@ def _topic_match(part: Part, topics: list[tuple[Track, Topic]]) -> tuple[float, 
     return best
 
 
+def _strip_label(text: str, limit: int = 160) -> str:
+    """A topic's line without its number, cut at a clause boundary when long."""
+    text = re.sub(r"^\s*(?:[-*]\s*)?(?:赛题\s*\d+\s*[：:]|\d+\s*[.．、·]\s*)", "", text).replace("**", "")
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind("，", 0, limit), text.rfind("。", 0, limit), text.rfind("；", 0, limit))
+    return text[: cut if cut > 40 else limit] + "…"
+
+
+def _named_topic(q: str, tracks: list[Track]) -> tuple[Track, Topic] | None:
+    """A topic the question names by its title (the longest title found)."""
+    best: tuple[int, Track, Topic] | None = None
+    for track in tracks:
+        for tp in track.topics:
+            title = plain(tp.title)
+            if len(title) >= 4 and title in q and (best is None or len(title) > best[0]):
+                best = (len(title), track, tp)
+    return (best[1], best[2]) if best else None
+
+
 def _track_match(part: Part, tracks: list[Track]) -> Track | None:
     """The track whose name, introduction and topics share most of the question's words."""
     terms = [t for t in part.terms if t.known and not t.fallback and t.text not in _GUIDE_WORDS]
@@ -91,6 +111,12 @@ def answer(
     q = part.canonical
     named = named_tracks(q, tracks)
     summary = guides.summary.get(division)
+    titled = _named_topic(q, tracks)
+    if titled is not None and not _TRACK_COUNT.search(q):
+        track, tp = titled
+        detail = tp.detail or tp.source
+        text = f"{track.name} > {_strip_label(detail.quote)}"
+        return Finding(division, True, text, [detail, track.source], key=tp.title)
     if _ELIGIBILITY.search(q) or part.of("award") or part.of("role"):
         return None
     if _OTHER_SUBJECT.search(q) and not _WHICH.search(q):

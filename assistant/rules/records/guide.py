@@ -33,6 +33,7 @@ class Topic:
     label: str  # the notice's own number: "赛题 1", "3", "五"
     source: Source  # the topic's line (or heading)
     body: str  # title + description, plain, for matching
+    detail: Source | None = None  # the topic's whole description, verbatim
 
 
 @dataclass
@@ -87,16 +88,21 @@ class Guides:
                     m = _HEAD_TOPIC_RE.match(title)
                     if all(t.source.quote != title for t in track.topics):
                         body = plain(title + "".join(u.text for u in units))
+                        detail = Source(chunk, units[0].text) if units else None
                         track.topics.append(
-                            Topic(m.group("t") if m else title, m.group("l") if m else "", Source(chunk, title), body)
+                            Topic(m.group("t") if m else title, m.group("l") if m else "", Source(chunk, title), body, detail)
                         )
                 else:
-                    for unit in units:
+                    for i, unit in enumerate(units):
                         m2 = _TOPIC_RE.match(unit.text)
                         if m2:
                             title = (m2.group("a") or m2.group("b")).strip()
                             label = re.sub(r"\s+", " ", m2.group("la") or m2.group("lb"))
-                            track.topics.append(Topic(title, label, Source(chunk, unit.text), plain(unit.text)))
+                            same_line = [u for u in units[i:] if u.line == unit.line]
+                            line = chunk.text[same_line[0].start : same_line[-1].end]
+                            track.topics.append(
+                                Topic(title, label, Source(chunk, unit.text), plain(line), Source(chunk, line))
+                            )
                         elif track.intro is None and not track.topics:
                             track.intro = Source(chunk, unit.text)
                 break

@@ -16,7 +16,7 @@ from .base import Finding, Source, heading
 from .guide import Guides, named_tracks
 
 _ROLES = tuple(r.word for r in tables.slots().roles)
-_LINE = re.compile(r"^\**\s*(?P<role>" + "|".join(_ROLES) + r"|初赛组委会|分赛组委会)\s*[：:]\s*\**")
+_LINE = re.compile(r"^\**\s*(?:初赛|分赛)?(?P<role>" + "|".join(_ROLES) + r")\s*[：:]\s*\**")
 _WHO = re.compile(r"谁|哪个|哪些|哪家|是什么|有哪|名称|分别|是哪|叫什么")
 _OTHER = re.compile(r"住宿|食宿|费用|报销|管吗|负责吗|提供|安排|交通|联系|电话")
 _HEAD = re.compile(r"^[（(]?[一二三四五六七八九十\d]*[）)、.]?\s*(?P<role>" + "|".join(_ROLES) + r")$")
@@ -66,6 +66,11 @@ def answer(part: Part, division: DivisionId, organisers: Organisers, guides: Gui
             return Finding(division, True, text, rows, key=text)
     lines = [ln for ln in organisers.lines.get(division, []) if ln.role in roles]
     if not lines:
+        listed = organisers.lines.get(division, [])
+        if listed and _WHO.search(part.canonical):
+            names = "、".join(dict.fromkeys(ln.role for ln in listed))
+            text = f"通知中没有列出{'、'.join(roles)}；列出的是{names}"
+            return Finding(division, False, text, [listed[0].source])
         return None
     text = "；".join(_display(ln) for ln in lines)
     return Finding(division, True, text, [ln.source for ln in lines], key=text)
