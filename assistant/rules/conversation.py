@@ -31,6 +31,14 @@ _JOINERS = frozenset({"和", "与", "及", "跟", "以及", "还有", "、"})
 
 
 @dataclass(frozen=True)
+class Resolution:
+    """A message made standalone: its text, and the words carried over from earlier turns."""
+
+    text: str
+    context: str  # carried scope and subjects ("" when the message stands alone)
+
+
+@dataclass(frozen=True)
 class Turn:
     """A resolved earlier question (or part) and what it was about."""
 
@@ -87,13 +95,10 @@ class Resolver:
 
     # -- resolving -----------------------------------------------------------------------------
 
-    def resolve(self, message: str, previous: list[Turn], *, within: bool = False) -> str:
-        """The standalone question a message asks, given the turns before it (latest last).
-
-        `within`: the previous turn is an earlier question of the same message ("山西初赛什么时候，
-        用什么方式评审"): its subjects carry over more readily than across turns of a conversation."""
+    def resolve(self, message: str, previous: list[Turn]) -> Resolution:
+        """The standalone question a message asks, given the turns before it (latest last)."""
         if not previous:
-            return message
+            return Resolution(message, "")
         canonical: str = self._canonical(message)
         last = previous[-1]
         ordinal = _ORDINAL.search(canonical)
@@ -103,20 +108,27 @@ class Resolver:
             if items and 1 <= n <= len(items):
                 message = canonical[: ordinal.start()] + items[n - 1] + canonical[ordinal.end() :]
                 canonical = self._canonical(message)
-        if self.v.pronouns and self.v.pronouns.search(canonical):
-            subject = self._last_subject(previous)
-            if subject is None and self._listed is not None:
+        pronoun = self.v.pronouns.search(canonical) if self.v.pronouns else None
+        if pronoun is not None:
+            # "那它初赛呢": 它 is not the 决赛 the message replaces; it points at the scope (陕西分赛).
+            named = {s.cls for s in self.v.find(canonical)}
+            subject = self._last_subject(previous, exclude=named)
+            if subject is None and self._listed is not None and not named & set(SUBJECTS):
                 items = self._listed(last)
                 subject = items[0] if len(items) == 1 else None
             if subject is not None:
-                message = self.v.pronouns.sub(subject, canonical, count=1)
-                canonical = self._canonical(message)
+                message = canonical[: pronoun.start()] + subject + canonical[pronoun.end() :]
+            elif named & set(SUBJECTS):
+                message = canonical[: pronoun.start()] + canonical[pronoun.end() :]
+            canonical = self._canonical(message)
         slots = self.v.find(canonical)
         asks, other = self._shape(canonical, slots)
         if not asks and not other and slots:
-            return self._swap(last, slots, canonical)
-        if not asks and not other and not slots:
-            return message
+            swapped = self._swap(last, slots, canonical)
+            if swapped is not None:
+                return Resolution(swapped, "")
+        elif not asks and not other:
+            return Resolution(message, "")
         own = {s.cls for s in slots}
         named_scope = bool(own & {"division"}) or bool(div.national(canonical, regional_named=False))
         prefix: list[str] = []
@@ -141,11 +153,13 @@ class Resolver:
         if last.template and not named_scope and _TEMPLATE_PREFIX not in canonical and "template" not in own:
             prefix.insert(0, _TEMPLATE_PREFIX)
         if not prefix:
-            return message
-        return "".join(prefix) + " " + message
+            return Resolution(message, "")
+        context = "".join(prefix)
+        return Resolution(context + " " + message, context)
 
-    def _swap(self, last: Turn, slots: list[Slot], canonical: str) -> str:
-        """The previous question with the message's slots in place of the same classes."""
+    def _swap(self, last: Turn, slots: list[Slot], canonical: str) -> str | None:
+        """The previous question with the message's slots in place of the same classes; None when
+        the message brings a subject the previous question did not have (no frame to reuse)."""
         text = last.canonical
         by_class: dict[SlotClass, list[Slot]] = {}
         for s in slots:
@@ -157,8 +171,10 @@ class Resolver:
             old = [s for s in last.slots if s.cls == cls]
             if old:
                 edits.append((old[0].start, old[-1].end, surface))
+            elif cls in ("division", "year"):
+                prepend.append(surface)  # "陕西" answering our question back; "2025年的呢"
             else:
-                prepend.append(surface)
+                return None
         for start, end, surface in sorted(edits, reverse=True):
             text = text[:start] + surface + text[end:]
         return "".join(prepend) + text
@@ -190,10 +206,10 @@ class Resolver:
         ]
         return "".join(words)
 
-    def _last_subject(self, previous: list[Turn]) -> str | None:
+    def _last_subject(self, previous: list[Turn], exclude: set[SlotClass] | None = None) -> str | None:
         for turn in reversed(previous):
             for s in reversed(turn.slots):
-                if s.cls in ("track", "indicator", "field", "stage", "award"):
+                if s.cls in ("track", "indicator", "field", "stage", "award") and s.cls not in (exclude or set()):
                     return turn.canonical[s.start : s.end]
         return None
 

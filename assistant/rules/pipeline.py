@@ -169,12 +169,12 @@ class Engine:
         turns: list[Turn] = []
         for earlier in history:
             for raw in self.splitter.split(earlier):
-                turns.append(self.resolver.turn(self.resolver.resolve(raw, turns)))
+                turns.append(self.resolver.turn(self.resolver.resolve(raw, turns).text))
         parts: list[Part] = []
-        for i, raw in enumerate(self.splitter.split(text)):
-            resolved = self.resolver.resolve(raw, turns, within=i > 0)
-            turns.append(self.resolver.turn(resolved))
-            parts.append(self.analyzer.part(raw, resolved))
+        for raw in self.splitter.split(text):
+            resolved = self.resolver.resolve(raw, turns)
+            turns.append(self.resolver.turn(resolved.text))
+            parts.append(self.analyzer.part(raw, resolved.text, context=resolved.context))
         resolved_text = "；".join(p.text for p in parts) if len(parts) > 1 else parts[0].text
         return Query(question=text, history=history, parts=parts, resolved=resolved_text)
 

@@ -8,7 +8,7 @@ BM25 tokens. No stage re-tokenises or re-detects what an earlier one knew.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.models import DivisionId
 
@@ -123,11 +123,16 @@ class Analyzer:
             canonical += "吗"
         return canonical
 
-    def part(self, raw: str, text: str) -> Part:
+    def part(self, raw: str, text: str, *, context: str = "") -> Part:
+        """A standalone part; words carried over from earlier turns (`context`) weigh half: they
+        keep the subject in view without outweighing what the message itself asks."""
         canonical = self.canonical(text)
         slots = self.vocabulary.find(canonical)
         kind, kinds = intent.classify(canonical)
         terms = self.terms(canonical)
+        if context:
+            own = set(self.words(self.canonical(raw)))
+            terms = [t if t.text in own else replace(t, weight=t.weight / 2) for t in terms]
         expanded = " ".join([canonical, *(a for t in terms for a in t.alternatives[1:] if not t.fallback)])
         v = self.vocabulary
         return Part(

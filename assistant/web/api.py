@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import iterate_in_threadpool
 
-from assistant.models import DIVISION_IDS, Answer, DivisionId, Mode, Status
+from assistant.models import DIVISION_IDS, Answer, AnswerPart, DivisionId, Mode, Status, Turn
 from assistant.rules import divisions as div
 
 from .deps import WebServices
@@ -40,6 +40,12 @@ class AskRequest(BaseModel):
     )
     id: str | None = Field(default=None, max_length=200, description="调用方自带的编号，原样返回")
     site: str | None = Field(default=None, max_length=64, description="嵌入站点密钥（挂件使用）；站点的分赛范围优先")
+    history: list[Turn] = Field(
+        default_factory=list,
+        max_length=40,
+        description="此前的对话，从早到晚：[{\"role\": \"user\"|\"assistant\", \"content\": …}]；据此理解“那陕西呢？”之类的追问",
+        examples=[[{"role": "user", "content": "新疆分赛报名截止是哪天"}]],
+    )
 
 
 class PublicCitation(BaseModel):
@@ -63,6 +69,9 @@ class PublicAnswer(BaseModel):
     latency_ms: float
     note: str | None = Field(default=None, description="例如“秘书处审定”")
     approved: bool | None = Field(default=None, description="秘书处审定的答案为 true")
+    resolved_question: str = Field(description="实际回答的完整问题（追问已补全）")
+    understood: str | None = Field(default=None, description="与输入不同时的说明，例如“按‘陕西分赛报名截止是哪天’回答”")
+    parts: list[AnswerPart] = Field(description="一条消息里的每个问题：补全后的问题、状态、回答和所用引用")
 
 
 class FeedbackRequest(BaseModel):
@@ -103,7 +112,9 @@ def _asker(request: Request, body: AskRequest) -> tuple[WebServices, Site | None
 @router.post("/ask", response_model=PublicAnswer, responses=_ERRORS, summary="提问（返回完整回答）", tags=["问答"])
 def ask(request: Request, body: AskRequest) -> JSONResponse:
     services, site, channel = _asker(request, body)
-    answer, log_id = services.ask(body.question, body.division, channel=channel, site=site, id=body.id)
+    answer, log_id = services.ask(
+        body.question, body.division, channel=channel, site=site, id=body.id, history=body.history
+    )
     return JSONResponse(answer.public(), headers={"X-Log-Id": log_id})
 
 
@@ -119,8 +130,10 @@ def _sse(event: str, data: object) -> str:
 )
 def ask_stream(request: Request, body: AskRequest) -> StreamingResponse:
     services, site, channel = _asker(request, body)
-    scope = services.scope(body.division, site)
-    events = stream_answer(services.assistant, body.question, scope, services.cpu_slot)  # bad input raises here, before streaming
+    scope, locked = services.scope(body.division, site)
+    events = stream_answer(  # bad input raises here, before streaming
+        services.assistant, body.question, scope, services.cpu_slot, history=body.history, locked=locked
+    )
 
     def run() -> Iterator[str]:
         try:

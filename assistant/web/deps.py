@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -47,11 +47,15 @@ class WebServices:
         with self._cpu:
             yield
 
-    def scope(self, division: str | None, site: Site | None) -> DivisionId | None:
-        """The division an answer is scoped to: a site's own division wins over the request's."""
+    def scope(self, division: str | None, site: Site | None) -> tuple[DivisionId | None, bool]:
+        """The division an answer is scoped to, and whether that scope is a lock.
+
+        A site's own division wins over the request's and is a lock: its widget answers for that
+        division only. The page's selection is a preference: a question naming another division
+        is answered for the division it names (and the answer says so)."""
         if site is not None and site.division:
-            return site.division
-        return div.parse(division)
+            return site.division, True
+        return div.parse(division), False
 
     def record(self, answer: Answer, scope: DivisionId | None, channel: str) -> str:
         """Log an answer; a logging failure never costs the applicant the answer."""
@@ -62,11 +66,11 @@ class WebServices:
             return ""
 
     def ask(self, question: str, division: str | None, *, channel: str, site: Site | None = None,
-            id: str | None = None) -> tuple[Answer, str]:
-        """Answer, log, and return the answer with its log id."""
-        scope = self.scope(division, site)
+            id: str | None = None, history: Sequence[object] | None = None) -> tuple[Answer, str]:
+        """Answer (with the conversation's earlier turns), log, and return the answer with its log id."""
+        scope, locked = self.scope(division, site)
         with self.cpu_slot():
-            answer = self.assistant.ask(question, scope, id=id)
+            answer = self.assistant.ask(question, scope, history, id=id, locked=locked)
         return answer, self.record(answer, scope, channel)
 
     def warm_up(self) -> None:

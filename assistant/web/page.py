@@ -106,46 +106,62 @@ def _chat_tab(services: WebServices) -> None:
             gr.Markdown("#### 出处")
             sources = gr.HTML(sources_html(None), elem_id="sources")
     last_id = gr.State("")
+    turns = gr.State([])  # this session's earlier questions, as typed: the conversation follow-ups build on
     last_text = gr.Textbox(visible=False, elem_id="last-answer")
+    new_chat = gr.Button("🆕 新对话", size="sm", elem_id="new-chat", min_width=90)
 
-    def respond(text: str, scope_label: str, history: Messages | None) -> Iterator[tuple[object, ...]]:
+    def respond(
+        text: str, scope_label: str, history: Messages | None, earlier: list[str] | None
+    ) -> Iterator[tuple[object, ...]]:
         history = list(history or [])
+        earlier = list(earlier or [])
         text = (text or "").strip()
         if not text:
-            yield history, "", gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            yield history, "", gr.skip(), gr.skip(), gr.skip(), gr.skip(), earlier
             return
         history += [{"role": "user", "content": text_markdown(text)}, {"role": "assistant", "content": "…"}]
-        yield history, "", gr.skip(), gr.skip(), gr.skip(), ""
+        yield history, "", gr.skip(), gr.skip(), gr.skip(), "", earlier
+        conversation = [{"role": "user", "content": t} for t in earlier]
         try:
-            scope = services.scope(scope_label, None)
+            scope, locked = services.scope(scope_label, None)
             so_far = ""
-            for item in stream_answer(services.assistant, text, scope, services.cpu_slot):
+            for item in stream_answer(
+                services.assistant, text, scope, services.cpu_slot, history=conversation, locked=locked
+            ):
                 if isinstance(item, Piece):
                     so_far += item.text
                     history[-1] = {"role": "assistant", "content": partial_markdown(so_far)}
-                    yield history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                    yield history, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
                     if services.assistant.llm is None:
                         time.sleep(_PIECE_DELAY)
                     continue
                 assert isinstance(item, Answer)
                 log_id = services.record(item, scope, "page")
                 history[-1] = {"role": "assistant", "content": answer_markdown(item)}
-                yield history, gr.skip(), sources_html(item), log_id, item.answer, ""
+                yield history, gr.skip(), sources_html(item), log_id, item.answer, "", [*earlier, text]
         except AssistantError as exc:
             history[-1] = {"role": "assistant", "content": error_markdown(exc.message)}
-            yield history, gr.skip(), gr.skip(), "", "", ""
+            yield history, gr.skip(), gr.skip(), "", "", "", earlier
         except Exception:
             log.exception("page answer failed")
             history[-1] = {"role": "assistant", "content": error_markdown(_INTERNAL)}
-            yield history, gr.skip(), gr.skip(), "", "", ""
+            yield history, gr.skip(), gr.skip(), "", "", "", earlier
 
-    outputs = [chat, question, sources, last_id, last_text, feedback_status]
-    inputs = [question, division, chat]
+    outputs = [chat, question, sources, last_id, last_text, feedback_status, turns]
+    inputs = [question, division, chat, turns]
     hidden: Any = {"api_visibility": "undocumented"}
     question.submit(respond, inputs, outputs, **hidden)
     send.click(respond, inputs, outputs, **hidden)
     for button, text in zip(suggestion_buttons, SUGGESTIONS, strict=True):
         button.click(lambda t=text: t, None, question, queue=False, **hidden).then(respond, inputs, outputs, **hidden)
+
+    new_chat.click(
+        lambda: ([], [], sources_html(None), "", "", ""),
+        None,
+        [chat, turns, sources, last_id, last_text, feedback_status],
+        queue=False,
+        **hidden,
+    )
 
     def vote(kind: str, note: str, qa_id: str) -> tuple[str, str]:
         if not qa_id:

@@ -28,6 +28,8 @@ def text_markdown(text: str) -> str:
 def answer_markdown(answer: Answer) -> str:
     """An answer for the chat: escaped text, citation markers as superscripts, the 审定 badge."""
     body = _MARKER_RE.sub(r'<sup class="cite">[\1]</sup>', esc(answer.answer))
+    if answer.understood:
+        body = f'<span class="understood">{esc(answer.understood)}</span>\n\n' + body
     if answer.approved:
         body = f'<span class="approved-badge">{APPROVED_BADGE}</span>\n\n' + body
     return body

@@ -10,13 +10,13 @@ from __future__ import annotations
 import queue
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from assistant.models import Answer
 from assistant.rules import divisions as div
-from assistant.rules.pipeline import Engine, validate_question
+from assistant.rules.pipeline import Engine, user_turns, validate_question
 
 _PIECE_RE = re.compile(r"\[\d+\]|[^\[]{1,8}|\[")
 
@@ -35,7 +35,13 @@ Slot = Callable[[], AbstractContextManager[None]]
 
 
 def stream_answer(
-    assistant: Engine, question: str, division: str | None, slot: Slot = nullcontext
+    assistant: Engine,
+    question: str,
+    division: str | None,
+    slot: Slot = nullcontext,
+    *,
+    history: Sequence[object] | None = None,
+    locked: bool = False,
 ) -> Iterator[Piece | Answer]:
     """`Piece`s then the `Answer`; bad input raises `InputError` here, before anything is streamed.
 
@@ -43,16 +49,21 @@ def stream_answer(
     """
     validate_question(question)
     div.parse(division)
-    return _run(assistant, question, division, slot)
+    user_turns(history)
+    return _run(assistant, question, division, slot, history, locked)
 
 
-def _run(assistant: Engine, question: str, division: str | None, slot: Slot) -> Iterator[Piece | Answer]:
+def _run(
+    assistant: Engine, question: str, division: str | None, slot: Slot, history: Sequence[object] | None, locked: bool
+) -> Iterator[Piece | Answer]:
     events: queue.Queue[tuple[str, object]] = queue.Queue()
 
     def run() -> None:
         try:
             with slot():
-                answer = assistant.ask(question, division, on_token=lambda t: events.put(("token", t)))
+                answer = assistant.ask(
+                    question, division, history, on_token=lambda t: events.put(("token", t)), locked=locked
+                )
             events.put(("answer", answer))
         except Exception as exc:  # noqa: BLE001 - handed to the consumer's thread, which reports it
             events.put(("error", exc))

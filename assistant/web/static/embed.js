@@ -28,9 +28,12 @@
     return node;
   }
 
+  var turns = [];  // this conversation's earlier questions: follow-ups ("那陕西呢？") build on them
+
   function showAnswer(box, answer) {
     box.textContent = "";
     if (answer.approved) box.appendChild(el("div", "badge", "秘书处审定"));
+    if (answer.understood) box.appendChild(el("div", "understood", answer.understood));
     box.appendChild(el("div", "text", answer.answer));
     if (answer.citations && answer.citations.length) {
       var list = el("ol", "cites");
@@ -91,11 +94,13 @@
     var box = add(el("div", "msg bot", "…"));
     send.disabled = true;
     var state = { text: "" };
+    var history = turns.slice(-12).map(function (t) { return { role: "user", content: t }; });
     fetch("/api/v1/ask/stream", {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ question: question, site: conf.site })
+      body: JSON.stringify({ question: question, site: conf.site, history: history })
     }).then(function (res) {
+      if (res.ok) turns.push(question);
       if (!res.ok) {
         return res.json().then(function (body) { fail(box, body.error && body.error.message); },
                               function () { fail(box); });
