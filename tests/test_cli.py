@@ -71,3 +71,19 @@ def test_ingest_and_sources(data_dir: Path) -> None:
     assert sources.returncode == 0
     for division in ("xinjiang", "yiyang", "shaanxi", "shanxi", "national-2025", "national-2024"):
         assert f"[{division}]" in sources.stdout
+
+
+def test_ask_jsonl_takes_the_conversation_history(data_dir: Path) -> None:
+    lines = [
+        {"id": "f1", "question": "那陕西呢？", "history": [{"role": "user", "content": "新疆分赛报名截止是哪天"}]},
+        {"id": "f2", "question": "那陕西呢？"},
+        {"id": "f3", "question": "那陕西呢？", "history": "新疆分赛"},
+    ]
+    stdin = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n"
+    out = _run(["ask", "--jsonl"], data_dir, stdin=stdin)
+    rows = {r["id"]: r for r in (json.loads(x) for x in out.stdout.splitlines())}
+    assert rows["f1"]["status"] == "answered" and "7 月 31 日" in rows["f1"]["answer"]
+    assert rows["f1"]["resolved_question"] == "陕西分赛报名截止是哪天"
+    assert rows["f1"]["understood"] == "按“陕西分赛报名截止是哪天”回答"
+    assert rows["f2"]["status"] == "out_of_scope"  # without the conversation there is nothing to follow up
+    assert "history" in rows["f3"]["error"]

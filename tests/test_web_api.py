@@ -94,6 +94,26 @@ def test_ask_stream_sends_pieces_then_the_answer(client: httpx.Client) -> None:
     assert len(str(events[-1][1]["log_id"])) == 32
 
 
+def test_ask_and_stream_take_the_conversation_history(client: httpx.Client) -> None:
+    history = [{"role": "user", "content": "山西分赛一等奖奖金多少？"}]
+    data = client.post("/api/v1/ask", json={"question": "那陕西呢？", "history": history}).json()
+    assert data["resolved_question"] == "陕西分赛一等奖奖金多少" and data["status"] == "not_found"
+    assert data["understood"] == "按“陕西分赛一等奖奖金多少”回答" and "奖杯" in data["answer"]
+    body = {"question": "二等奖呢", "history": history}
+    with client.stream("POST", "/api/v1/ask/stream", json=body) as resp:
+        events = _events(resp.read().decode("utf-8"))
+    answer = events[-2][1]
+    assert answer["resolved_question"] == "山西分赛二等奖奖金多少" and "3 万元" in str(answer["answer"])
+    bad = client.post("/api/v1/ask", json={"question": "那陕西呢？", "history": [{"role": "robot", "content": "x"}]})
+    assert_error(bad, 422 if bad.status_code == 422 else 400, bad.json()["error"]["code"])
+
+
+def test_multi_part_answers_carry_their_parts(client: httpx.Client) -> None:
+    data = client.post("/api/v1/ask", json={"question": "山西一等奖几个？每个多少钱？"}).json()
+    assert [p["status"] for p in data["parts"]] == ["answered", "answered"]
+    assert all(p["citations"] for p in data["parts"])
+
+
 def test_stream_rejects_bad_input_before_streaming(client: httpx.Client) -> None:
     assert_error(client.post("/api/v1/ask/stream", json={"question": "   "}), 400, "bad_input")
 
@@ -152,6 +172,16 @@ def test_site_key_scopes_answers_and_checks_its_origins(server: WebServer, clien
     assert site == {"key": "shanxi-web", "title": "山西分赛智能助手", "division": "shanxi", "division_name": "山西分赛",
                     "colour": "#c0392b"}
     assert_error(client.get("/api/v1/sites/foreign", headers={"Origin": server.host_base}), 403, "origin_refused")
+
+
+def test_a_site_is_locked_to_its_division(server: WebServer, client: httpx.Client) -> None:
+    """A division's widget answers only its own division; a question about another is declined, not answered."""
+    body = {"question": "陕西分赛一等奖奖金是多少", "site": "shanxi-web"}
+    locked = client.post("/api/v1/ask", json=body, headers={"Origin": server.host_base}).json()
+    assert locked["status"] == "out_of_scope" and "山西分赛" in locked["answer"]
+    assert "乔春蕾" not in locked["answer"] and all(c["division"] != "shaanxi" for c in locked["citations"])
+    free = client.post("/api/v1/ask", json={"question": body["question"]}).json()
+    assert free["divisions"] == ["shaanxi"] and free["status"] != "out_of_scope"
 
 
 def test_quota_per_minute_says_try_later(client: httpx.Client) -> None:

@@ -103,6 +103,15 @@ def render_part(result: PartResult, cites: Citations) -> tuple[str, list[int], S
             lines.append(text)
             nums += ns
         status = "answered" if found else "not_found"
+    elif any(not f.weak for f in found) and any(f.weak for f in found):
+        # A topic one division's guide names and the others only come near: answer where it is.
+        for f in (f for f in found if not f.weak):
+            text, ns = _line(f, cites, prefix=True)
+            lines.append(text)
+            nums += ns
+        others = "、".join(div.NAMES[f.division] for f in findings if f.weak or not f.found)
+        lines.append(f"{others}的赛题指南中没有与此直接对应的赛题。")
+        status = "answered"
     elif found and len(found) == len(findings) and len({f.key for f in found}) == 1 and found[0].key:
         marks = ""
         for f in found:
@@ -127,9 +136,9 @@ def render_part(result: PartResult, cites: Citations) -> tuple[str, list[int], S
             nums += ns
         lines.append(_CLARIFY_TAIL)
         status = "clarify"
-    for f in result.extra:
+    for i, f in enumerate(result.extra):
         marks, ns = cites.marks(f)
-        lines.append(f"{f.text}{marks}")
+        lines.insert(i + (1 if result.note else 0), f"{f.text}{marks}")  # a comparison's differences come first
         nums += ns
     return "\n".join(lines), nums, status
 

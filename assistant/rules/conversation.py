@@ -111,7 +111,7 @@ class Resolver:
         pronoun = self.v.pronouns.search(canonical) if self.v.pronouns else None
         if pronoun is not None:
             # "那它初赛呢": 它 is not the 决赛 the message replaces; it points at the scope (陕西分赛).
-            named = {s.cls for s in self.v.find(canonical)}
+            named = {s.cls for s in self.v.find(canonical)} - {"role"}  # a role is asked of the referent
             subject = self._last_subject(previous, exclude=named)
             if subject is None and self._listed is not None and not named & set(SUBJECTS):
                 items = self._listed(last)

@@ -28,6 +28,7 @@ _FINAL_ONLY = re.compile(_TABLE.national.final_only)
 _YEARS: dict[int, re.Pattern[str]] = {y.year: re.compile(y.pattern) for y in _TABLE.national.years}
 # A year names a guide when a guide word follows within 10 characters or precedes within 6.
 _AFTER, _BEFORE = 10, 6
+_JOINED = re.compile(r"^(?:年|版)?(?:的)?(?:和|与|跟|、|及|还有|以及)")
 
 ALIASES: dict[str, DivisionId] = {
     **{d: d for d in DIVISION_IDS},
@@ -76,12 +77,14 @@ def years(canonical: str) -> list[int]:
 def national(canonical: str, *, regional_named: bool) -> list[DivisionId]:
     """The national documents a question names: 2024/2025 guide or the national indicators."""
     text = _FINAL_ONLY.sub("", canonical)
-    guide_years = {
-        y
-        for y, pat in _YEARS.items()
-        for m in pat.finditer(text)
-        if _GUIDE.search(text[m.end() : m.end() + _AFTER]) or _GUIDE.search(text[max(0, m.start() - _BEFORE) : m.start()])
-    }
+    spans = sorted((m.start(), m.end(), y) for y, pat in _YEARS.items() for m in pat.finditer(text))
+    guide_years: set[int] = set()
+    for i, (start, end, y) in reversed(list(enumerate(spans))):
+        near = _GUIDE.search(text[end : end + _AFTER]) or _GUIDE.search(text[max(0, start - _BEFORE) : start])
+        # "2024和2025国家赛题指南": a year joined to the next one names the same kind of document.
+        joined = i + 1 < len(spans) and _JOINED.match(text[end : spans[i + 1][0]]) and spans[i + 1][2] in guide_years
+        if near or joined:
+            guide_years.add(y)
     found: list[DivisionId] = []
     national_named = bool(_NATIONAL.search(text)) and bool(_GUIDE.search(text))
     if (2025 in guide_years and not regional_named) or (national_named and 2024 not in guide_years):

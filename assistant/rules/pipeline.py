@@ -301,7 +301,7 @@ class Engine:
     def _foreign(self, part: Part) -> bool:
         """A question about something the notices never speak of (挑战杯, 概念股, 个人所得税汇算),
         naming none of our divisions or subjects: not ours, however it is phrased."""
-        if any(d in div.REGIONAL for d in part.named):
+        if any(d in div.REGIONAL for d in part.named) or part.template:
             return False
         if any(s.cls in SUBJECTS and not (s.cls == "stage" and s.value in _GENERIC_STAGES) for s in part.slots):
             return False

@@ -20,9 +20,8 @@ from .text import canonical_question
 
 
 def guard_anchor(word: str) -> bool:
-    from .guard import anchored  # guard imports Part; imported here to keep the modules one-way
-
-    return anchored(word)
+    """A word of the competition itself (报名, 参赛, 项目): it frames a question, it is not its topic."""
+    return word in {a.word for a in tables.guards().anchors} or word in {"参加", "参与", "报", "申报", "报名参赛"}
 
 # Numbers and dates a question states (not 2024/2025 years, which name things).
 _VALUES = re.compile(

@@ -102,10 +102,17 @@ class Vocabulary:
             for s in found
             if not (s.cls == "role" and canonical[s.start : s.end] in shorts and _noun_follows(canonical, s.end))
         ]
-        # "益阳初赛资格审查": a stage word right after a division's name, before another stage, names the round.
-        ends = {s.end for s in found if s.cls == "division"}
-        stages = [s for s in found if s.cls == "stage"]
-        found = [s for s in found if not (s.cls == "stage" and s.start in ends and any(o.start > s.start for o in stages))]
+        # "益阳初赛资格审查": 初赛 right after 益阳 is the round's name (益阳初赛), not a stage.
+        named_round = {s.end: s.value for s in found if s.cls == "division"}
+        found = [
+            s
+            for s in found
+            if not (
+                s.cls == "stage"
+                and s.start in named_round
+                and canonical[s.start : s.end] in div.NAMES.get(named_round[s.start], "")  # type: ignore[call-overload]
+            )
+        ]
         # 全国总决赛 / 总决赛 is the national final, not a stage of a division.
         final = [(m.start(), m.end()) for m in re.finditer(r"全国总决赛|总决赛|国赛", canonical)]
         kept: list[Slot] = []

@@ -133,7 +133,7 @@ def answer(
             near = _track_match(part, tracks)
             if near is not None:
                 text = f"赛题指南中没有与此完全对应的赛题，最接近的是{near.name}"
-                return Finding(division, True, text, [near.source], key=near.name)
+                return Finding(division, True, text, [near.source], key=near.name, weak=True)
         if named and not _TOPIC_ASK.search(q.replace("赛道", "")):
             return _describe(division, named, summary, guides.open_note.get(division))
         if not named:

@@ -30,8 +30,14 @@ def _chosen(part: Part, stages: list[Stage]) -> list[Stage]:
     if _DEADLINE.search(part.canonical) and (not wanted or any(w in _REGISTRATION for w in wanted)):
         wanted = list(_REGISTRATION)
     if not wanted:
-        return stages if _OVERVIEW.search(part.canonical) else []
+        return stages if _OVERVIEW.search(part.canonical) or _about_the_event(part) else []
     return [s for s in stages if any(w in s.name for w in wanted)]
+
+
+def _about_the_event(part: Part) -> bool:
+    """"新疆分赛什么时候举行": a date question with no topic beyond the division (or its round) asks
+    when the competition itself runs; its answer is the whole timeline."""
+    return part.kind.name == "date" and all(_ONLY_DATE_WORDS.fullmatch(t.text) for t in part.terms)
 
 
 def _explained(part: Part, chosen: list[Stage]) -> bool:

@@ -35,6 +35,7 @@ class Finding:
     key: str = ""
     note: str = ""  # shown before the text (a correction, a scope remark)
     contact: list[Source] = field(default_factory=list)  # who to ask, when the notice is silent
+    weak: bool = False  # only a near match (a track close to a project that no topic names)
     contact_text: str = ""
 
 

@@ -1,0 +1,73 @@
+"""Several questions in one message: each part answered with its own citations, in order."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from assistant.rules.pipeline import Engine as Assistant
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+# (message, number of parts, required facts per part (any spelling))
+MESSAGES: list[tuple[str, int, list[list[tuple[str, ...]]]]] = [
+    ("山西二等奖几个多少钱 三等奖呢", 2, [[("二等奖6个",), ("3万元",)], [("三等奖9个",), ("2万元",)]]),
+    ("陕西报名网址？截止日期？一个团队几个人？", 3, [[("shaanxi.gov.cn/dexc",)], [("7月31日",)], [("不超过5人",)]]),
+    ("山西初赛什么时候，用什么方式评审", 2, [[("7月底",)], [("盲评盲审",)]]),
+    ("山西一等奖几个？每个多少钱？总奖金多少？", 3, [[("一等奖3个",)], [("5万元",)], [("60万元",)]]),
+    ("新疆分赛在哪报名，报名截止哪天，团队最多几个人", 3, [[("sjysx.xj.gov.cn",)], [("7月10日",)], [("不超过5人",)]]),
+    ("益阳初赛平台网址、截止时间、联系人电话麻烦一起发下", 3, [[("hnsjysx.hunan-data.com",)], [("7月10日",)], [("15973701691",)]]),
+    ("申报书里项目背景、应用场景、核心优势各限多少字", 3, [[("限500字",)], [("限500字",)], [("限1000字",)]]),
+    ("益阳初赛主办和承办分别是谁", 2, [[("市数据局",)], [("中国移动益阳分公司",)]]),
+    ("陕西初赛和决赛分别啥时候？决赛要准备什么", 2, [[("8月1日",), ("8月下旬",)], [("PPT",)]]),
+]
+
+
+@pytest.mark.parametrize(("message", "n", "facts"), MESSAGES, ids=[m[0] for m in MESSAGES])
+def test_each_part_is_answered_in_order(assistant: Assistant, message: str, n: int, facts: list[list[tuple[str, ...]]]) -> None:
+    answer = assistant.ask(message)
+    assert answer.status == "answered", answer.answer
+    assert len(answer.parts) == n, [p.question for p in answer.parts]
+    positions: list[int] = []
+    text = _compact(answer.answer)
+    for part, groups in zip(answer.parts, facts, strict=True):
+        assert part.status == "answered", part
+        assert part.citations, f"a part without its own citation: {part.question}"
+        for group in groups:
+            assert any(_compact(f) in _compact(part.answer) for f in group), f"{group} not in part {part.question}: {part.answer}"
+            positions.append(min(text.find(_compact(f)) for f in group if _compact(f) in text))
+    assert positions == sorted(positions), "parts are answered in the order they were asked"
+    for part in answer.parts:
+        for n_ in part.citations:
+            assert f"[{n_}]" in part.answer
+
+
+def test_a_silent_part_says_so_in_place_and_the_answer_still_counts(assistant: Assistant) -> None:
+    answer = assistant.ask("陕西分赛一等奖几个？一等奖奖金多少？")
+    assert answer.status == "answered"
+    assert [p.status for p in answer.parts] == ["answered", "not_found"]
+    assert "按比例" in answer.parts[0].answer
+    assert "没有写明奖金金额" in answer.parts[1].answer
+
+
+def test_every_part_is_accounted_for_in_the_resolved_question(assistant: Assistant) -> None:
+    answer = assistant.ask("新疆分赛承办单位是谁？指导单位呢？")
+    assert answer.resolved_question == "新疆分赛承办单位是谁？；新疆分赛指导单位是谁"
+    assert "昌吉回族自治州人民政府" in answer.parts[0].answer
+    assert "国家数据局" in answer.parts[1].answer
+
+
+def test_several_divisions_stay_one_question(assistant: Assistant) -> None:
+    answer = assistant.ask("新疆和陕西报名截止分别是哪天")
+    assert len(answer.parts) == 1 and set(answer.divisions) == {"xinjiang", "shaanxi"}
+    assert "7月10日" in _compact(answer.answer) and "7月31日" in _compact(answer.answer)
+
+
+def test_context_without_a_question_belongs_to_the_next_one(assistant: Assistant) -> None:
+    answer = assistant.ask("我们是益阳本地企业，想报今年的数据要素×大赛，听说要在湖南分赛平台上注册，具体网址是哪个？")
+    assert len(answer.parts) == 1
+    assert "hnsjysx.hunan-data.com" in answer.answer

@@ -1,0 +1,70 @@
+"""The lexical tables are data with provenance, loaded by typed loaders; the index owns its tokenizer."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import jieba
+import pydantic
+import pytest
+import yaml
+
+from assistant.rules import tables
+from assistant.rules.index import KnowledgeIndex
+from assistant.rules.tokenizer import Tokenizer
+
+DATA = Path(str(resources.files("assistant.rules") / "data"))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*.yaml")))
+def test_every_entry_notes_the_notice_wording_it_maps_to(name: str) -> None:
+    raw = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
+    entries = [e for value in raw.values() if isinstance(value, list) for e in value if isinstance(e, dict)]
+    assert entries, name
+    for e in entries:
+        assert str(e.get("note", "")).strip(), f"{name}: an entry without a note: {e}"
+
+
+def test_one_entry_a_line() -> None:
+    for path in DATA.glob("*.yaml"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.lstrip().startswith("- {"):
+                assert line.rstrip().endswith("}"), f"{path.name}: an entry spread over lines: {line}"
+
+
+def test_loaders_are_typed_and_strict(tmp_path: Path) -> None:
+    with pytest.raises(pydantic.ValidationError):
+        tables.SynonymTable.model_validate({"synonyms": [{"word": "a", "means": ["b"], "note": "n", "extra": 1}], "morphemes": []})
+    assert all(t.kind for t in tables.intents().kinds)
+    assert {"money", "date", "count", "phone", "yesno"} <= {k.kind for k in tables.intents().kinds}
+
+
+def test_no_duplicate_words_in_a_table() -> None:
+    words = [s.word for s in tables.synonyms().synonyms]
+    assert len(words) == len(set(words))
+    terms = [t.term for t in tables.terms().terms]
+    assert len(terms) == len(set(terms))
+
+
+def test_the_index_owns_its_tokenizer(kb_index: KnowledgeIndex) -> None:
+    """Building an index teaches its own jieba instance the domain terms, never the process-wide one."""
+    assert isinstance(kb_index.tokenizer, Tokenizer)
+    assert "开放性创新赛道" in kb_index.tokenizer.words("开放性创新赛道有哪些赛题")
+    default = jieba.Tokenizer()
+    assert "开放性创新赛道" not in default.lcut("开放性创新赛道有哪些赛题")
+    assert "开放性创新赛道" not in jieba.lcut("开放性创新赛道有哪些赛题")
+
+
+@pytest.mark.parametrize(
+    ("typed", "repaired"),
+    [
+        ("山西的自动驾驶赛题在哪个塞道", "山西的自动驾驶赛题在哪个赛道"),
+        ("申保书技术路线部分限多少字", "申报书技术路线部分限多少字"),
+        ("山西分赛区一等将奖金是多少", "山西分赛区一等奖奖金是多少"),
+        ("陕西分赛去年获奖项目可以再报名吗", "陕西分赛去年获奖项目可以再报名吗"),  # 分赛|去年 is not 分赛区|年
+        ("将近多少", "将近多少"),  # a real word is never "repaired"
+    ],
+)
+def test_homophones_of_domain_terms_are_repaired(kb_index: KnowledgeIndex, typed: str, repaired: str) -> None:
+    assert kb_index.tokenizer.repair(typed) == repaired
