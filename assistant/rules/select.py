@@ -103,6 +103,10 @@ class Selector:
         if predicate is not None and not any(a in self._division_text(division) for a in predicate.alternatives):
             predicate = None  # the notice never uses it: nothing to prefer (the clause answerer says so)
         typed_kinds = intent.TYPED
+        # A clause matching none of the question's known words of two characters or more, only its
+        # one-character glue, is not about it; unless those words only say what kind of answer is asked (最多 for a count).
+        words = [t for t in terms if len(t.text) >= 2 and t.known and not t.fallback]
+        topics = [t for t in words if not k.question.search(t.text)]
         best: tuple[float, float, bool, int, int, float] | None = None  # score, coverage, typed, row, unit, fallback
         best_typed: tuple[float, float, bool, int, int, float] | None = None
         for rank, hit in enumerate(ranking.top(division, _K)):
@@ -133,6 +137,12 @@ class Selector:
                     t.weight * left * _credit(parents, t) for t, left in rest if not _credit(heading_norm, t)
                 )
                 coverage = (in_unit + (1.0 if list_answer else 0.9) * in_head + 0.5 * in_parents) / total
+                if topics and not any(
+                    c or _credit(heading_norm, t) or _credit(parents, t)
+                    for t, c in zip(terms, credits, strict=True)
+                    if t in words
+                ):
+                    coverage = min(coverage, 0.9 * MIN_COVERAGE)  # only glue (发, 报) matched, no word of the topic
                 fallback = sum(t.weight for t in terms if t.fallback and _contains(text, t))
                 raw = heading if ui == -1 else units[ui].text
                 body = heading if ui == -1 else units[ui].body
