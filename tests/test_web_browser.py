@@ -78,7 +78,12 @@ def ask(pg: Any, question: str) -> Any:
     pg.wait_for_function(
         "n => document.querySelectorAll('#chat .message-row').length >= n + 2", arg=before, timeout=TIMEOUT
     )
-    pg.wait_for_function("() => !document.querySelector('#chat')?.innerText.includes('▌')", timeout=TIMEOUT)
+    pg.wait_for_function(  # the placeholder (…) and the stream cursor (▌) are gone from the last bubble
+        """() => { const rows = document.querySelectorAll('#chat .message-row');
+                   const t = rows.length ? rows[rows.length - 1].innerText.trim() : '';
+                   return t && t !== '…' && !t.includes('▌'); }""",
+        timeout=TIMEOUT,
+    )
     return pg.locator("#chat .message-row").last
 
 
@@ -98,6 +103,19 @@ def test_1_applicant_sees_the_amount_with_a_citation(server: WebServer, page: An
     page.wait_for_selector("#timeline table.tl-table")
     assert "进行中" in page.inner_text("#timeline") and "未开始" in page.inner_text("#timeline")
     page.screenshot(path=artifact("1-timeline.png"), full_page=True)
+
+
+def test_1b_a_follow_up_builds_on_the_conversation_until_a_new_one(server: WebServer, page: Any) -> None:
+    open_page(page, server.base + "/")
+    ask(page, "山西分赛一等奖奖金是多少")
+    follow = ask(page, "陕西呢？").inner_text()
+    assert "陕西分赛" in follow and "山西分赛：" not in follow  # understood as 陕西分赛一等奖奖金是多少
+    assert "一等奖" in follow and "奖杯" in follow
+    page.screenshot(path=artifact("1b-follow-up.png"), full_page=True)
+    page.click("#new-chat")
+    page.wait_for_function("() => document.querySelectorAll('#chat .message-row').length === 0")
+    fresh = ask(page, "陕西呢？").inner_text()
+    assert "奖杯" not in fresh  # a new conversation has nothing to follow up on
 
 
 def test_2_widget_on_a_division_site_answers_in_its_division(server: WebServer, page: Any) -> None:

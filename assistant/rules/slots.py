@@ -51,6 +51,7 @@ class Vocabulary:
         t = tables.slots()
         stages: dict[str, str] = {s.word: s.word for s in t.stages}
         stages.update({s.word: s.means for s in t.stage_synonyms})
+        self._near = {s.word: re.compile(s.near) for s in t.stage_synonyms if s.near}
         roles: dict[str, str] = {}
         for r in t.roles:
             roles[r.word] = r.word
@@ -87,6 +88,8 @@ class Vocabulary:
                 continue
             for m in pat.finditer(canonical):
                 end = m.end()
+                if cls == "stage" and m.group(0) in self._near and not self._near[m.group(0)].search(canonical):
+                    continue  # 推荐 is the 推选 stage only beside a word for the national final
                 if cls == "track":
                     tail = re.match(r"(?:领域)?(?:赛道|赛题)?", canonical[end:])
                     end += tail.end() if tail else 0  # "金融服务赛道" is one mention of the track

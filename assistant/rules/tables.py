@@ -160,6 +160,7 @@ class StageWord(_Entry):
 class StageSynonym(_Entry):
     word: str
     means: str
+    near: str = ""  # regex: the word names the stage only when this also occurs in the question
     note: str
 
 

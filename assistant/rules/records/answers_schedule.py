@@ -43,9 +43,10 @@ def _about_the_event(part: Part) -> bool:
 def _explained(part: Part, chosen: list[Stage]) -> bool:
     """Every distinctive known word of the question is about the chosen stages (or a date)."""
     text = "".join(s.name + s.when + "".join(s.body) + s.source.chunk.section for s in chosen)
+    named = {part.canonical[s.start : s.end] for s in part.slots if s.cls == "stage"} | set(part.of("stage"))
     for t in part.terms:
-        if not t.known or t.fallback or len(t.text) < 2 or _ONLY_DATE_WORDS.fullmatch(t.text) or t.text in part.of("stage"):
-            continue
+        if not t.known or t.fallback or len(t.text) < 2 or _ONLY_DATE_WORDS.fullmatch(t.text) or t.text in named:
+            continue  # the words that named the stage (名单 for 推选) are explained by it
         if t.weight < 2.0:
             continue  # a common word of every rule
         if not any(a in text for a in t.alternatives):
