@@ -8,7 +8,7 @@ from functools import cache
 
 from . import tables
 
-TYPED = frozenset({"place", "phone", "email", "contact", "fee", "score", "money", "url", "channel", "duration", "date", "count"})
+TYPED = frozenset({"place", "phone", "email", "contact", "fee", "score", "money", "url", "channel", "format", "duration", "date", "count"})
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,8 @@ def kinds() -> tuple[Kind, ...]:
         Kind(
             k.kind,
             re.compile(tables.expand(k.question)),
-            re.compile(tables.expand(k.value)),
-            re.compile(tables.expand(k.cue)),
+            re.compile(tables.expand(k.value), re.IGNORECASE),  # clause text keeps its case (PDF, Word)
+            re.compile(tables.expand(k.cue), re.IGNORECASE),
             k.silent,
         )
         for k in tables.intents().kinds

@@ -137,11 +137,12 @@ class Selector:
                     t.weight * left * _credit(parents, t) for t, left in rest if not _credit(heading_norm, t)
                 )
                 coverage = (in_unit + (1.0 if list_answer else 0.9) * in_head + 0.5 * in_parents) / total
-                if topics and not any(
-                    c or _credit(heading_norm, t) or _credit(parents, t)
+                matched = [
+                    t
                     for t, c in zip(terms, credits, strict=True)
-                    if t in words
-                ):
+                    if t in words and (c or _credit(heading_norm, t) or _credit(parents, t))
+                ]
+                if topics and not matched:
                     coverage = min(coverage, 0.9 * MIN_COVERAGE)  # only glue (发, 报) matched, no word of the topic
                 fallback = sum(t.weight for t in terms if t.fallback and _contains(text, t))
                 raw = heading if ui == -1 else units[ui].text
