@@ -53,6 +53,10 @@ FOLLOW_UPS: list[tuple[list[str], str, str, list[tuple[str, ...]], set[str]]] = 
     (["陕西分赛都有哪些赛道", "其中应急管理赛道下面有几个赛题"], "第五个是啥", "answered", [("秦岭综合治理管控",)], {"shaanxi"}),
     (["我们做文物数字化保护，想报陕西分赛", "应该选哪个赛道赛题？"], "这个赛道的指导单位是谁", "answered",
      [("省文物局",)], {"shaanxi"}),
+    # no division named, but only one division's guide has the topic: the reference carries it
+    (["秦岭综合治理管控属于哪个赛道"], "这个赛道有几个赛题", "answered", [("提升自然灾害监测评估能力",)], {"shaanxi"}),
+    # an award the division does not set: said beside the awards it does set
+    (["新疆分赛一等奖几个"], "优秀奖呢", "not_found", [("没有写明“优秀奖”",), ("一、二、三等奖和单项奖",)], {"xinjiang"}),
     # the resolved question is one the notice is silent on
     (["新疆分赛设哪些奖项"], "一等奖奖金多少钱", "not_found", [("没有写明",)], {"xinjiang"}),
 ]

@@ -286,17 +286,22 @@ class Engine:
         "这个赛道"): the guide answer is recomputed, it costs a fraction of a millisecond."""
         part = self.analyzer.part(turn.text, turn.text)
         targets = decide(part, Scope(), self.records).targets
-        if len(targets) != 1:
-            return []
-        d = targets[0]
-        found = answers_guide.answer(part, d, self.records.guides, div.COMPANIONS.get(d, ()))
-        if found is None or not found.found:
-            return []
+        answered = []
+        for d in targets:
+            found = answers_guide.answer(part, d, self.records.guides, div.COMPANIONS.get(d, ()))
+            if found is not None and found.found and not found.weak:
+                answered.append((d, found))
+        if len(answered) != 1:
+            return []  # nothing listed, or one list per division: "第三个" would be ambiguous
+        d, found = answered[0]
+        # The turn named no division but only one division's guide answered it (秦岭综合治理管控 is
+        # a 陕西 topic): the reference carries that division.
+        scope = "" if len(targets) == 1 or d not in div.REGIONAL else div.SHORT[d] + ("初赛" if d == "yiyang" else "分赛")
         items = [ln[2:].split("、", 1)[-1] for ln in found.text.split("\n") if ln.startswith("- ")]
-        if items:
-            return items
-        tracks = [s for s in self.vocabulary.find(found.text) if s.cls == "track"]
-        return [found.text[tracks[0].start : tracks[0].end]] if tracks else []
+        if not items:
+            tracks = [s for s in self.vocabulary.find(found.text) if s.cls == "track"]
+            items = [found.text[tracks[0].start : tracks[0].end]] if tracks else []
+        return [scope + item for item in items]
 
     def _foreign(self, part: Part) -> bool:
         """A question about something the notices never speak of (挑战杯, 概念股, 个人所得税汇算),

@@ -48,6 +48,10 @@ def answer(part: Part, division: DivisionId, prizes: Prizes) -> Finding | None:
     kind = part.kind.name
     form = prizes.form.get(division)
     pool = prizes.pool.get(division)
+    setting = [c for c in prizes.clauses.get(division, []) if c.in_prize_section and len(c.levels) > 1]
+    if levels and setting and not any(prizes.of(division, lv) for lv in levels):
+        # 新疆 sets no 优秀奖: say so beside the awards it does set.
+        return _silent(division, "、".join(f"“{lv}”" for lv in levels), setting[0].source)
     if kind == "money" or re.search(r"有没有奖金|有奖金吗|发不发奖金|有钱吗", part.canonical):
         if part.total or not levels:
             rows = [c for c in prizes.clauses.get(division, []) if c.amount and c.in_prize_section]
@@ -79,7 +83,6 @@ def answer(part: Part, division: DivisionId, prizes: Prizes) -> Finding | None:
         if mentioned:
             return _silent(division, "具体数量", form or mentioned[0].source)
         return None
-    setting = [c for c in prizes.clauses.get(division, []) if c.in_prize_section and len(c.levels) > 1]
     if not setting:
         return None
     first = setting[0]
