@@ -27,6 +27,15 @@ def test_national_guides_by_name(question: str, expected: list[str]) -> None:
     assert detect(canonical_question(question)) == expected
 
 
+def test_a_track_only_one_guide_has_scopes_the_question(assistant: Assistant) -> None:
+    only = assistant.ask("能源低碳赛道有哪些赛题")
+    assert only.divisions == ["shanxi"] and only.status == "answered" and "煤炭关键工序数字改造" in only.answer
+    shared = assistant.ask("交通运输赛道有哪些赛题")
+    assert shared.status == "clarify" and len(shared.divisions) > 1
+    opened = assistant.ask("开放性创新赛道有哪些要求")  # every guide has an open track: not narrowed
+    assert len(opened.divisions) > 1
+
+
 def test_template_questions_go_to_shanxi_and_say_so(assistant: Assistant) -> None:
     answer = assistant.ask("申报书里项目简述限多少字")
     assert answer.divisions == ["shanxi"] and "申报书模板只附在山西分赛通知中" in answer.answer

@@ -78,7 +78,21 @@ def decide(part: Part, scope: Scope, records: Records) -> Decision:
         return Decision([scope.locked], named=True)
     if scope.preferred:
         return Decision([scope.preferred], named=True)
+    owner = _only_guide_with_track(part, records)
+    if owner is not None:
+        return Decision([owner])
     if _INDICATOR_Q.search(part.canonical) or part.of("indicator"):
         with_trees = [d for d in div.REGIONAL + div.NATIONAL if records.indicators.of(d) is not None]
         return Decision(with_trees or list(div.REGIONAL))
     return Decision(list(div.REGIONAL))
+
+
+def _only_guide_with_track(part: Part, records: Records) -> DivisionId | None:
+    """A track named by its full title that only one guide has (能源低碳 is a 山西 track): that
+    guide answers. Every guide has an open track under some title (开放性创新赛道, 开创性创新赛道,
+    创新赛道), so naming one of those still asks every division."""
+    owners: set[DivisionId] = set()
+    for d in div.REGIONAL + div.NATIONAL:
+        if any(len(t.core) >= 4 and not t.is_open and t.core in part.canonical for t in records.guides.of(d)):
+            owners.add(d)
+    return next(iter(owners)) if len(owners) == 1 else None
