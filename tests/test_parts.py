@@ -24,7 +24,17 @@ MESSAGES: list[tuple[str, int, list[list[tuple[str, ...]]]]] = [
     ("申报书里项目背景、应用场景、核心优势各限多少字", 3, [[("限500字",)], [("限500字",)], [("限1000字",)]]),
     ("益阳初赛主办和承办分别是谁", 2, [[("市数据局",)], [("中国移动益阳分公司",)]]),
     ("陕西初赛和决赛分别啥时候？决赛要准备什么", 2, [[("8月1日",), ("8月下旬",)], [("PPT",)]]),
+    # a list of template fields named by their short forms (项目主要部署方式 → 部署方式)
+    ("部署方式、收费模式、数据价值目标各限选几个", 3, [[("限2个",)], [("收入占比最高的2个",)], [("限3个",)]]),
+    # a list of tracks right after the division's name
+    ("益阳科技创新和绿色低碳赛道分别归哪个局负责", 2, [[("市科技局",)], [("市生态环境局",)]]),
 ]
+
+
+def test_a_note_shared_by_every_part_is_said_once(assistant: Assistant) -> None:
+    answer = assistant.ask("部署方式、收费模式、数据价值目标各限选几个")
+    assert answer.answer.count("申报书模板只附在山西分赛通知中") == 1
+    assert answer.answer.startswith("（申报书模板只附在山西分赛通知中")
 
 
 @pytest.mark.parametrize(("message", "n", "facts"), MESSAGES, ids=[m[0] for m in MESSAGES])

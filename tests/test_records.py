@@ -142,6 +142,20 @@ def test_when_the_competition_itself_runs_is_its_timeline(assistant: Assistant, 
     assert assistant.ask(f"{name}奖金什么时候发").status != "answered"  # a topic the timeline does not cover
 
 
+def test_merged_table_rows_stay_with_their_row(assistant: Assistant) -> None:
+    """益阳 annex 1 merges 市公安局 and 市城管执法局 into the 城市治理 row (their other cells are empty)."""
+    answer = assistant.ask("益阳城市治理赛道的主管单位是谁")
+    assert all(u in answer.answer for u in ("市委政法委", "市公安局", "市城管执法局")), answer.answer
+    assert "市医保局" not in answer.answer and len(answer.citations) == 3
+
+
+def test_a_count_about_a_named_track_that_is_not_its_topics(assistant: Assistant) -> None:
+    topics = assistant.ask("陕西金融服务赛道有几个赛题")
+    assert "提高金融风险防控能力" in topics.answer
+    other = assistant.ask("益阳科技创新赛道每家推几个")
+    assert "鼓励科学数据汇聚共享" not in other.answer  # not the track's topic list
+
+
 def test_contacts_names_only_means_no_phone(assistant: Assistant, records: Records) -> None:
     assert not any(ln.phones for ln in records.contacts.of("shanxi"))
     answer = assistant.ask("山西分赛联系电话多少")
@@ -169,6 +183,9 @@ def test_contacts_names_only_means_no_phone(assistant: Assistant, records: Recor
         ("每个人承担的角色描述限多少字", ["50字"]),
         ("申报书附件里知识产权部分要填啥", ["专利号", "软著名称", "登记号"]),
         ("项目毛利润是必填吗", ["选填"]),
+        ("部署方式能选几个", ["限 2 个", "私有云部署"]),  # a choice limit comes with its options
+        ("参赛单位性质是单选吗", ["单位性质", "单选"]),  # 单位性质, not the 参赛单位 table
+        ("团队成员表和参赛单位表分别最多能填多少", ["最多添加 5 名", "最多五家"]),
     ],
 )
 def test_template_fields_answered_from_the_template(assistant: Assistant, question: str, facts: list[str]) -> None:

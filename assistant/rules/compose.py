@@ -4,7 +4,7 @@ said in place with the contact; citations numbered across the whole answer, quot
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.models import AnswerPart, Citation, DivisionId, Status
 
@@ -148,6 +148,10 @@ def compose(results: list[PartResult]) -> tuple[str, list[Citation], list[Answer
     blocks: list[str] = []
     parts: list[AnswerPart] = []
     seen: dict[str, int] = {}
+    notes = {r.note for r in results if not r.text}
+    shared = next(iter(notes)) if len(results) > 1 and len(notes) == 1 else ""
+    if shared:  # every part was scoped the same way (申报书 → 山西): said once, above the parts
+        results = [replace(r, note="") if not r.text else r for r in results]
     for i, r in enumerate(results):
         text, nums, status = render_part(r, cites)
         divisions: list[DivisionId] = [f.division for f in r.findings]
@@ -158,6 +162,8 @@ def compose(results: list[PartResult]) -> tuple[str, list[Citation], list[Answer
         blocks.append(text)
     if len(blocks) > 1:
         blocks = [f"（{_ORDINALS[i] if i < len(_ORDINALS) else i + 1}）{b}" for i, b in enumerate(blocks)]
+    if shared:
+        blocks.insert(0, f"（{shared}）")
     statuses = [p.status for p in parts]
     overall: Status
     if "answered" in statuses:

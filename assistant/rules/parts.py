@@ -80,7 +80,9 @@ class Splitter:
         found = self.v.find(canonical)
         divisions_end = {s.end for s in found if s.cls == "division"}
         # "益阳初赛资格审查": 初赛 right after 益阳 is the round's name, not a second stage.
-        slots = [s for s in found if s.cls not in ("division", "year") and s.start not in divisions_end]
+        slots = [
+            s for s in found if s.cls not in ("division", "year") and not (s.cls == "stage" and s.start in divisions_end)
+        ]
         for cls in ("field", "stage", "award", "role", "track", "indicator"):
             items = [s for s in slots if s.cls == cls]
             if len(items) < 2:

@@ -237,6 +237,11 @@ class Selector:
             return units[ui : end + 1]
         if list_answer and chosen.is_row:
             return [u for u in units if u.is_row]
+        if chosen.is_row:
+            end = ui
+            while end + 1 < len(units) and units[end + 1].continues_row:
+                end += 1  # rows whose cells the notice merged with this one
+            return units[ui : end + 1]
         if list_answer and _is_item(chosen) and not self._item_answers(row, ui):
             start, end = ui, ui
             while start > 0 and (_is_item(units[start - 1]) or units[start - 1].line == units[start].line):

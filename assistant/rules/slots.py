@@ -86,7 +86,7 @@ class Vocabulary:
         for cls, pat in self._patterns.items():
             if pat is None:
                 continue
-            for m in pat.finditer(canonical):
+            for m in _overlapping(pat, canonical):
                 end = m.end()
                 if cls == "stage" and m.group(0) in self._near and not self._near[m.group(0)].search(canonical):
                     continue  # 推荐 is the 推选 stage only beside a word for the national final
@@ -125,7 +125,24 @@ class Vocabulary:
             if any(k.start <= s.start and s.end <= k.end and (k.end - k.start) > (s.end - s.start) for k in kept):
                 continue
             kept.append(s)
-        return kept
+        # Two mentions of one class that overlap ("参赛单位性质": 参赛单位 and 单位性质): the later
+        # one is the head of the compound and the one meant.
+        return [
+            s for s in kept if not any(k.cls == s.cls and s.start < k.start < s.end < k.end for k in kept)
+        ]
+
+
+def _overlapping(pat: re.Pattern[str], text: str) -> list[re.Match[str]]:
+    """Every match at every start ("参赛单位性质" holds 参赛单位 and 单位性质); nested and
+    overlapping mentions are sorted out by the caller."""
+    out: list[re.Match[str]] = []
+    pos = 0
+    while True:
+        m = pat.search(text, pos)
+        if m is None:
+            return out
+        out.append(m)
+        pos = m.start() + 1
 
 
 def _noun_follows(text: str, end: int) -> bool:

@@ -34,6 +34,21 @@ class Unit:
         return _MD_MARK.sub("", t).replace("**", "").strip()
 
     @property
+    def continues_row(self) -> bool:
+        """A table row that only names another unit and leaves the rest empty: the notice merged
+        its cells with the row above (市公安局 beside 市委政法委 for 城市治理)."""
+        if not self.is_row:
+            return False
+        cells = [c.strip() for c in self.text.strip().strip("|").split("|")]
+        return (
+            len(cells) >= 3
+            and bool(cells[1])
+            and len(cells[1]) <= 12
+            and not any(p in cells[1] for p in "，。；,;")
+            and not any(cells[2:])
+        )
+
+    @property
     def body(self) -> str:
         """Display text without a leading list number such as 1. or （二）."""
         return _LEAD_NUM.sub("", self.display).strip()

@@ -119,8 +119,8 @@ def answer(
         return Finding(division, True, text, [detail, track.source], key=tp.title)
     if _ELIGIBILITY.search(q) or part.of("award") or part.of("role"):
         return None
-    if _OTHER_SUBJECT.search(q) and not _WHICH.search(q):
-        return None
+    if _OTHER_SUBJECT.search(q) and (not _WHICH.search(q) or named):
+        return None  # "科技创新赛道归哪个局负责": the track is named; the unit in charge is asked
     lookup = _WHICH.search(q) or (not named and _EXISTS.search(q) and _TOPIC_NOUN.search(q)) or _MATCHING.search(q)
     if lookup and not _TRACK_COUNT.search(q):
         pool = [(t, tp) for t in (named or tracks) for tp in t.topics]
@@ -140,6 +140,8 @@ def answer(
             return None
     if named and _DESCRIBE.search(q) and not _TOPIC_NOUN.search(q):
         return _describe(division, named, summary, guides.open_note.get(division))
+    if named and part.kind.name == "count" and not _TOPIC_NOUN.search(q) and _counts_other(part, named):
+        return None  # "城市治理赛道每家推几个" counts something else than its topics
     if named and (_TOPIC_ASK.search(q.replace("赛道", "")) or _EXISTS.search(q) or part.kind.name in ("count", "list")):
         if _EXISTS.search(q) and not _TOPIC_ASK.search(q.replace("赛道", "")):
             return _describe(division, named, summary, guides.open_note.get(division))
@@ -163,6 +165,12 @@ def answer(
             return Finding(division, True, f"{summary.quote}\n{listing}", [summary, *sources], key=summary.quote)
         return Finding(division, True, listing, sources, key="|".join(t.name for t in tracks))
     return None
+
+
+def _counts_other(part: Part, named: list[Track]) -> bool:
+    """A count question about a named track that has words of its own beyond the track (每家推几个)."""
+    names = "".join(plain(t.name) for t in named)
+    return any(t.text not in _GUIDE_WORDS and t.text not in names for t in part.terms)
 
 
 def _describe(division: DivisionId, named: list[Track], summary: Source | None, open_note: Source | None) -> Finding:

@@ -48,6 +48,8 @@ def _facts(item: TemplateItem, aspect: str) -> str:
 
 def _describe(item: TemplateItem, wanted: list[str]) -> str:
     pieces: list[str] = []
+    if "choice" in wanted and "options" not in wanted and item.options and _facts(item, "choice"):
+        wanted = [*wanted, "options"]  # how many may be chosen, and of what
     for aspect in wanted:
         fact = _facts(item, aspect)
         if not fact:

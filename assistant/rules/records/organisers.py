@@ -31,13 +31,19 @@ class RoleLine:
 class Organisers:
     def __init__(self, index: KnowledgeIndex) -> None:
         self.lines: dict[DivisionId, list[RoleLine]] = {}
-        self.supervisors: dict[DivisionId, list[Source]] = {}  # table rows: 赛道 → 指导/主管单位
+        # table rows: 赛道 → 指导/主管单位; a row with the rows the notice merged into it
+        self.supervisors: dict[DivisionId, list[list[Source]]] = {}
         for row, chunk in enumerate(index.chunks):
             units = index.units[row]
             if chunk.section.startswith("附件"):
                 rows = [u for u in units if u.is_row]
                 if rows and re.search(r"指导单位|主管单位", rows[0].text):
-                    self.supervisors.setdefault(chunk.division, []).extend(Source(chunk, u.text) for u in rows[1:])
+                    groups = self.supervisors.setdefault(chunk.division, [])
+                    for u in rows[1:]:
+                        if u.continues_row and groups:
+                            groups[-1].append(Source(chunk, u.text))
+                        else:
+                            groups.append([Source(chunk, u.text)])
                 continue
             out = self.lines.setdefault(chunk.division, [])
             m = _HEAD.match(heading(chunk))
@@ -60,7 +66,7 @@ def answer(part: Part, division: DivisionId, organisers: Organisers, guides: Gui
         return None  # "支持单位的子公司可以参赛吗" is about 子公司, not about who the 支持单位 are
     cores = [t.core for t in named_tracks(part.canonical, guides.of(division))] or part.of("track")
     if cores and any(r in ("指导单位", "主管单位") for r in roles):
-        rows = [s for s in organisers.supervisors.get(division, []) for c in cores[:2] if c and c in s.quote]
+        rows = [s for g in organisers.supervisors.get(division, []) for c in cores[:2] if c and c in g[0].quote for s in g]
         if rows:
             text = "；".join(re.sub(r"\s*\|\s*", " ", r.quote).strip() for r in rows)
             return Finding(division, True, text, rows, key=text)

@@ -111,7 +111,8 @@ class Template:
                 TemplateItem(
                     label=section.title,
                     path=path,
-                    aliases=(),
+                    # a repeated section is asked by its row label (参赛单位基本信息 → 参赛单位表)
+                    aliases=(section.repeat.label,) if section.repeat and section.repeat.label != section.title else (),
                     limit_text=section.limit_text,
                     rows=rows,
                     row_noun=section.repeat.row_noun if section.repeat else "",
@@ -134,6 +135,8 @@ class Template:
         names = [f.label]
         if f.label.startswith("项目") and len(f.label) > 4:
             names.append(f.label[2:])
+        if f.label.startswith("项目主要") and len(f.label) > 6:
+            names.append(f.label[4:])  # 项目主要部署方式 is asked as 部署方式
         if alias and alias != f.label:
             names.append(alias)
         if f.label == "其他":
