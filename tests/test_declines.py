@@ -24,6 +24,9 @@ from assistant.rules.pipeline import Engine as Assistant
         ("山西分赛提交的材料是什么格式", "没有写明文件格式", "郭亚楠"),  # a format kind: no clause names one
         ("山西分赛附件材料要什么文件格式", "没有写明文件格式", "郭亚楠"),  # not the topic's 数据格式规范
         ("益阳路演PPT要做多少页", "没有写明具体数量", "15973701691"),
+        ("山西决赛具体在哪个城市办", "没有写明举办地点", "郭亚楠"),  # not the 城市治理 track
+        # context first, the question last: the value the last clause asks for is wanted
+        ("我们在外地不方便打电话，想发邮件咨询一下陕西分赛的事，请问有官方邮箱吗", "没有写明邮箱", "18829871377"),
     ],
 )
 def test_a_value_the_notices_do_not_give(assistant: Assistant, question: str, said: str, contact: str) -> None:
@@ -104,3 +107,8 @@ def test_a_competition_year_no_notice_covers(assistant: Assistant, question: str
 def test_in_scope_wordings_are_not_refused(assistant: Assistant, question: str, fact: str) -> None:
     answer = assistant.ask(question)
     assert answer.status == "answered" and fact in answer.answer, answer.answer
+
+
+def test_a_bare_question_for_the_website_is_ours(assistant: Assistant) -> None:
+    answer = assistant.ask("官网是哪个")
+    assert answer.status == "clarify" and "sjysx.xj.gov.cn" in answer.answer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -47,15 +48,30 @@ _YESNO_FRAME = re.compile(r"(?:能不能|能否|可不可以|可以|可否|是�
 _VALUE_ASKED = re.compile(r"几|多少|什么时候|啥时候|哪天|何时|哪里|哪儿|哪个|哪些|谁|多久|多长|什么|啥")
 
 
-def classify(canonical: str) -> tuple[Kind, tuple[str, ...]]:
+def clauses(text: str) -> list[str]:
+    """The clauses of a question as typed (between commas and stops)."""
+    return [c for c in _CLAUSE_END.split(text) if c.strip()]
+
+
+def classify(canonical: str, clauses: Sequence[str] = ()) -> tuple[Kind, tuple[str, ...]]:
     """The first matching kind (table order) and every kind the question's wording matches;
-    a yes/no question that asks for no value is a yes/no question whatever else it mentions."""
+    a yes/no question that asks for no value is a yes/no question whatever else it mentions.
+    `clauses` (canonical, in order) let the last clause's value win over context before it."""
     hits = tuple(k.name for k in kinds() if k.question.search(canonical))
     if not hits:
         return GENERAL, ()
     if "yesno" in hits and _YESNO_FRAME.search(canonical) and not _VALUE_ASKED.search(canonical):
         return by_name()["yesno"], hits
+    # "不方便打电话，想发邮件咨询…有官方邮箱吗": context comes first, the question last; the value
+    # the last clause asks for is the one wanted.
+    if len(clauses) > 1:
+        last = [k.name for k in kinds() if k.name in TYPED and k.question.search(clauses[-1])]
+        if last and last[0] != hits[0]:
+            return by_name()[last[0]], hits
     return by_name()[hits[0]], hits
+
+
+_CLAUSE_END = re.compile(r"[，,；;。！!？?\s]+")
 
 
 def kind(name: str) -> Kind:

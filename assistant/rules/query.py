@@ -127,7 +127,7 @@ class Analyzer:
         keep the subject in view without outweighing what the message itself asks."""
         canonical = self.canonical(text)
         slots = self.vocabulary.find(canonical)
-        kind, kinds = intent.classify(canonical)
+        kind, kinds = intent.classify(canonical, clauses=[self.canonical(c) for c in intent.clauses(text)])
         terms = self.terms(canonical)
         if context:
             own = set(self.words(self.canonical(raw)))

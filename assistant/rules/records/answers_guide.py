@@ -12,7 +12,8 @@ from ..text import plain
 from .base import Finding, Source
 from .guide import Guides, Topic, Track, named_tracks
 
-_WHICH = re.compile(r"哪个赛道|哪条赛道|哪个赛题|哪个方向|属于|归哪|归属|对应|报哪|投哪|选哪|放哪|在哪个|算哪|哪一个赛道|什么赛道|哪类赛道|哪个题|在哪个赛道|在哪个方向|在哪个赛题")
+# (在哪个 alone is not a track lookup: 决赛在哪个城市办 asks for a place.)
+_WHICH = re.compile(r"哪个赛道|哪条赛道|哪个赛题|哪个方向|属于|归哪|归属|对应|报哪|投哪|选哪|放哪|算哪|哪一个赛道|什么赛道|哪类赛道|哪个题|在哪个赛道|在哪个方向|在哪个赛题")
 _TRACK_COUNT = re.compile(r"几个赛道|多少个?赛道|赛道数|几大赛道|哪些赛道|哪几个赛道|什么赛道|赛道有哪些|赛道都有|设了.{0,4}赛道|赛道.{0,3}(?:几个|多少|数量|总数|列)|分了.{0,4}赛道|几条赛道")
 _TOPIC_ASK = re.compile(r"赛题|题目|题|方向|有哪些|有什么|有啥|包括|包含|几个|多少|都有|列|分别")
 _TOPIC_NOUN = re.compile(r"赛题|题目|道题|几个题|哪些题|方向")
