@@ -154,6 +154,16 @@ def test_norm_strips_markup_only() -> None:
 # --- files and front matter -----------------------------------------------------------------------
 
 
+def test_bold_text_keeps_the_notices_own_tags() -> None:
+    """The Shanxi template marks its scenario groups with <b>…</b>; the knowledge file keeps the
+    tags (not Markdown **), so a quoted row is the notice's text with only whitespace changed."""
+    seed = (SEEDS / "003_22111ded05495491.txt").read_text(encoding="utf-8")
+    body = (KNOWLEDGE / "shanxi.md").read_text(encoding="utf-8")
+    bold = re.findall(r"<b>(.*?)</b>", seed)
+    assert bold and re.findall(r"<b>(.*?)</b>", body) == bold
+    assert not any(f"**{b}**" in body for b in bold)
+
+
 def test_files_and_divisions(docs: dict[str, Document]) -> None:
     assert sorted(p.name for p in KNOWLEDGE.glob("*.md")) == sorted(f"{d}.md" for d in EXPECTED)
     assert {d: (doc.division, doc.source_file) for d, doc in docs.items()} == EXPECTED

@@ -212,3 +212,12 @@ def test_admin_token_check() -> None:
     check_token(Settings(admin_token="s3cret-token"), "s3cret-token")
     page = _console_disabled()
     assert page.status_code == 403 and "ADMIN_TOKEN" in bytes(page.body).decode()
+
+
+def test_quotes_keep_the_notices_bold_and_nothing_else() -> None:
+    from assistant.web.render import quote_html
+
+    assert quote_html("<b>数字产品设计</b> ☐ 通用软件<script>x</script>") == (
+        "<b>数字产品设计</b> ☐ 通用软件&lt;script&gt;x&lt;/script&gt;"
+    )
+    assert quote_html('<b onclick="x">a</b>') == "&lt;b onclick=&quot;x&quot;&gt;a</b>"

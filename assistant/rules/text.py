@@ -47,6 +47,9 @@ def compact(text: str) -> str:
     return _SPACE_RE.sub("", nfkc(text))
 
 
+_BOLD = re.compile(r"</?b>")  # the notices' own bold tags (kept as in the source, so quotes stay verbatim)
+
+
 def plain(text: str) -> str:
     """Knowledge text as matched: width-normalised, lower case, no spaces or Markdown marks."""
-    return _SPACE_RE.sub("", nfkc(text).lower().replace("**", "").replace("\\_", "_"))
+    return _SPACE_RE.sub("", _BOLD.sub("", nfkc(text).lower().replace("**", "").replace("\\_", "_")))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 _SENT_END = re.compile(r"(?<=[。！？；!?;])")
 _TABLE_SEP = re.compile(r"^\|?\s*:?-{2,}")
-_MD_MARK = re.compile(r"\*\*|__|^#+\s*|^>\s*")
+_MD_MARK = re.compile(r"\*\*|__|</?b>|^#+\s*|^>\s*")
 _LEAD_NUM = re.compile(r"^\s*(?:[-*]\s+)?(?:\d+[.．、]\s*|[（(]\d+[）)]\s*|[（(][一二三四五六七八九十]+[）)]\s*|[一二三四五六七八九十]+、\s*)")
 _MAX_UNIT = 240
 

@@ -43,11 +43,16 @@ def error_markdown(message: str) -> str:
     return "⚠️ " + esc(message)
 
 
+def quote_html(text: str) -> str:
+    """Notice text, escaped; the notices' own bold tags (<b>…</b>) are kept as bold."""
+    return esc(text).replace("&lt;b&gt;", "<b>").replace("&lt;/b&gt;", "</b>")
+
+
 def _context_html(context: str, quote: str) -> str:
     at = context.find(quote) if quote else -1
     if at < 0:
-        return esc(context)
-    return esc(context[:at]) + "<mark>" + esc(quote) + "</mark>" + esc(context[at + len(quote) :])
+        return quote_html(context)
+    return quote_html(context[:at]) + "<mark>" + quote_html(quote) + "</mark>" + quote_html(context[at + len(quote) :])
 
 
 def citation_html(c: Citation) -> str:
@@ -59,7 +64,7 @@ def citation_html(c: Citation) -> str:
         f'<div class="src-head"><span class="src-n">[{c.n}]</span> <span class="src-div">{esc(div.NAMES[c.division])}</span></div>'
         f'<div class="src-doc">{esc(c.doc_title)}</div>'
         f'<div class="src-sec">{esc(c.section)}</div>'
-        f'<blockquote class="src-quote">{esc(c.quote)}</blockquote>{ctx}</div>'
+        f'<blockquote class="src-quote">{quote_html(c.quote)}</blockquote>{ctx}</div>'
     )
 
 
