@@ -137,7 +137,7 @@ def trim(text: str, part: Part, limit: int) -> str:
     if len(text) <= limit:
         return text
     words = [a for t in part.terms for a in (t.alternatives if not t.fallback else t.alternatives[:1])]
-    clauses = re.split(r"(?<=[，,；;。：])", text)
+    clauses = re.split(r"(?<=[，,；;。：、])", text)  # a long list is cut between its items
     best: tuple[int, int, int] = (-1, 0, 0)  # hits, first clause, last clause
     for i in range(len(clauses)):
         length, hits = 0, 0
@@ -146,8 +146,8 @@ def trim(text: str, part: Part, limit: int) -> str:
             if length > limit:
                 break
             hits += sum(1 for t in words if t in clauses[j])
-            if hits > best[0]:
-                best = (hits, i, j)
+            if hits > best[0] or (hits == best[0] and i == best[1] and j > best[2]):
+                best = (hits, i, j)  # as many terms as possible, then as much of their clause as fits
     if best[0] < 0:
         return text[:limit] + "…"
     _, i, j = best
