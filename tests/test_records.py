@@ -186,6 +186,11 @@ def test_contacts_names_only_means_no_phone(assistant: Assistant, records: Recor
         ("部署方式能选几个", ["限 2 个", "私有云部署"]),  # a choice limit comes with its options
         ("参赛单位性质是单选吗", ["单位性质", "单选"]),  # 单位性质, not the 参赛单位 table
         ("团队成员表和参赛单位表分别最多能填多少", ["最多添加 5 名", "最多五家"]),
+        # the template's outline: a part, a chapter, a field's numbered points, the cover
+        ("申报书第二部分有哪几章", ["项目概述", "解决方案", "应用成效", "商业模式", "附件"]),
+        ("申报书商业模式那一章要写哪两部分", ["推广示范价值", "模式可持续性"]),
+        ("技术路线那一块要分哪几点写", ["技术架构", "数据服务功能", "数据服务及产品效能"]),
+        ("申报书封面上都要填什么", ["团队名称", "项目名称", "参赛单位名称", "日期"]),
     ],
 )
 def test_template_fields_answered_from_the_template(assistant: Assistant, question: str, facts: list[str]) -> None:

@@ -42,7 +42,11 @@ def _facts(item: TemplateItem, aspect: str) -> str:
         bits = [item.hint] if item.hint else []
         if item.parts:
             bits.append("、".join(item.parts))
+        if not bits and item.sections:
+            bits.append("、".join(item.sections))  # 封面要填什么: what the page is made of
         return "；".join(bits)
+    if aspect == "sections":
+        return "、".join(item.sections)
     return ""
 
 
@@ -77,6 +81,8 @@ def answer(part: Part, template: Template) -> Finding | None:
         if not matches:
             return None
     top = max(score for score, _ in matches)
+    if "sections" in wanted and any(_facts(it, "sections") for _, it in matches):
+        wanted = ["sections"]  # 商业模式要写哪两部分: what it is made of, not its hint as well
     if wanted:
         useful = [(s, it) for s, it in matches if any(_facts(it, a) for a in wanted)]
         if useful:
@@ -101,6 +107,8 @@ def answer(part: Part, template: Template) -> Finding | None:
         if labels.count(it.label) > 1 and it.path:
             lines[i] = f"{it.path[-1]} > {lines[i]}"  # the same label in two places: say which
     sources = [s for it in chosen for s in it.sources]
+    if "sections" in wanted or any(not it.hint and not it.parts and it.sections for it in chosen):
+        sources += [s for it in chosen for s in it.section_sources if s not in sources]
     return Finding(division, True, "\n".join(lines), sources, key="|".join(lines))
 
 
@@ -114,6 +122,7 @@ _ASPECT_WORDS = {
     "content": "填写内容",
     "pages": "页数限制",
     "format": "文件格式",
+    "sections": "组成部分",
 }
 
 

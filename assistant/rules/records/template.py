@@ -37,6 +37,28 @@ class TemplateItem:
     rows: str = ""  # the table/repeat limit text
     row_noun: str = ""  # 名成员 / 家单位 / 个案例
     sources: list[Source] = field(default_factory=list)
+    sections: tuple[str, ...] = ()  # what a part, section or field is made of, in template order
+    section_sources: list[Source] = field(default_factory=list)  # the template lines naming them
+
+
+# "1. 技术架构：…2. 数据服务功能：…": the points a hint asks to write, in order.
+_POINT = re.compile(r"(?:^|[。；\s])\d\s*[.．、]\s*([^：:。；\d]{2,14})[：:]")
+_CN = "一二三四五六七八九十"
+
+
+def _numbered(number: str, title: str) -> tuple[str, ...]:
+    """A section's other names by its number: 三、应用成效 is 第三章 / 第三部分 / 第三节."""
+    m = re.match(r"[（(]?([一二三四五六七八九十]+)[)）、]?", number or "")
+    if not m:
+        return ()
+    n = m.group(1)
+    return (f"第{n}章{title}", f"第{n}部分{title}", f"第{n}节{title}")
+
+
+def _part_aliases(title: str) -> tuple[str, ...]:
+    """第一部分：基本信息 is also asked as 第一部分 or 基本信息那部分."""
+    head, _, rest = title.partition("：")
+    return tuple(a for a in (head, rest) if len(a) >= 3)
 
 
 def _in_template(index: KnowledgeIndex, division: DivisionId) -> list[int]:
@@ -53,8 +75,11 @@ class Template:
         self._rows = _in_template(index, self.division)
         self.rows = list(self._rows)
         self.items: list[TemplateItem] = []
-        for part, section in schema.sections():
-            self._section(section, (part.title,))
+        self._cover([c.label for c in schema.cover])
+        for part in schema.parts:
+            self._structure(part.title, (), [s.title for s in part.sections], aliases=_part_aliases(part.title))
+            for section in part.sections:
+                self._section(section, (part.title,))
 
     @classmethod
     def load(cls, index: KnowledgeIndex, schema_dir: Path) -> Template:
@@ -73,6 +98,8 @@ class Template:
         for row in self._rows:
             chunk = self._index.chunks[row]
             head = heading(chunk)
+            if plain(head) == "目录":
+                continue  # the table of contents names every heading and states nothing
             bonus = 3 if inside and all(p in self._index.plain_sections[row] for p in inside[:1]) else 0
             if want in plain(head) and not rows_only:
                 score = 2 + bonus + sum(plain(m) in plain(head) for m in more)
@@ -102,7 +129,48 @@ class Template:
         chunk_text = plain(sources[0].chunk.text + heading(sources[0].chunk))
         return tuple(lb for lb in labels if plain(lb) and plain(lb) in chunk_text)
 
+    def _cover(self, labels: list[str]) -> None:
+        """The cover page: the lines before the table of contents (团队名称、项目名称…)."""
+        if not self._rows:
+            return
+        chunk = self._index.chunks[self._rows[0]]
+        lines = [u for u in self._index.units[self._rows[0]] if any(plain(lb) in plain(u.text) for lb in labels)]
+        if lines:
+            found = tuple(lb for lb in labels if any(plain(lb) in plain(u.text) for u in lines))
+            sources = [Source(chunk, u.text) for u in lines]
+            self.items.append(
+                TemplateItem(label="封面", path=(), aliases=("首页", "封皮"), sections=found, section_sources=sources, sources=sources[:1])
+            )
+
+    def _structure(self, title: str, path: tuple[str, ...], children: list[str], *, aliases: tuple[str, ...] = ()) -> None:
+        """A part or section as what it is made of: its own heading and its children's headings."""
+        own = self._locate([title], path) or self._heading_above(title)
+        named: list[str] = []
+        sources: list[Source] = []
+        for child in children:
+            found = self._locate([child], (*path, title)) or self._heading_above(child)
+            if found and plain(child) in plain(found[0].quote):
+                named.append(child)
+                sources.append(found[0])
+        if own and named:
+            self.items.append(
+                TemplateItem(label=title, path=path, aliases=aliases, sections=tuple(named), section_sources=sources, sources=own)
+            )
+
+    def _heading_above(self, title: str) -> list[Source]:
+        """A heading with no text of its own (第一部分：基本信息): quoted from the section path of
+        the first chunk under it."""
+        for row in self._rows:
+            chunk = self._index.chunks[row]
+            for name in chunk.section.split(" > "):
+                if plain(name).endswith(plain(title)):  # "一、项目概述" names 项目概述
+                    return [Source(chunk, name)]
+        return []
+
     def _section(self, section: Section, path: tuple[str, ...]) -> None:
+        children = [f.label for f in section.fields if f.label and not f.heading]
+        if len(children) >= 2:
+            self._structure(section.title, path, children, aliases=_numbered(section.number, section.title))
         here = (*path, section.title)
         if section.limit_text or section.note or section.repeat:
             rows = section.note if section.repeat else ""
@@ -150,6 +218,7 @@ class Template:
             options = self._present([c.label for _, c in f.all_choices()], sources)
         sub = f.subfields or f.columns
         parts = () if f.supplement else self._present([s.label for s in sub], sources)
+        points = tuple(m.group(1).strip() for m in _POINT.finditer(f.hint)) if f.hint else ()
         optional = "选填" if "选填" in f.hint else ""
         item = TemplateItem(
             label=f.label,
@@ -166,6 +235,8 @@ class Template:
             # (a table's constraint is its row limit; it is shown once, as `rows`)
             row_noun=f.row_noun,
             sources=sources,
+            sections=points if len(points) >= 2 else (),
+            section_sources=sources if len(points) >= 2 else [],
         )
         if sources:
             self.items.append(item)
@@ -185,11 +256,12 @@ class Template:
         out: list[tuple[int, TemplateItem]] = []
         for item in self.items:
             best = 0
+            outline = not (item.limit_text or item.constraint or item.options or item.parts or item.rows or item.hint)
             for name in (item.label, *item.aliases):
                 n = plain(name)
                 if n and n in q:
                     best = max(best, 2 * len(n))
-                else:
+                elif not outline:  # a heading that only outlines its children is named in full
                     best = max(best, _shared(n, q))
             if best:
                 out.append((best, item))
