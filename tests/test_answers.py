@@ -194,3 +194,9 @@ def test_deadline_status_follows_the_injected_clock(kb_settings, kb_index) -> No
     answer = early.ask("陕西分赛报名截止时间")
     assert "尚未开始" not in answer.answer and "已结束" not in answer.answer
     assert "进行中" in answer.answer or "7 月 31 日" in answer.answer
+
+
+def test_a_rule_about_last_years_competition_is_not_a_document_title(assistant: Assistant) -> None:
+    """"8. 2024 年“数据要素×”大赛新疆分赛、全国总决赛已获奖项目不允许重复参赛。" is a rule, not a title line."""
+    answer = assistant.ask("2024年拿过全国总决赛奖的项目能报新疆吗")
+    assert answer.status == "answered" and "不允许重复参赛" in answer.answer

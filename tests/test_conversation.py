@@ -57,6 +57,14 @@ FOLLOW_UPS: list[tuple[list[str], str, str, list[tuple[str, ...]], set[str]]] = 
     (["秦岭综合治理管控属于哪个赛道"], "这个赛道有几个赛题", "answered", [("提升自然灾害监测评估能力",)], {"shaanxi"}),
     # an award the division does not set: said beside the awards it does set
     (["新疆分赛一等奖几个"], "优秀奖呢", "not_found", [("没有写明“优秀奖”",), ("一、二、三等奖和单项奖",)], {"xinjiang"}),
+    # a year swap that keeps the question's frame ("是几个" only repeats what was asked)
+    (["国家2025年赛题指南金融服务赛道有几个赛题"], "换到24年那版指南是几个", "answered", [("强化数据在资本市场的应用",)],
+     {"national-2024"}),
+    (["2024年赛题指南里绿色低碳有哪些赛题"], "2025年的呢？", "answered", [("优化生态环境治理服务",)], {"national-2025"}),
+    # two divisions in place of one; 分别 spreads the same question
+    (["新疆分赛报名截止是哪天"], "那山西跟陕西分别呢", "answered", [("5-7 月",), ("7 月 31 日",)], {"shanxi", "shaanxi"}),
+    # a new question about the same subject is not the earlier question again
+    (["山西初赛什么时候"], "那它用啥方式评", "answered", [("盲评盲审",)], {"shanxi"}),
     # the resolved question is one the notice is silent on
     (["新疆分赛设哪些奖项"], "一等奖奖金多少钱", "not_found", [("没有写明",)], {"xinjiang"}),
 ]

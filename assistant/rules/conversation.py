@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from assistant.models import DivisionId
 
 from . import divisions as div
+from . import intent
 from .patterns import cn_to_int
 from .slots import SUBJECTS, Slot, SlotClass, Vocabulary
 from .tokenizer import Tokenizer
@@ -87,6 +88,8 @@ class Resolver:
                 asks = True
             elif w in self.v.markers or w in _DIVISION_SUFFIXES or w in _JOINERS or w in self.tokenizer.stopwords:
                 continue
+            elif self.v.distributors and self.v.distributors.fullmatch(w):
+                continue  # "那山西跟陕西分别呢": 分别 spreads the same question, it asks nothing new
             elif all(ch in self.v.markers or ch in self.v.question_words for ch in w):
                 asks = asks or any(ch in self.v.question_words for ch in w)
             else:
@@ -123,7 +126,8 @@ class Resolver:
             canonical = self._canonical(message)
         slots = self.v.find(canonical)
         asks, other = self._shape(canonical, slots)
-        if not asks and not other and slots:
+        if not other and slots and (not asks or self._repeats_ask(canonical, slots, last)):
+            # "那陕西呢", "换到24年那版指南是几个": the earlier question with these slots in place
             swapped = self._swap(last, slots, canonical)
             if swapped is not None:
                 return Resolution(swapped, "")
@@ -157,6 +161,19 @@ class Resolver:
         context = "".join(prefix)
         return Resolution(context + " " + message, context)
 
+    def _repeats_ask(self, canonical: str, slots: list[Slot], last: Turn) -> bool:
+        """The message asks nothing beyond what the earlier question asked: only bare question
+        words (是几个 after 有几个赛题), not a new one (用啥方式评, 评的是谁)."""
+        masked = list(canonical)
+        for s in slots:
+            for i in range(s.start, s.end):
+                masked[i] = " "
+        asked = [w for w in self.tokenizer.raw_words("".join(masked)) if w in self.v.question_words]
+        if any(w not in _BARE_ASKS for w in asked):
+            return False
+        kind = intent.classify(canonical)[0].name
+        return kind == "general" or kind == intent.classify(last.canonical)[0].name
+
     def _swap(self, last: Turn, slots: list[Slot], canonical: str) -> str | None:
         """The previous question with the message's slots in place of the same classes; None when
         the message brings a subject the previous question did not have (no frame to reuse)."""
@@ -169,6 +186,10 @@ class Resolver:
         for cls, new in by_class.items():
             surface = "和".join(canonical[s.start : s.end] for s in new)
             old = [s for s in last.slots if s.cls == cls]
+            if cls == "year" and old:
+                kept = _GUIDE_TAIL.search(last.canonical[old[0].start : old[-1].end])
+                if kept and not _GUIDE_TAIL.search(surface):
+                    surface += kept.group(0)  # "2025年的呢" after "2024年赛题指南…": the 2025 guide
             if old:
                 edits.append((old[0].start, old[-1].end, surface))
             elif cls in ("division", "year"):
@@ -212,6 +233,11 @@ class Resolver:
                 if s.cls in ("track", "indicator", "field", "stage", "award") and s.cls not in (exclude or set()):
                     return turn.canonical[s.start : s.end]
         return None
+
+
+# Question words that only repeat what the earlier question asked.
+_BARE_ASKS = frozenset("呢 吗 是 几个 多少 什么 啥 哪些 是啥 是什么 怎么样 咋样 如何 分别 各".split())
+_GUIDE_TAIL = re.compile(r"(?:的)?(?:全国|国家)?(?:赛题)?指南$")
 
 
 def _ordinal_value(text: str) -> int:

@@ -260,7 +260,7 @@ class Engine:
             missing = answers_template.not_in_template(part)
             found = answers_template.answer(part, r.template)
             if found is not None:
-                return found
+                return found if found.found else self.clauses.refer(found, d)  # a silence gives the contact
             if missing:
                 return self.clauses.refer(Finding(d, False, f"申报书模板中没有写明{missing}"), d)
         asks: list[Callable[[], Finding | None]] = [

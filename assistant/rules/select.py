@@ -20,7 +20,8 @@ from .retrieval import Ranking
 from .text import plain
 from .units import Unit
 
-_TITLE_ONLY = re.compile(r"^(附件[:：]?\s*)?(\d+\s*[.．、]\s*)?《?\s*\d{4}\s*年\s*“数据要素\s*×?\s*”\s*大赛.{0,24}》?$")
+# A document's title on its own line (no sentence punctuation: a rule about 2024 年大赛 is a sentence).
+_TITLE_ONLY = re.compile(r"^(附件[:：]?\s*)?(\d+\s*[.．、]\s*)?《?\s*\d{4}\s*年\s*“数据要素\s*×?\s*”\s*大赛[^。；，,]{0,24}》?$")
 _TOC_RE = re.compile(r"^目\s*录$")
 _K = 12
 MIN_COVERAGE = 0.34  # below this share of the question's term weight a clause does not answer it

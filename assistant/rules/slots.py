@@ -82,6 +82,8 @@ class Vocabulary:
             end = m.end()
             while end < len(canonical) and canonical[end] in "年版届":
                 end += 1
+            guide = _YEAR_GUIDE.match(canonical, end)  # "24年那版指南" is one mention of the 2024 guide
+            end = guide.end() if guide else end
             found.append(Slot("year", str(y), m.start(), end))
         for cls, pat in self._patterns.items():
             if pat is None:
@@ -130,6 +132,9 @@ class Vocabulary:
         return [
             s for s in kept if not any(k.cls == s.cls and s.start < k.start < s.end < k.end for k in kept)
         ]
+
+
+_YEAR_GUIDE = re.compile(r"(?:那|的|这)?(?:一)?版?(?:的)?(?:全国|国家)?(?:赛题)?指南")
 
 
 def _overlapping(pat: re.Pattern[str], text: str) -> list[re.Match[str]]:

@@ -83,6 +83,8 @@ def answer(part: Part, template: Template) -> Finding | None:
     top = max(score for score, _ in matches)
     if "sections" in wanted and any(_facts(it, "sections") for _, it in matches):
         wanted = ["sections"]  # 商业模式要写哪两部分: what it is made of, not its hint as well
+    if "choice" in wanted and "options" not in wanted:
+        wanted = [*wanted, "options"]  # 能选哪些: how many, and of what (a field with no limit still lists its options)
     if wanted:
         useful = [(s, it) for s, it in matches if any(_facts(it, a) for a in wanted)]
         if useful:
