@@ -25,6 +25,7 @@ from assistant.rules.pipeline import Engine as Assistant
         ("山西分赛附件材料要什么文件格式", "文件格式", "郭亚楠"),  # not the topic's 数据格式规范
         ("益阳路演PPT要做多少页", "没有写明具体数量", "15973701691"),
         ("山西决赛具体在哪个城市办", "没有写明举办地点", "郭亚楠"),  # not the 城市治理 track
+        ("新疆分赛去路演要不要带外套", "没有写明“外套”", "0991-8810062"),  # an unknown word the picked clause never speaks of
         # context first, the question last: the value the last clause asks for is wanted
         ("我们在外地不方便打电话，想发邮件咨询一下陕西分赛的事，请问有官方邮箱吗", "没有写明邮箱", "18829871377"),
     ],
@@ -102,6 +103,10 @@ def test_a_competition_year_no_notice_covers(assistant: Assistant, question: str
         ("个体户能参加山西分赛吗", "独立法人资格"),
         ("能把大赛logo印在我们产品包装上吗 新疆", "不得将大赛名称、大赛标识等用于商品"),
         ("我忘记看通知了，陕西报名截止了吗", "2025 年 7 月 31 日"),  # 忘记 … 通知 is not an instruction
+        ("新疆交上去的材料还能退回来吗", "不予退还"),  # 退回来 is addressed by 不予退还
+        ("我报了山西分赛，还能不能在河北分赛再报一次", "不能再选择其他分赛区参赛"),  # a province with no division here
+        ("新疆分赛可以同时报广东分赛吗", "仅能选择新疆分赛区报名参赛"),
+        ("陕西报名后赛题方向还能改吗", "赛题一经选定不得更改"),  # the verb 改 is what is asked
     ],
 )
 def test_in_scope_wordings_are_not_refused(assistant: Assistant, question: str, fact: str) -> None:

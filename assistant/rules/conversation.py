@@ -169,10 +169,12 @@ class Resolver:
             for i in range(s.start, s.end):
                 masked[i] = " "
         asked = [w for w in self.tokenizer.raw_words("".join(masked)) if w in self.v.question_words]
-        if any(w not in _BARE_ASKS for w in asked):
-            return False
         kind = intent.classify(canonical)[0].name
-        return kind == "general" or kind == intent.classify(last.canonical)[0].name
+        same = kind == intent.classify(last.canonical)[0].name
+        if any(w not in _BARE_ASKS for w in asked):
+            # "换成陕西分赛是几号" after "…报名截止是哪天": another wording of the same value
+            return same and kind in _SAME_VALUE
+        return kind == "general" or same
 
     def _swap(self, last: Turn, slots: list[Slot], canonical: str) -> str | None:
         """The previous question with the message's slots in place of the same classes; None when
@@ -237,6 +239,7 @@ class Resolver:
 
 # Question words that only repeat what the earlier question asked.
 _BARE_ASKS = frozenset("呢 吗 是 几个 多少 什么 啥 哪些 是啥 是什么 怎么样 咋样 如何 分别 各".split())
+_SAME_VALUE = frozenset({"date", "money", "url", "phone", "email", "place", "duration", "fee"})
 _GUIDE_TAIL = re.compile(r"(?:的)?(?:全国|国家)?(?:赛题)?指南$")
 
 

@@ -30,7 +30,7 @@ _VALUES = re.compile(
 )
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1")
 _YESNO_TAIL = re.compile(r"(?:吗|么|嘛|不|没|没有)\s*[？?。！!~～]*\s*$")
-_PEOPLE = re.compile(r"\d+\s*个?人|[两三四五六七八九十]+个人")
+_PEOPLE = re.compile(r"(?:\d+|[两三四五六七八九十]+)\s*个?(?:人|同事|成员|队员|伙伴|小伙伴|员工|老师|学生)")
 # Tokens that name a division or the competition itself carry no information inside one division.
 _SCOPE_WORDS = frozenset(
     "山西 陕西 新疆 益阳 湖南 晋 陕 疆 湘 分赛 山西分赛 陕西分赛 新疆分赛 益阳初赛 全国 大赛 比赛 赛事 "
@@ -81,6 +81,8 @@ class Part:
         for t in reversed(self.terms):
             if len(t.text) >= 2:
                 return None if guard_anchor(t.text) else t
+            if t.known and len(set(t.alternatives)) > 1:
+                return t  # "填错了能改吗": the verb 改, with its notice wordings (更改)
         return None
 
     @property
@@ -110,6 +112,7 @@ class Analyzer:
         self._rare = max(2, len(index.chunks) // 12)  # a character in fewer chunks still tells something
         idfs = sorted(index.idf.values())
         self._common_weight = 0.25 * idfs[len(idfs) // 2] if idfs else 0.5
+        self._other_regions = re.compile(tables.divisions().other_regions.pattern)
 
     def canonical(self, text: str) -> str:
         """The canonical question; a yes/no question keeps one 吗 (the form is what it asks)."""
@@ -164,6 +167,8 @@ class Analyzer:
         for t in tok.words(canonical):
             if div.mentions(t) and len(div.mentions(t)[0].division) and div.mentions(t)[0].end - div.mentions(t)[0].start == len(t):
                 continue  # 西安, 乌鲁木齐: they name the division, which scope has read
+            if self._other_regions.fullmatch(t):
+                t = tables.divisions().other_regions.means  # 四川分赛: a division not in the knowledge
             if t in self.index.idf or t in self._synonyms or len(t) < 2:
                 raw.append(t)
                 continue

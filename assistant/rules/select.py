@@ -189,6 +189,11 @@ class Selector:
         )
         if part.predicate is not None and self.absent(part.predicate, division):
             pick.addresses = False
+        elif part.predicate is not None and part.predicate.fallback:
+            # An unknown word (外套, 退回来) is addressed only where the picked clause itself has
+            # its word or one of its rare characters (不予退还), not anywhere in the notice.
+            said = plain(" ".join([chunk.section.split(" > ")[-1], *(u.text for u in pick.content)]))
+            pick.addresses = any(a in said for a in part.predicate.alternatives)
         if list_answer and pick.content and pick.content[0].is_row:
             pick.table = self.table_groups(row)
         elif list_answer and len(pick.content) <= 1:

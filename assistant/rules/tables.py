@@ -60,8 +60,15 @@ class NationalCues(_Entry):
     years: list[YearEntry]
 
 
+class OtherRegions(_Entry):
+    pattern: str
+    means: str
+    note: str
+
+
 class DivisionTable(_Entry):
     divisions: list[DivisionEntry]
+    other_regions: OtherRegions
     regional: list[DivisionId]
     companions: list[Companion]
     variants: list[Variant]

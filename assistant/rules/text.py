@@ -30,6 +30,10 @@ def fold_names(text: str) -> str:
     return text
 
 
+# "三等的名额" / "一等能拿多少": a prize level without 奖 is still the prize (the notices: 一等奖、二等奖、三等奖).
+_PRIZE_LEVEL = re.compile(r"([一二三])等(?!奖)")
+
+
 def canonical_question(text: str) -> str:
     """The key under which two surface variants of a question are the same question.
 
@@ -38,6 +42,7 @@ def canonical_question(text: str) -> str:
     """
     t = fold_names(nfkc(text).lower())
     t = _SHORT_YEAR.sub(r"20\1", t)
+    t = _PRIZE_LEVEL.sub(r"\1等奖", t)
     t = _PUNCT_RE.sub(" ", t).strip()
     return _TRAILING_PARTICLES.sub("", t.replace(" ", ""))
 
