@@ -78,10 +78,6 @@ class KnowledgeIndex:
     plain_text: str  # every chunk's section and text, plain, joined: "do the notices use this word?"
     _query_cache: dict[str, np.ndarray] = field(default_factory=dict)
 
-    def idf_of(self, token: str) -> float:
-        """Inverse document frequency; unseen tokens count as the rarest."""
-        return self.idf.get(token, self.max_idf)
-
     def known(self, word: str) -> bool:
         """Whether the notices use this word (as a token, or inside their text)."""
         return word in self.idf

@@ -6,10 +6,6 @@ from dataclasses import dataclass, field
 
 from assistant.models import Chunk, DivisionId
 
-from ..index import KnowledgeIndex
-from ..text import plain
-from ..units import Unit
-
 
 @dataclass(frozen=True)
 class Source:
@@ -39,24 +35,5 @@ class Finding:
     contact_text: str = ""
 
 
-def unit_source(chunk: Chunk, units: list[Unit]) -> Source:
-    """The verbatim span from the first to the last unit."""
-    return Source(chunk, chunk.text[units[0].start : units[-1].end])
-
-
 def heading(chunk: Chunk) -> str:
     return chunk.section.split(" > ")[-1]
-
-
-def find_unit(index: KnowledgeIndex, rows: list[int], needle: str) -> tuple[int, int] | None:
-    """(row, unit) of the first unit in `rows` whose plain text contains `needle` (plain)."""
-    want = plain(needle)
-    for row in rows:
-        for i, text in enumerate(index.plain_units[row]):
-            if want in text:
-                return row, i
-    return None
-
-
-def rows_of(index: KnowledgeIndex, division: DivisionId) -> list[int]:
-    return [r for r, c in enumerate(index.chunks) if c.division == division]
