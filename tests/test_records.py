@@ -149,6 +149,17 @@ def test_merged_table_rows_stay_with_their_row(assistant: Assistant) -> None:
     assert "市医保局" not in answer.answer and len(answer.citations) == 3
 
 
+def test_who_does_a_task_is_the_clause_about_the_task_not_the_role_list(assistant: Assistant) -> None:
+    """A "who" question with a topic of its own (评审工作, 牵头) is answered by the clause naming the body
+    that does it; the organiser roles' "not listed" answer is only for a question about the role itself."""
+    review = assistant.ask("陕西的赛事评审工作由谁负责")
+    assert review.status == "answered" and "负责陕西分赛评审工作" in review.answer, review.answer
+    lead = assistant.ask("新疆分赛组委会谁牵头")
+    assert "自治区数字化发展局" in lead.answer, lead.answer
+    first = assistant.ask("山西初赛谁先初审")  # 初审: the notice says 初步把关审核
+    assert first.status == "answered" and "省有关部门" in first.answer, first.answer
+
+
 def test_a_count_about_a_named_track_that_is_not_its_topics(assistant: Assistant) -> None:
     topics = assistant.ask("陕西金融服务赛道有几个赛题")
     assert "提高金融风险防控能力" in topics.answer

@@ -73,7 +73,8 @@ def answer(part: Part, division: DivisionId, organisers: Organisers, guides: Gui
     lines = [ln for ln in organisers.lines.get(division, []) if ln.role in roles]
     if not lines:
         listed = organisers.lines.get(division, [])
-        if listed and _WHO.search(part.canonical):
+        if listed and _WHO.search(part.canonical) and not rest:
+            # "评审工作由谁负责" has a topic of its own: a clause about it answers, not the role list
             names = "、".join(dict.fromkeys(ln.role for ln in listed))
             text = f"通知中没有列出{'、'.join(roles)}；列出的是{names}"
             return Finding(division, False, text, [listed[0].source])
