@@ -202,6 +202,10 @@ def test_contacts_names_only_means_no_phone(assistant: Assistant, records: Recor
         ("申报书商业模式那一章要写哪两部分", ["推广示范价值", "模式可持续性"]),
         ("技术路线那一块要分哪几点写", ["技术架构", "数据服务功能", "数据服务及产品效能"]),
         ("申报书封面上都要填什么", ["团队名称", "项目名称", "参赛单位名称", "日期"]),
+        # labelled option groups, printed units, fields shown only for an answer (from the schema)
+        ("算法模型是哪个栏目下面的哪一类选项", ["数字产品设计", "算法模型"]),
+        ("利润按什么单位填", ["万元"]),
+        ("选了接入大模型以后还得填啥", ["大模型名称", "训练数据来源", "数据量"]),
     ],
 )
 def test_template_fields_answered_from_the_template(assistant: Assistant, question: str, facts: list[str]) -> None:
@@ -213,6 +217,19 @@ def test_template_fields_answered_from_the_template(assistant: Assistant, questi
     for fact in facts:
         assert fact in answer.answer, answer.answer
     assert all(c.section.startswith("附件 2") for c in answer.citations)
+
+
+def test_template_records_keep_groups_units_and_dependents(records: Records) -> None:
+    """Built from the schema's structure (groups, unit, show_if), each kept only where the template prints it."""
+    items = {it.label: it for it in records.template.items}
+    advantage = items["数据优势"]
+    assert [g for g, _ in advantage.groups] == ["数据资源", "基础设施", "场景应用", "流通服务", "安全治理"]
+    assert "数据采集" in dict(advantage.groups)["数据资源"]
+    assert items["营收"].unit == "万元"
+    llm = items["是否接入大模型"]
+    assert llm.condition == "是" and llm.dependents[:3] == ("大模型名称", "接入用途", "投入费用")
+    quotes = "".join(s.quote for s in llm.more_sources)
+    assert all(d in quotes.replace(" ", "") for d in llm.dependents)  # each dependent is in a cited line
 
 
 def test_template_options_are_only_what_the_template_prints(records: Records) -> None:

@@ -8,6 +8,7 @@ from functools import cache
 
 from .. import tables
 from ..query import Part
+from ..text import plain
 from .base import Finding
 from .template import Template, TemplateItem
 
@@ -28,7 +29,12 @@ def _facts(item: TemplateItem, aspect: str) -> str:
     if aspect == "choice":
         return item.constraint or ("" if not item.options else "")
     if aspect == "options":
+        if item.groups:
+            rows = "；".join(f"{g}（{'、'.join(opts)}）" if opts else g for g, opts in item.groups)
+            return f"分 {len(item.groups)} 类：{rows}"
         return "、".join(item.options)
+    if aspect == "unit":
+        return f"单位：{item.unit}" if item.unit else ""
     if aspect == "required":
         if item.optional_text:
             return item.optional_text
@@ -42,6 +48,8 @@ def _facts(item: TemplateItem, aspect: str) -> str:
         bits = [item.hint] if item.hint else []
         if item.parts:
             bits.append("、".join(item.parts))
+        if item.dependents:
+            bits.append(f"选“{item.condition}”时还需填写：{'、'.join(item.dependents)}")
         if not bits and item.sections:
             bits.append("、".join(item.sections))  # 封面要填什么: what the page is made of
         return "；".join(bits)
@@ -60,14 +68,16 @@ def _describe(item: TemplateItem, wanted: list[str]) -> str:
             continue
         if aspect == "options" and item.constraint and "choice" not in wanted:
             fact = f"{item.constraint}；选项：{fact}"
-        elif aspect == "options":
+        elif aspect == "options" and not item.groups:
             fact = f"选项：{fact}"
+        elif aspect == "options":
+            fact = f"选项{fact}"
         pieces.append(fact)
     return f"{item.label}：" + "；".join(dict.fromkeys(pieces))
 
 
 def _all_facts(item: TemplateItem) -> list[str]:
-    return [a for a in ("limit", "choice", "rows", "required", "options", "years", "content") if _facts(item, a)]
+    return [a for a in ("limit", "choice", "rows", "required", "unit", "options", "years", "content") if _facts(item, a)]
 
 
 def answer(part: Part, template: Template) -> Finding | None:
@@ -79,10 +89,12 @@ def answer(part: Part, template: Template) -> Finding | None:
             unit_noun = [(0, it) for it in template.items if it.row_noun and it.row_noun[0] in part.canonical and it.rows]
             matches = unit_noun
         if not matches:
-            return None
+            return _option_owner(part, template)
     top = max(score for score, _ in matches)
     if "sections" in wanted and any(_facts(it, "sections") for _, it in matches):
         wanted = ["sections"]  # 商业模式要写哪两部分: what it is made of, not its hint as well
+    elif "sections" in wanted and any(it.groups for _, it in matches):
+        wanted = ["options"]  # 业务场景分哪几类: a choice made of labelled groups is divided by them
     if "choice" in wanted and "options" not in wanted:
         wanted = [*wanted, "options"]  # 能选哪些: how many, and of what (a field with no limit still lists its options)
     if wanted:
@@ -109,6 +121,8 @@ def answer(part: Part, template: Template) -> Finding | None:
         if labels.count(it.label) > 1 and it.path:
             lines[i] = f"{it.path[-1]} > {lines[i]}"  # the same label in two places: say which
     sources = [s for it in chosen for s in it.sources]
+    if any(a in wanted for a in ("content", "")) or not wanted:
+        sources += [s for it in chosen for s in it.more_sources if s not in sources]
     if "sections" in wanted or any(not it.hint and not it.parts and it.sections for it in chosen):
         sources += [s for it in chosen for s in it.section_sources if s not in sources]
     return Finding(division, True, "\n".join(lines), sources, key="|".join(lines))
@@ -125,7 +139,24 @@ _ASPECT_WORDS = {
     "pages": "页数限制",
     "format": "文件格式",
     "sections": "组成部分",
+    "unit": "计量单位",
 }
+
+
+def _option_owner(part: Part, template: Template) -> Finding | None:
+    """A question naming an option, not a field (算法模型是哪一栏的): the field, and the group it sits in."""
+    q = plain(part.canonical)
+    for item in template.items:
+        groups = item.groups or (("", item.options),)
+        for group, options in groups:
+            for option in options:
+                if len(plain(option)) >= 3 and plain(option) in q:
+                    where = f"“{item.label}”中“{group}”一类" if group else f"“{item.label}”"
+                    text = f"“{option}”是{where}的选项"
+                    if item.constraint:
+                        text += f"（{item.constraint}）"
+                    return Finding(template.division, True, text, list(item.sources), key=text)
+    return None
 
 
 def not_in_template(part: Part) -> str | None:

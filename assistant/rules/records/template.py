@@ -33,6 +33,11 @@ class TemplateItem:
     optional_text: str = ""  # 选填 as the template writes it
     hint: str = ""
     options: tuple[str, ...] = ()
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # labelled rows of options (数据资源: 数据采集…)
+    unit: str = ""  # the unit the template prints beside the label (万元, GB, %)
+    dependents: tuple[str, ...] = ()  # what is filled when the answer is the condition (如是, 大模型名称…)
+    condition: str = ""  # that answer (是)
+    more_sources: list[Source] = field(default_factory=list)  # the lines printing the dependents
     parts: tuple[str, ...] = ()  # sub-items: years, columns, sub-fields
     rows: str = ""  # the table/repeat limit text
     row_noun: str = ""  # 名成员 / 家单位 / 个案例
@@ -129,6 +134,11 @@ class Template:
         chunk_text = plain(sources[0].chunk.text + heading(sources[0].chunk))
         return tuple(lb for lb in labels if plain(lb) and plain(lb) in chunk_text)
 
+    def _printed(self, labels: list[str]) -> tuple[str, ...]:
+        """The labels the template prints anywhere (a field's dependents may run onto the next line)."""
+        text = "".join(plain(self._index.chunks[r].text) for r in self._rows)
+        return tuple(lb for lb in labels if plain(lb) and plain(lb) in text)
+
     def _cover(self, labels: list[str]) -> None:
         """The cover page: the lines before the table of contents (团队名称、项目名称…)."""
         if not self._rows:
@@ -192,14 +202,20 @@ class Template:
 
     def _fields(self, fields: list[Field], path: tuple[str, ...], heading_alias: str) -> None:
         alias = heading_alias
+        shown: dict[str, list[Field]] = {}
+        for f in fields:
+            if f.show_if is not None and f.show_if.equals:
+                shown.setdefault(f.show_if.field, []).append(f)  # 如是, 大模型名称… under 是否接入大模型
         for f in fields:
             if f.heading:
                 alias = re.sub(r"^[\d.()（）\s]+|（.*$", "", f.heading)
             elif f.number:
                 alias = ""
-            self._field(f, path, alias)
+            self._field(f, path, alias, dependents=shown.get(f.key, []))
 
-    def _field(self, f: Field, path: tuple[str, ...], alias: str, *, column: bool = False) -> None:
+    def _field(
+        self, f: Field, path: tuple[str, ...], alias: str, *, column: bool = False, dependents: list[Field] | None = None
+    ) -> None:
         names = [f.label]
         if f.label.startswith("项目") and len(f.label) > 4:
             names.append(f.label[2:])
@@ -216,8 +232,22 @@ class Template:
         options: tuple[str, ...] = ()
         if f.is_choice and not f.groups_from and not f.supplement:
             options = self._present([c.label for _, c in f.all_choices()], sources)
+        groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+        if f.groups and not f.groups_from and not f.supplement:
+            printed = set(self._present([g.label for g in f.groups], sources))
+            groups = tuple(
+                (g.label, self._present([c.label for c in g.choices], sources)) for g in f.groups if g.label in printed
+            )
         sub = f.subfields or f.columns
         parts = () if f.supplement else self._present([s.label for s in sub], sources)
+        units = [u for u in (f.unit, *(s.unit for s in sub)) if u and u != "%"]
+        unit = next(iter(self._present(units, sources)), "")
+        follow = [d for d in dependents or [] if d.show_if is not None]
+        shown = self._printed([d.label for d in follow]) if follow else ()
+        more: list[Source] = []
+        for d in follow:
+            if len(more) < 5 and not any(plain(d.label) in plain(x.quote) for x in (*sources, *more)):
+                more += [x for x in self._locate([d.label, *(o.label for o in follow)], path) if x not in more]
         points = tuple(m.group(1).strip() for m in _POINT.finditer(f.hint)) if f.hint else ()
         optional = "选填" if "选填" in f.hint else ""
         item = TemplateItem(
@@ -230,6 +260,11 @@ class Template:
             optional_text=optional,
             hint="" if optional == f.hint else f.hint,
             options=options,
+            groups=groups,
+            unit=unit,
+            dependents=shown,
+            condition=follow[0].show_if.equals or "" if follow and follow[0].show_if else "",
+            more_sources=more if shown else [],
             parts=parts,
             rows=f.constraint if f.kind == "table" and f.max_rows else "",
             # (a table's constraint is its row limit; it is shown once, as `rows`)
@@ -256,7 +291,9 @@ class Template:
         out: list[tuple[int, TemplateItem]] = []
         for item in self.items:
             best = 0
-            outline = not (item.limit_text or item.constraint or item.options or item.parts or item.rows or item.hint)
+            outline = not (
+                item.limit_text or item.constraint or item.options or item.parts or item.rows or item.hint or item.dependents
+            )
             for name in (item.label, *item.aliases):
                 n = plain(name)
                 if n and n in q:
