@@ -97,6 +97,14 @@ def test_indicator_questions(assistant: Assistant) -> None:
     assert "数据来源多元性" in corrected.answer
 
 
+def test_a_node_asked_for_the_indicator_above_it(assistant: Assistant) -> None:
+    """Reverse lookup in the tree: a level-3 name (or a run of it) asked for its level-1 or level-2 parent."""
+    up = assistant.ask("新疆评价指标里，流通模式可推广性挂在哪个一级指标下")
+    assert up.status == "answered" and "属于一级指标“示范性”" in up.answer, up.answer
+    two = assistant.ask("国家2025评价指标中经济效益和社会效益属于哪个二级指标")
+    assert two.answer.count("属于二级指标“经济社会效益”") == 2, two.answer
+
+
 def test_differences_between_the_two_indicator_trees(assistant: Assistant) -> None:
     answer = assistant.ask("新疆的评价指标和全国2025的有啥区别")
     first = answer.answer.splitlines()[0]

@@ -18,6 +18,8 @@ _CHILDREN = re.compile(
 _CHANGE = re.compile(r"改|修订|调整|变化|变动|更新|不一样|会变")
 _NAME = re.compile(r"全称|叫什么|叫啥|名字|名称|是叫|叫做|写法|对吗|对不对|吧$|是不是")
 _LEVEL = {"一级": 1, "二级": 2, "三级": 3}
+# "问题解决程度归哪个一级指标": a node asked for the indicator above it
+_PARENT = re.compile(r"归哪|归属|属于|算哪|隶属|在哪个|是哪个|哪个.{0,4}指标(?:下|里)|挂在")
 
 
 def asks_indicators(part: Part) -> bool:
@@ -85,6 +87,11 @@ def answer(
         return Finding(division, True, tree.note.quote, [tree.note], key=tree.note.quote)
     asked = [lv for word, lv in _LEVEL.items() if word in q]
     level = asked[-1] if asked else None
+    if level and _PARENT.search(q):
+        found = _ancestors(q, tree, level)
+        if found:
+            text = "；".join(found[0])
+            return Finding(division, True, text, _rows(found[1]), key=text)
     named, exact = _named(q, tree, None if _CHILDREN.search(q) else level)
     if named and (_CHILDREN.search(q) or (level and named[0].level < level)) and not _NAME.search(q):
         node = named[0]
@@ -113,6 +120,31 @@ def answer(
     text = "评价指标（一级指标 > 二级指标：三级指标）：\n" + "\n".join(f"- {ln}" for ln in lines)
     nodes = tree.nodes()
     return Finding(division, True, text, _rows(nodes), key=text)
+
+
+def _ancestors(q: str, tree: Tree, level: int) -> tuple[list[str], list[Node]] | None:
+    """Each node below `level` the question names (in full, or by a run of ≥ 4 characters of its
+    name: 数据合规 for 数据合规情况) with the indicator above it at that level."""
+    deeper = [n for n in tree.nodes() if n.level > level]
+    named = [n for n in deeper if n.name in q] or [n for n in deeper if _shared(n.name, q) >= 4]
+    named = [n for n in named if not any(n is not m and n.name in m.name and m.name in q for m in named)]
+    if not named:
+        return None
+    lines: list[str] = []
+    nodes: list[Node] = []
+    for n in named[:4]:
+        path: list[Node] = []
+        up: Node | None = n
+        while up is not None:
+            path.append(up)
+            up = up.parent
+        above = next((p for p in path if p.level == level), None)
+        if above is None:
+            continue
+        where = " > ".join(p.name for p in reversed(path))
+        lines.append(f"“{n.name}”属于{'一二三'[level - 1]}级指标“{above.name}”（{where}）")
+        nodes += [p for p in reversed(path) if p not in nodes]
+    return (lines, nodes) if lines else None
 
 
 def differences(a: Tree, b: Tree) -> list[tuple[Node, Node]]:
