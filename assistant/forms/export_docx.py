@@ -12,8 +12,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.styles.style import BaseStyle
 from docx.table import _Cell
+from docx.text.paragraph import Paragraph
 
-from assistant.forms.layout import MISSING, Block, FormTable, GridTable, Heading, Para
+from assistant.forms.layout import Block, FormTable, GridTable, Heading, Para
+from assistant.forms.marks import split_marks
 
 BODY_FONT = "宋体"
 HEADING_FONT = "黑体"
@@ -52,15 +54,21 @@ def _styles(doc: DocumentType) -> None:
     section.left_margin = section.right_margin = Cm(2.2)
 
 
+def _add_text(para: Paragraph, text: str, *, bold: bool = False, red: bool = False) -> None:
+    """`text` as runs; our marks (【未填写】…) in red wherever they stand in the line."""
+    for piece, is_mark in split_marks(text):
+        run = para.add_run(piece)
+        run.bold = bold
+        if red or is_mark:
+            run.font.color.rgb = RED
+
+
 def _cell_lines(cell: _Cell, lines: list[str], *, bold: bool = False) -> None:
     first = True
     for line in lines or [""]:
         para = cell.paragraphs[0] if first else cell.add_paragraph()
         first = False
-        run = para.add_run(line)
-        run.bold = bold
-        if line == MISSING or line.startswith("【超出"):
-            run.font.color.rgb = RED
+        _add_text(para, line, bold=bold)
 
 
 def _form_table(doc: DocumentType, table: FormTable) -> None:
@@ -109,10 +117,7 @@ def render_docx(blocks: list[Block]) -> bytes:
             if block.level == 0:
                 para.alignment = WD_ALIGN_PARAGRAPH.CENTER
         elif isinstance(block, Para):
-            para = doc.add_paragraph()
-            run = para.add_run(block.text)
-            if block.style in ("missing", "note"):
-                run.font.color.rgb = RED
+            _add_text(doc.add_paragraph(), block.text, red=block.style in ("missing", "note"))
         elif isinstance(block, FormTable):
             _form_table(doc, block)
         else:
