@@ -1,4 +1,4 @@
-"""The exported Word file is the template filled in: every checkbox as ☐/☑, and marks where it needs attention.
+"""The exported Word file is the template filled in: page, title, 目录, page numbers, boxes and marks.
 
 Everything is read back from the .docx with python-docx and its XML; the template's own
 words come from `form_schema/source/shanxi-2025-annexes.txt`, never retyped here.
@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from docx import Document
 from docx.document import Document as DocumentType
+from docx.enum.section import WD_ORIENT
 from docx.oxml.ns import qn
 from docx.shared import Length, RGBColor
 from docx.table import Table
@@ -116,6 +117,68 @@ def marked_runs(paragraphs: list[Paragraph]) -> list[str]:
     return [r.text for p in paragraphs for r in p.runs if r.text.startswith("【") and r.font.color.rgb == RED]
 
 
+# -- the page ----------------------------------------------------------------------------------------
+
+
+def test_page_is_a4_portrait_with_word_a4_margins(doc: DocumentType) -> None:
+    for section in doc.sections:
+        assert section.orientation == WD_ORIENT.PORTRAIT
+        assert (mm(section.page_width), mm(section.page_height)) == (210.0, 297.0)
+        assert (mm(section.top_margin), mm(section.bottom_margin)) == (25.4, 25.4)
+        assert (mm(section.left_margin), mm(section.right_margin)) == (31.8, 31.8)
+
+
+def test_tables_fit_between_the_margins(doc: DocumentType) -> None:
+    section = doc.sections[0]
+    text_width = section.page_width - section.left_margin - section.right_margin
+    for table in doc.tables:
+        for row in table.rows:
+            assert sum(cell.width or 0 for cell in row.cells) <= text_width
+
+
+def test_every_page_has_a_page_number_field_in_the_footer(doc: DocumentType) -> None:
+    for section in doc.sections:
+        assert not section.different_first_page_header_footer
+        footer = section.footer
+        assert re.search(r"\bPAGE\b", field_codes(footer._element))
+
+
+# -- cover, 目录, title -------------------------------------------------------------------------------
+
+
+def test_title_is_the_template_title_word_for_word(doc: DocumentType) -> None:
+    titles = [p.text for p in doc.paragraphs if style_of(p) == "Title"]
+    assert titles == [TEMPLATE_TITLE]
+    assert "山西分赛" not in titles[0]
+
+
+def test_cover_is_on_its_own_page_and_the_contents_on_the_next(doc: DocumentType) -> None:
+    items = body(doc)
+    paras = [i for i in items if isinstance(i, Paragraph)]
+    date_at = next(n for n, p in enumerate(paras) if p.text.startswith("日期："))
+    contents_at = next(n for n, p in enumerate(paras) if style_of(p) == "TOC Heading")
+    first_part_at = next(
+        n for n, p in enumerate(paras) if p.text == SCHEMA.parts[0].title and style_of(p) == "Heading 1"
+    )
+    assert date_at < contents_at < first_part_at
+    assert any(has_page_break(p) for p in paras[date_at:contents_at])
+    assert any(has_page_break(p) for p in paras[contents_at:first_part_at])
+    # nothing but the cover before the first break: no table on the cover page
+    first_break = next(n for n, i in enumerate(items) if isinstance(i, Paragraph) and has_page_break(i))
+    assert not any(isinstance(i, Table) for i in items[:first_break])
+
+
+def test_contents_is_a_toc_field_listing_the_parts_and_sections(doc: DocumentType) -> None:
+    heading = next(p for p in doc.paragraphs if style_of(p) == "TOC Heading")
+    assert norm(heading.text) == norm(TEMPLATE_HEADINGS[1]) == "目录"
+    codes = field_codes(doc.element.body)
+    assert re.search(r'TOC \\o "1-2"', codes)
+    entries = [p.text for p in doc.paragraphs if re.fullmatch(r"toc \d", style_of(p))]
+    assert entries[0] == SCHEMA.parts[0].title and "五、附件" in entries
+    update = doc.settings.element.find(qn("w:updateFields"))
+    assert update is not None and update.get(qn("w:val")) == "true"  # Word fills in the page numbers
+
+
 # -- checkboxes ---------------------------------------------------------------------------------------
 
 
@@ -191,3 +254,46 @@ def test_valid_identifiers_are_not_marked(doc: DocumentType) -> None:
         for row in table.rows:
             for cell in row.cells:
                 assert "校验位" not in cell.text and "身份证号码" not in cell.text
+
+
+# -- structure: the template's headings and tables, in its order --------------------------------------
+
+
+def template_sequence() -> list[str]:
+    """The template's headings and the first cell of each of its tables, in the order they appear."""
+    out: list[str] = []
+    tables = iter(norm(t) for t in TEMPLATE_TABLES)
+    pending = next(tables)
+    for line in TEMPLATE_LINES:
+        if line.startswith("#"):
+            out.append(norm(line.lstrip("#")))
+        elif pending and pending in norm(line):
+            out.append(pending)
+            pending = next(tables, "")
+    assert pending == "", f"table {pending} not found in the template"
+    return out
+
+
+def export_sequence(document: DocumentType, wanted: set[str]) -> list[str]:
+    out: list[str] = []
+    for item in body(document):
+        if isinstance(item, Paragraph) and style_of(item).startswith(HEADING_STYLES):
+            token = norm(item.text)
+        elif isinstance(item, Table):
+            token = norm(item.rows[0].cells[0].text)
+        else:
+            continue
+        if token in wanted and (not out or out[-1] != token):  # repeated units count once
+            out.append(token)
+    return out
+
+
+def test_template_sequence_is_read_from_the_source() -> None:
+    sequence = template_sequence()
+    assert sequence[:2] == [norm(TEMPLATE_TITLE), "目录"] and sequence[-3:] == ["五、附件", "专利名称", "软著名称"]
+    assert len(sequence) == len(TEMPLATE_HEADINGS) + len(TEMPLATE_TABLES)
+
+
+def test_headings_and_tables_come_in_the_template_order(doc: DocumentType) -> None:
+    expected = template_sequence()
+    assert export_sequence(doc, set(expected)) == expected

@@ -17,6 +17,8 @@ from assistant.forms.validators import is_empty
 from assistant.forms.wordcount import count_words
 
 CASE_CHUNK = 6  # the template prints the case table six columns at a time
+CONTENTS_TITLE = "目 录"  # the template's spacing
+CONTENTS_LEVELS = (1, 2)  # parts and sections, as the template's 目录
 
 
 @dataclass
@@ -50,7 +52,20 @@ class GridTable:
     chunk: int | None = None  # print the columns in slices of this width, header above values
 
 
-Block = Heading | Para | FormTable | GridTable
+@dataclass
+class PageBreak:
+    """The next block starts a new page (after the cover, after the 目录)."""
+
+
+@dataclass
+class Contents:
+    """The 目录: Word builds it from the headings; `entries` are shown until it does."""
+
+    title: str
+    entries: list[Heading] = field(default_factory=list)
+
+
+Block = Heading | Para | FormTable | GridTable | PageBreak | Contents
 
 
 def _label(f: Field, *, star: bool = True) -> str:
@@ -259,6 +274,10 @@ class _Builder:
 
     def build(self) -> list[Block]:
         self.cover()
+        contents = Contents(CONTENTS_TITLE)
+        self.add(PageBreak())
+        self.add(contents)
+        self.add(PageBreak())
         for part in self.schema.parts:
             self.add(Heading(part.title, 1))
             for section in part.sections:
@@ -279,12 +298,13 @@ class _Builder:
                     )
                     self.flush()
         self.flush()
+        contents.entries = [b for b in self.blocks if isinstance(b, Heading) and b.level in CONTENTS_LEVELS]
         return self.blocks
 
 
 def build_layout(
     schema: FormSchema, answers: dict[str, Any], flags: dict[str, list[Flag]] | None, today: date
 ) -> list[Block]:
-    """The whole 申报书 in template order; what needs attention marked (【未填写】…)."""
+    """The whole 申报书 in template order: cover, 目录, parts; what needs attention marked (【未填写】…)."""
     flags = flags or {}
     return _Builder(schema, answers, flags, review(schema, answers, flags), today).build()
