@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench eval setup browser clean
+.PHONY: run test lint bench eval setup browser office clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ setup: $(STAMP)
 browser:
 	bash scripts/ensure_browser.sh
 
+office:
+	bash scripts/ensure_office.sh
+
 run: $(STAMP)
 	$(BIN)/python app.py
 
@@ -24,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check assistant tests app.py scripts
 	$(BIN)/mypy assistant app.py
 
-test: $(STAMP) browser lint
+test: $(STAMP) browser office lint
 	$(BIN)/python -m pytest -q
 
 eval: $(STAMP)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from assistant.errors import InputError
 from assistant.forms.export_docx import render_docx
 from assistant.forms.integrity import check_answers
-from assistant.forms.layout import Block, FormTable, GridTable, Heading, Para, build_layout
+from assistant.forms.layout import Block, Contents, FormTable, GridTable, Heading, Para, build_layout
 from assistant.forms.schema import FormSchema
 from assistant.forms.state import DraftState
 
@@ -59,6 +59,9 @@ def to_markdown(blocks: list[Block]) -> str:
             ]
             rows += [f"| {' | '.join(_md_cell(c) for c in values)} |" for values in block.rows]
             out.append("\n".join(rows))
+        elif isinstance(block, Contents):
+            entries = [f"{'  ' * (h.level - 1)}- {h.text}" for h in block.entries]
+            out.append("\n".join([f"## {block.title}", "", *entries]))
     return "\n\n".join(out) + "\n"
 
 

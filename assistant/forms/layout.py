@@ -6,16 +6,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from assistant.forms.render import BLANK, checkbox_lines, format_value, with_unit
+from assistant.forms import marks
+from assistant.forms.marks import MISSING
+from assistant.forms.render import BLANK, checkbox_lines, format_value, na_box, share_boxes, with_unit
 from assistant.forms.review import Issue, review, section_words
 from assistant.forms.schema import Field, FormSchema, Section
 from assistant.forms.state import Flag
-from assistant.forms.steps import section_scope, unit_count, visible
+from assistant.forms.steps import count_filled, section_scope, unit_count, visible
 from assistant.forms.validators import is_empty
 from assistant.forms.wordcount import count_words
 
-MISSING = "【未填写】"
 CASE_CHUNK = 6  # the template prints the case table six columns at a time
+CONTENTS_TITLE = "目 录"  # the template's spacing
+CONTENTS_LEVELS = (1, 2)  # parts and sections, as the template's 目录
 
 
 @dataclass
@@ -49,7 +52,20 @@ class GridTable:
     chunk: int | None = None  # print the columns in slices of this width, header above values
 
 
-Block = Heading | Para | FormTable | GridTable
+@dataclass
+class PageBreak:
+    """The next block starts a new page (after the cover, after the 目录)."""
+
+
+@dataclass
+class Contents:
+    """The 目录: Word builds it from the headings; `entries` are shown until it does."""
+
+    title: str
+    entries: list[Heading] = field(default_factory=list)
+
+
+Block = Heading | Para | FormTable | GridTable | PageBreak | Contents
 
 
 def _label(f: Field, *, star: bool = True) -> str:
@@ -62,6 +78,10 @@ def _scalar_lines(f: Field, value: Any, *, plain_choices: bool = False) -> list[
         if plain_choices or f.groups_from:  # a drop-down in the template: print the pick only
             return [format_value(f, value)] if not is_empty(value) else []
         return checkbox_lines(f, value)
+    if f.kind == "group" and f.sum_max is not None:
+        return [share_boxes(f, value)]
+    if f.na_label:
+        return [na_box(f, value)]
     if f.kind == "group":
         parts = []
         group = value if isinstance(value, dict) else {}
@@ -75,9 +95,17 @@ def _scalar_lines(f: Field, value: Any, *, plain_choices: bool = False) -> list[
 
 
 class _Builder:
-    def __init__(self, schema: FormSchema, answers: dict[str, Any], issues: list[Issue], today: date) -> None:
+    def __init__(
+        self,
+        schema: FormSchema,
+        answers: dict[str, Any],
+        flags: dict[str, list[Flag]],
+        issues: list[Issue],
+        today: date,
+    ) -> None:
         self.schema = schema
         self.answers = answers
+        self.flags = flags
         self.today = today
         self.missing = {i.step_id for i in issues if i.kind == "missing"}
         self.blocks: list[Block] = []
@@ -93,10 +121,11 @@ class _Builder:
         self.blocks.append(block)
 
     def value_lines(
-        self, f: Field, value: Any, step_id: str, *, cell: bool = False
+        self, f: Field, scope: dict[str, Any], step_id: str, *, cell: bool = False
     ) -> tuple[list[str], bool]:
         if step_id in self.missing:
             return [MISSING], True
+        value = scope.get(f.key)
         lines = _scalar_lines(f, value, plain_choices=cell)
         if (
             f.kind == "longtext"
@@ -104,7 +133,11 @@ class _Builder:
             and isinstance(value, str)
             and count_words(value) > f.limit
         ):
-            lines.append(f"【超出字数限制：{count_words(value)}/{f.limit} 字】")
+            lines.append(marks.over_limit(count_words(value), f.limit))
+        confirmed = "checksum_confirmed" in self.flags.get(step_id, [])
+        problem = marks.code_problem(f, value, scope, self.today, confirmed=confirmed)
+        if problem:
+            lines.append(problem)
         if lines:
             return lines, False
         return ([BLANK] if cell or not f.is_choice else checkbox_lines(f, None)), False
@@ -115,7 +148,7 @@ class _Builder:
                 continue
             step_id = f"{prefix}.{f.key}"
             if f.kind == "block":
-                lines = self.block_lines(f, scope, prefix)
+                lines = self.block_lines(f, scope, prefix, titled=False)
                 self.table.rows.append(FormRow(_label(f), lines, any(MISSING in ln for ln in lines)))
                 for child in f.fields:
                     if child.kind == "table":
@@ -133,13 +166,18 @@ class _Builder:
                 )
                 self.grid(f, scope, prefix)
             else:
-                lines, missing = self.value_lines(f, scope.get(f.key), step_id)
+                lines, missing = self.value_lines(f, scope, step_id)
                 self.table.rows.append(FormRow(_label(f), lines, missing))
 
-    def block_lines(self, block: Field, scope: dict[str, Any], prefix: str) -> list[str]:
+    def block_lines(self, block: Field, scope: dict[str, Any], prefix: str, *, titled: bool) -> list[str]:
+        """A block's children as lines; `titled` when the caller's title already carries its rule."""
         out: list[str] = []
-        if block.constraint:
+        if block.constraint and not titled:
             out.append(f"（{block.constraint}）")
+        if block.min_filled is not None:
+            filled = count_filled(block, scope)
+            if filled < block.min_filled:
+                out.append(marks.min_filled(block.constraint or f"至少填{block.min_filled}项", filled))
         for child in block.fields:
             if not visible(child, scope):
                 continue
@@ -151,14 +189,14 @@ class _Builder:
                 title += f"（{child.unit}）"
             if child.kind == "block":
                 out.append(title)
-                out.extend("  " + line for line in self.block_lines(child, scope, prefix))
+                out.extend("  " + line for line in self.block_lines(child, scope, prefix, titled=True))
                 continue
             if child.kind == "table":
                 rows = scope.get(child.key)
                 count = len(rows) if isinstance(rows, list) else 0
                 out.append(f"{title}：见下表（共 {count} 行）")
                 continue
-            lines, _ = self.value_lines(child, scope.get(child.key), f"{prefix}.{child.key}")
+            lines, _ = self.value_lines(child, scope, f"{prefix}.{child.key}")
             if len(lines) == 1:
                 out.append(f"{title}：{lines[0]}")
             else:
@@ -180,7 +218,7 @@ class _Builder:
                 if not visible(c, row):
                     cells.append("—")
                     continue
-                lines, _ = self.value_lines(c, row.get(c.key), step_id, cell=True)
+                lines, _ = self.value_lines(c, row, step_id, cell=True)
                 cells.append("\n".join(lines))
             body.append(cells)
         if table.key in ("patents", "software"):
@@ -211,7 +249,7 @@ class _Builder:
         if section.limit is not None:
             words = section_words(section, scope)
             if words > section.limit:
-                self.add(Para(f"【本部分合计 {words} 字，超出字数限制 {section.limit} 字】", "note"))
+                self.add(Para(marks.section_over_limit(words, section.limit), "note"))
         for f in section.fields:
             step_id = f"{section.key}.{f.key}"
             if f.kind == "table":
@@ -232,10 +270,14 @@ class _Builder:
                 if para.strip():
                     self.add(Para(para.strip()))
             if f.limit is not None and count_words(str(value)) > f.limit:
-                self.add(Para(f"【超出字数限制：{count_words(str(value))}/{f.limit} 字】", "note"))
+                self.add(Para(marks.over_limit(count_words(str(value)), f.limit), "note"))
 
     def build(self) -> list[Block]:
         self.cover()
+        contents = Contents(CONTENTS_TITLE)
+        self.add(PageBreak())
+        self.add(contents)
+        self.add(PageBreak())
         for part in self.schema.parts:
             self.add(Heading(part.title, 1))
             for section in part.sections:
@@ -256,11 +298,13 @@ class _Builder:
                     )
                     self.flush()
         self.flush()
+        contents.entries = [b for b in self.blocks if isinstance(b, Heading) and b.level in CONTENTS_LEVELS]
         return self.blocks
 
 
 def build_layout(
     schema: FormSchema, answers: dict[str, Any], flags: dict[str, list[Flag]] | None, today: date
 ) -> list[Block]:
-    """The whole 申报书 in template order, missing required fields marked 【未填写】."""
-    return _Builder(schema, answers, review(schema, answers, flags), today).build()
+    """The whole 申报书 in template order: cover, 目录, parts; what needs attention marked (【未填写】…)."""
+    flags = flags or {}
+    return _Builder(schema, answers, flags, review(schema, answers, flags), today).build()

@@ -106,3 +106,32 @@ def checkbox_lines(f: Field, value: Any) -> list[str]:
 def _line(group: ChoiceGroup | None, items: list[str]) -> str:
     body = "  ".join(items)
     return f"{group.label}：{body}" if group else body
+
+
+def _given(value: Any) -> bool:
+    return not is_empty(value) and value != 0
+
+
+def share_boxes(f: Field, value: Any) -> str:
+    """A group of shares of one whole (数据交易形式) as the template prints it: a box per share,
+    ticked when a share is given, its details (交易机构名称) after it."""
+    shares = f.sum_max.fields if f.sum_max else []
+    group = value if isinstance(value, dict) else {}
+    items: list[str] = []
+    for sub in f.subfields:
+        item = group.get(sub.key)
+        shown = f"{sub.label}：{with_unit(item, sub.unit) if not is_empty(item) else BLANK}"
+        if sub.key in shares:
+            items.append(f"{CHECKED if _given(item) else UNCHECKED}{shown}")
+        elif items:
+            items[-1] += f"，{shown}"
+        else:
+            items.append(shown)
+    return "  ".join(items)
+
+
+def na_box(f: Field, value: Any) -> str:
+    """A value with the template's "☐ 不涉及" box beside it, e.g. "____  ☑不涉及" or "20 MB  ☐不涉及"."""
+    na = value == f.na_label
+    shown = BLANK if na or is_empty(value) else format_value(f, value)
+    return f"{shown}  {CHECKED if na else UNCHECKED}{f.na_label}"
