@@ -43,6 +43,11 @@ def test_template_questions_go_to_shanxi_and_say_so(assistant: Assistant) -> Non
     assert scoped.divisions == ["shanxi"] and "而不是当前选择的陕西分赛" in scoped.answer
 
 
+def test_a_named_divisions_contacts_are_not_the_forms_contact_field(assistant: Assistant) -> None:
+    answer = assistant.ask("山西分赛的联系人一共几位")  # 几位: also the form's row-count aspect
+    assert answer.status == "answered" and "郭亚楠" in answer.answer and "申报书模板" not in answer.answer, answer.answer
+
+
 def test_agreement_is_answered_once_with_every_citation(assistant: Assistant) -> None:
     answer = assistant.ask("一个团队最多几个人")
     assert answer.status == "answered"

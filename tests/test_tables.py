@@ -56,6 +56,13 @@ def test_the_index_owns_its_tokenizer(kb_index: KnowledgeIndex) -> None:
     assert "开放性创新赛道" not in jieba.lcut("开放性创新赛道有哪些赛题")
 
 
+def test_a_domain_term_wins_its_boundary_over_a_colloquial_word(kb_index: KnowledgeIndex) -> None:
+    """两边报 (a colloquial synonym) must not eat the first character of 报名 in 两边报名."""
+    words = kb_index.tokenizer.raw_words("新疆陕西两边报名分别哪天关")
+    assert "报名" in words and "两边报" not in words
+    assert "两边报" in kb_index.tokenizer.raw_words("能两边报吗")  # on its own it stays whole
+
+
 @pytest.mark.parametrize(
     ("typed", "repaired"),
     [

@@ -52,6 +52,8 @@ def is_template(part: Part, records: Records) -> bool:
         return True
     if part.of("track") or part.of("stage") or part.of("award"):
         return False
+    if part.named and part.kind.name in ("contact", "phone", "email"):
+        return False  # "山西分赛联系人有哪几位" asks the division's contacts, not the form's 联系人 field
     matches = records.template.match(part.canonical)
     strong = [it for score, it in matches if score >= 4]
     return bool(strong) and bool(aspects(part.canonical))

@@ -38,6 +38,7 @@ class Tokenizer:
             if 2 <= len(term) <= 16:
                 self._jieba.add_word(term, freq=20000)
                 self.domain_terms.append(term)
+        self._domain_set = frozenset(self.domain_terms)
         self.stopwords = tables.stopwords()
         self._words: dict[str, list[str]] = {}
         self._tokens: dict[str, list[str]] = {}
@@ -60,7 +61,7 @@ class Tokenizer:
         """Precise-mode words without stop words (no overlapping sub-words): a question's terms."""
         hit = self._words.get(text)
         if hit is None:
-            hit = self._kept(self._jieba.lcut(nfkc(text).lower()))
+            hit = self._kept(self._cut(nfkc(text).lower()))
             if len(self._words) > _MAX_CACHE:
                 self._words.clear()
             self._words[text] = hit
@@ -68,7 +69,25 @@ class Tokenizer:
 
     def raw_words(self, text: str) -> list[str]:
         """Precise-mode words with stop words kept (for splitting and follow-up analysis)."""
-        return [w for w in self._jieba.lcut(nfkc(text).lower()) if w.strip()]
+        return [w for w in self._cut(nfkc(text).lower()) if w.strip()]
+
+    def _cut(self, text: str) -> list[str]:
+        """Precise mode, where a domain term wins its boundary: "两边报名" is 两边 + 报名, not the
+        colloquial 两边报 + 名 (a word ending in a domain term's first character gives it back)."""
+        words = self._jieba.lcut(text)
+        i = 0
+        while i + 1 < len(words):
+            w, nxt = words[i], words[i + 1]
+            if (
+                len(w) > 2
+                and w not in self._domain_set
+                and w[-1] + nxt in self._domain_set
+                and nxt not in self._domain_set
+                and self._jieba.FREQ.get(w[:-1])
+            ):
+                words[i : i + 2] = [w[:-1], w[-1] + nxt]
+            i += 1
+        return words
 
     def tokens(self, text: str) -> list[str]:
         """Search-mode tokens without stop words or punctuation: BM25's vocabulary."""
