@@ -212,7 +212,7 @@ def fill_member(service: FormService, token: str, n: int, contact: str) -> FormR
     return say(
         service,
         token,
-        f"成员{n}",
+        ["张三", "李四", "王五", "赵六", "钱七"][n - 1],
         "1",
         ids[n - 1],
         "山西智煤科技有限公司",

@@ -11,6 +11,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+import yaml
 
 from assistant.forms.schema import Field, FormSchema, Section, load_schema, walk_fields
 
@@ -35,12 +36,13 @@ SCHEMA = load_schema(ROOT / "form_schema")
 
 
 def all_fields(schema: FormSchema) -> list[tuple[Section, Field, bool]]:
-    """(section, field, supplemented) for every field, columns and subfields included."""
+    """(section, field, ours) for every field, columns and subfields included; `ours` when the
+    field is a column we supplied to a table the template names without columns."""
     out = []
     for _, section in schema.sections():
         for f in section.fields:
             for inner in walk_fields([f]):
-                out.append((section, inner, f.supplement or inner.supplement))
+                out.append((section, inner, f.columns_supplied and inner is not f))
     return out
 
 
@@ -74,7 +76,7 @@ def test_section_titles_and_notes(section: Section) -> None:
 
 
 @pytest.mark.parametrize(
-    "f", [f for _, f, supplemented in FIELDS if not supplemented], ids=lambda f: f"{f.key}:{f.label}"
+    "f", [f for _, f, ours in FIELDS if not ours], ids=lambda f: f"{f.key}:{f.label}"
 )
 def test_every_label_is_in_the_template(f: Field) -> None:
     assert in_template(f.label)
@@ -125,7 +127,7 @@ def test_constraints_are_the_templates_words_and_numbers(f: Field) -> None:
 
 @pytest.mark.parametrize(
     "f",
-    [f for _, f, supplemented in FIELDS if f.is_choice and not supplemented and f is not TRACK],
+    [f for _, f, ours in FIELDS if f.is_choice and not ours and not f.options_supplied and f is not TRACK],
     ids=lambda f: f.key,
 )
 def test_every_choice_is_in_the_template(f: Field) -> None:
@@ -190,3 +192,92 @@ def test_tracks_are_the_guides_nine_tracks_with_their_topics() -> None:
 def test_every_field_kind_has_a_limit_text_when_limited() -> None:
     for _, f, _ in FIELDS:
         assert (f.limit is None) == (not f.limit_text), f.key
+
+
+# ---- drop-downs, supplements, shared limits, synonyms ---------------------------------------------
+
+
+def by_key(key: str) -> Field:
+    return next(f for _, f, _ in FIELDS if f.key == key)
+
+
+@pytest.mark.parametrize("key", ["source", "province", "industry"])
+def test_the_templates_drop_downs_are_single_choices(key: str) -> None:
+    f = by_key(key)
+    assert (f.kind, f.dropdown, f.supplied) == ("choice", True, "options")
+    assert any(norm(f.label) in line and "下拉菜单" in line for line in TEMPLATE_LINES)
+
+
+def test_province_is_one_of_the_34_province_level_divisions() -> None:
+    labels = [c.label for c in by_key("province").choices]
+    assert len(labels) == len(set(labels)) == 34
+    assert {"山西省", "新疆维吾尔自治区", "台湾省", "香港特别行政区", "澳门特别行政区", "北京市"} <= set(labels)
+    assert sum(label.endswith("省") for label in labels) == 23
+    assert sum(label.endswith("自治区") for label in labels) == 5
+    assert sum(label.endswith("特别行政区") for label in labels) == 2
+
+
+def test_project_source_follows_the_templates_words() -> None:
+    labels = [c.label for c in by_key("source").choices]
+    assert len(labels) == 33 and labels[-2:] == ["新疆生产建设兵团", "推荐渠道"]
+    assert "香港特别行政区" not in labels  # 各省、自治区、直辖市: the 31 of the mainland
+
+
+def test_industry_is_one_of_the_20_sections_of_gb_t_4754_2017() -> None:
+    f = by_key("industry")
+    assert [c.code for c in f.choices] == list("ABCDEFGHIJKLMNOPQRST")
+    assert f.choices[2].label == "制造业" and f.choices[8].label == "信息传输、软件和信息技术服务业"
+
+
+def test_every_interpretation_beyond_the_template_is_marked_and_explained() -> None:
+    marked = {f.key: f.supplied for _, f, _ in FIELDS if f.supplement}
+    for key in ("compute_source", "storage_source", "algorithm_source", "llm_training_sources"):
+        assert marked[key] == "kind", key  # checkboxes without 单选/多选, made 多选
+    for key in ("source", "province", "industry", "id_type"):
+        assert marked[key] == "options", key
+    assert marked["contracts"] == "columns"
+    assert all(f.supplement_note for _, f, _ in FIELDS if f.supplement)
+
+
+def test_a_multi_choice_without_the_templates_words_is_a_supplement() -> None:
+    """A 多选/单选 that the template does not print next to the field is our decision: marked."""
+    for _, f, _ in FIELDS:
+        if not f.is_choice or f.supplement or f.constraint:
+            continue
+        pytest.fail(f"{f.key}: {f.kind} without the template's rule or a supplement mark")
+
+
+def test_shared_section_limits_are_shown_in_each_parts_question() -> None:
+    from assistant.forms.questions import question_text
+    from assistant.forms.steps import walk
+
+    steps = {s.id: s for s in walk(SCHEMA, {})}
+    for step_id in ("effects.pain_points", "effects.benefits", "business.promotion", "business.sustainability"):
+        text = question_text({}, steps[step_id])
+        section = steps[step_id].section
+        assert f"{section.number}{section.title}" in text and "5000" in text and "合计" in text, text
+
+
+def test_a_synonym_for_a_missing_option_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    from assistant.errors import ConfigError
+
+    copy = tmp_path / "form_schema"
+    shutil.copytree(ROOT / "form_schema", copy)
+    synonyms = copy / "shanxi-2025.synonyms.yaml"
+    synonyms.write_text(
+        synonyms.read_text(encoding="utf-8")
+        + "  - {field: units.nature, option: 个体户, say: 个体, note: test}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="没有选项“个体户”"):
+        load_schema(copy)
+
+
+def test_every_synonym_names_an_option_and_carries_a_note() -> None:
+    raw = yaml.safe_load((ROOT / "form_schema" / "shanxi-2025.synonyms.yaml").read_text(encoding="utf-8"))
+    entries = raw["synonyms"]
+    assert entries and all(e["note"] for e in entries)
+    aliases = {a for _, f, _ in FIELDS for _, c in f.all_choices() for a in c.aliases}
+    assert {e["say"] for e in entries} <= aliases

@@ -155,6 +155,32 @@ def test_phone_accepts_mobile_and_landline(text: str, value: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("(0351)1234567", "0351-1234567"),
+        ("（0351）1234567", "0351-1234567"),
+        ("(010) 12345678", "010-12345678"),
+        ("+86 351 1234567", "0351-1234567"),
+        ("+86-10-12345678", "010-12345678"),
+        ("0086 351 7654321", "0351-7654321"),
+        ("0351-1234567转8001", "0351-1234567-8001"),
+        ("010-12345678 分机 123", "010-12345678-123"),
+        ("0351-1234567 ext. 8001", "0351-1234567-8001"),
+        ("0351 1234567", "03511234567"),  # the compact form accepted before stays as it was
+    ],
+)
+def test_phone_accepts_common_landline_forms(text: str, value: str) -> None:
+    assert check_phone(text) == value
+    assert check_phone(value) == value  # a stored number reads back unchanged
+
+
+@pytest.mark.parametrize("text", ["1234567", "(0351)123", "0351-1234567转", "+86 351"])
+def test_phone_refuses_numbers_that_are_not_phones(text: str) -> None:
+    with pytest.raises(InvalidAnswer, match="联系方式应为手机号码或固定电话"):
+        check_phone(text)
+
+
+@pytest.mark.parametrize(
     ("text", "kwargs", "value"),
     [
         ("3.5", {"unit": "万元"}, 3.5),

@@ -82,7 +82,7 @@ def expected_texts(service: FormService, answers: dict[str, Any]) -> list[str]:
         value = get_value(answers, step)
         if step.kind != "field" or f is None or is_empty(value):
             continue
-        if f.is_choice and step.table is None and not f.groups_from:
+        if f.is_choice and step.table is None and not f.dropdown:
             out.extend(checkbox_lines(f, value))
         elif f.kind == "group":
             out.extend(

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import ConfigError, InputError
-from assistant.forms.wordcount import is_east_asian
+from assistant.forms.wordcount import is_east_asian, is_invisible
 from assistant.models import Answer, Citation
 from assistant.settings import Settings
 from assistant.web.admin import check_token
-from assistant.web.counter import east_asian_class
+from assistant.web.counter import east_asian_class, invisible_class
 from assistant.web.errors import ApiError
 from assistant.web.render import answer_markdown, sources_html, text_markdown
 from assistant.web.server import _console_disabled
@@ -188,15 +188,22 @@ def test_stream_pieces_rebuild_the_answer_and_keep_markers_whole(text: str) -> N
         assert marker in parts
 
 
+def _in_class(klass: str, ch: str) -> bool:
+    ranges = [(int(a, 16), int(b or a, 16)) for a, b in re.findall(r"\\u\{([0-9A-F]+)\}(?:-\\u\{([0-9A-F]+)\})?", klass)]
+    return any(lo <= ord(ch) <= hi for lo, hi in ranges)
+
+
 def test_browser_counter_class_matches_the_python_rule() -> None:
     klass = east_asian_class()
-    ranges = [(int(a, 16), int(b or a, 16)) for a, b in re.findall(r"\\u\{([0-9A-F]+)\}(?:-\\u\{([0-9A-F]+)\})?", klass)]
+    for ch in "中，。“”—…、ＡＢ１あ한😀Aa1 ,.-éｶﾞ①":
+        assert _in_class(klass, ch) == is_east_asian(ch), ch
 
-    def in_class(ch: str) -> bool:
-        return any(lo <= ord(ch) <= hi for lo, hi in ranges)
 
-    for ch in "中，。“”—…、ＡＢ１あ한😀Aa1 ,.-é":
-        assert in_class(ch) == is_east_asian(ch), ch
+def test_browser_counter_skips_what_the_python_rule_skips() -> None:
+    klass = invisible_class()
+    for ch in "\u200b\u200c\u200d\ufeff\ufe0f\u0301a中😀":
+        assert _in_class(klass, ch) == is_invisible(ch), hex(ord(ch))
+    assert is_invisible("\u200b") and not is_invisible("a")
 
 
 def test_admin_token_check() -> None:

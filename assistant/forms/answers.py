@@ -1,8 +1,9 @@
 """Turn one reply into a validated value for one field (deterministic, offline).
 
-Choices are picked by number ("3", "1.2" for grouped options) or by label; several
-picks are separated by 、，；. A group is answered "名称：值" pair by pair or with
-the values in order. Each problem raises `InvalidAnswer` naming it.
+Choices are parsed in `choices.py`. A group is answered "名称：值" pair by pair (a shortened
+name is taken when it fits one item only; a name that is not in the group is reported, never
+glued onto the item before it) or with the values in order, where optional trailing items may
+be left out. Each problem raises `InvalidAnswer` naming it.
 """
 
 from __future__ import annotations
@@ -12,15 +13,25 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from assistant.forms.schema import Choice, ChoiceGroup, Field, choice_id
+from assistant.forms.choices import (
+    SEPARATORS,
+    base_label,
+    check_picks,
+    key,
+    options,
+    parse_choices,
+    split_pick,
+)
+from assistant.forms.schema import Field
 from assistant.forms.validators import (
     InvalidAnswer,
-    check_choice_count,
+    check_control_chars,
     check_exactly_one,
     check_id_number,
     check_mobile,
-    check_per_group,
+    check_one_line,
     check_percent,
+    check_person_name,
     check_phone,
     check_sum_le,
     check_sum_max,
@@ -35,7 +46,19 @@ from assistant.forms.validators import (
 )
 from assistant.forms.wordcount import count_text
 
-SEPARATORS = "、，,；;\n"
+__all__ = [
+    "Context",
+    "Interpretation",
+    "check_group",
+    "check_picks",
+    "check_siblings",
+    "check_table_rule",
+    "interpret",
+    "options",
+    "parse_group",
+    "split_pick",
+]
+
 ID_CARD = "居民身份证"
 
 
@@ -59,190 +82,107 @@ class Interpretation:
     over_limit: tuple[int, int] | None = None  # (字数, limit): kept but flagged
 
 
-def _key(text: str) -> str:
-    """Compare labels ignoring width, spaces and case."""
-    return re.sub(r"\s", "", nfkc(text)).lower()
+_LABELLED = re.compile(r"\s*([^:：=]+?)\s*(?:[(（][^)）]*[)）])?\s*[:：=]\s*(.*)", re.S)
 
 
-def _base(label: str) -> str:
-    """A label without its parenthetical: "产融协同 (供应链金融…)" → "产融协同"."""
-    return re.split(r"[(（]", nfkc(label), maxsplit=1)[0].strip()
+def _names(sub: Field) -> set[str]:
+    """What an item of a group may be called: its label, without its parenthetical, a bare year."""
+    names = {base_label(sub.label), sub.label}
+    if re.fullmatch(r"\d{4}\s*年.*", sub.label):
+        names |= {sub.label[:4] + "年", sub.label[:4]}
+    return {key(n) for n in names}
 
 
-@dataclass(frozen=True)
-class _Option:
-    number: str  # "3" or "1.2"
-    group: ChoiceGroup | None
-    choice: Choice
-
-    @property
-    def id(self) -> str:
-        return choice_id(self.group, self.choice)
-
-
-def options(f: Field) -> list[_Option]:
-    """Every option of a choice field with the number shown to the applicant."""
-    if f.groups:
-        return [
-            _Option(f"{gi}.{ci}", group, choice)
-            for gi, group in enumerate(f.groups, start=1)
-            for ci, choice in enumerate(group.choices, start=1)
-        ]
-    return [_Option(str(i), None, choice) for i, choice in enumerate(f.choices, start=1)]
-
-
-def _match_option(f: Field, token: str, opts: list[_Option]) -> _Option:
-    key = _key(token)
-    number = re.sub(r"[-－—．。·]", ".", key)
-    for opt in opts:
-        if number == opt.number:
-            return opt
-    if f.groups and number.isdigit():
-        # a group with a single option may be picked by its own number (赛道九)
-        group_hits = [o for o in opts if o.number.split(".")[0] == number]
-        if len(group_hits) == 1:
-            return group_hits[0]
-    hits = [o for o in opts if key in (_key(o.id), _key(o.choice.label), _key(_base(o.choice.label)))]
-    if not hits and f.groups:
-        hits = [o for o in opts if o.group and len(o.group.choices) == 1 and key == _key(o.group.label)]
-    if len(hits) == 1:
-        return hits[0]
-    if len(hits) > 1:
-        numbers = "、".join(o.number for o in hits)
-        raise InvalidAnswer(f"“{token}”在多个类别中都有，请用编号选择（{numbers}）。")
-    raise InvalidAnswer(f"无法识别选项“{token}”，请回复选项编号或选项名称。")
-
-
-def _protect(text: str, opts: list[_Option]) -> tuple[str, dict[str, str]]:
-    """Hide labels that contain separators ("数学模型建模、仿真") before splitting."""
-    saved: dict[str, str] = {}
-    for i, opt in enumerate(opts):
-        label = nfkc(opt.choice.label)
-        if any(sep in label for sep in SEPARATORS) and label in text:
-            marker = f"\x00{i}\x00"
-            text = text.replace(label, marker)
-            saved[marker] = label
-    return text, saved
-
-
-def parse_choices(f: Field, text: str) -> list[str]:
-    """Picked option ids; an "其他" option carries its text as "…其他：内容"."""
-    opts = options(f)
-    protected, saved = _protect(nfkc(text).strip(), opts)
-    picked: list[str] = []
-    last_other: int | None = None
-    for raw in re.split(f"[{SEPARATORS}]", protected):
-        token = raw.strip()
-        for marker, label in saved.items():
-            token = token.replace(marker, label)
-        if not token:
-            continue
-        m = re.match(r"(.*?)([:：])(.*)", token, re.S)
-        head, sep, tail = (m.group(1), m.group(2), m.group(3)) if m else (token, "", "")
-        try:
-            opt = _match_option(f, head, opts)
-        except InvalidAnswer:
-            if last_other is not None:  # "其他：甲、乙" — the text went on after a separator
-                picked[last_other] += "、" + token
-                continue
-            raise
-        if opt.choice.other:
-            if not tail.strip():
-                raise InvalidAnswer(
-                    f"选择“{opt.choice.label}”时请写明内容，例如“{opt.number}：具体内容”或“其他：具体内容”。"
-                )
-            picked.append(f"{opt.id}：{tail.strip()}")
-            last_other = len(picked) - 1
-            continue
-        if sep:
-            raise InvalidAnswer(f"选项“{opt.choice.label}”不需要填写内容，只有“其他”可以补充说明。")
-        if opt.id not in picked:
-            picked.append(opt.id)
-        last_other = None
-    return picked
-
-
-def split_pick(f: Field, pick: str) -> tuple[ChoiceGroup | None, Choice, str]:
-    """A stored pick back to its group, option and "其他" text."""
-    for opt in options(f):
-        if pick == opt.id:
-            return opt.group, opt.choice, ""
-        if opt.choice.other and pick.startswith(opt.id + "："):
-            return opt.group, opt.choice, pick[len(opt.id) + 1 :]
-    raise InvalidAnswer(f"“{pick}”不是“{f.label}”的选项。")
-
-
-def check_picks(f: Field, picks: list[str]) -> None:
-    """Count rules for a list of stored picks (also used when importing)."""
-    groups = [split_pick(f, p)[0] for p in picks]
-    check_choice_count(
-        label=f.label,
-        single=f.kind == "choice",
-        picked=len(picks),
-        constraint=f.constraint,
-        min_select=f.min_select,
-        max_select=f.max_select,
-    )
-    if f.per_group:
-        counts = {g.label: 0 for g in f.groups}
-        for g in groups:
-            if g is not None:
-                counts[g.label] += 1
-        check_per_group(label=f.label, constraint=f.constraint, counts=counts, per_group=f.per_group)
-
-
-def _subfield_patterns(f: Field) -> list[tuple[Field, re.Pattern[str]]]:
-    pats = []
+def _subfield(f: Field, name: str) -> tuple[Field, bool]:
+    """The item `name` stands for, and whether it was a shortened name; else the reason why not."""
+    k = key(name)
     for sub in f.subfields:
-        names = {_base(sub.label), sub.label}
-        if re.fullmatch(r"\d{4}\s*年.*", sub.label):
-            names |= {sub.label[:4] + "年", sub.label[:4]}
-        alternatives = sorted(
-            ("\\s*".join(re.escape(ch) for ch in re.sub(r"\s", "", nfkc(n))) for n in names),
-            key=len,
-            reverse=True,
-        )
-        pats.append((sub, re.compile(f"(?:{'|'.join(alternatives)})\\s*(?:[（(][^）)]*[）)])?\\s*[:：=]")))
-    return pats
+        if k in _names(sub):
+            return sub, False
+    partial = [sub for sub in f.subfields if any(k in n or n in k for n in _names(sub))]
+    if len(partial) == 1:
+        return partial[0], True
+    items = "、".join(sub.label for sub in f.subfields)
+    if partial:
+        listed = "、".join(f"“{sub.label}”" for sub in partial)
+        raise InvalidAnswer(f"“{name}”可能是 {listed}，请写全名称，例如“{partial[0].label}：…”。")
+    raise InvalidAnswer(
+        f"“{name}”不是这一组的项目（本组包括：{items}）。请按“名称：值”逐项填写；"
+        "如果它是上一项内容的一部分，请去掉它后面的冒号。"
+    )
 
 
-def parse_group(f: Field, text: str) -> dict[str, str]:
-    """Raw text per subfield, from "名称：值" pairs or values in order."""
-    raw = nfkc(text).strip()
-    hits: list[tuple[int, int, Field]] = []
-    for sub, pat in _subfield_patterns(f):
-        for m in pat.finditer(raw):
-            if not any(start <= m.start() < end for start, end, _ in hits):
-                hits.append((m.start(), m.end(), sub))
-    if hits:
-        hits.sort(key=lambda h: h[0])
-        out: dict[str, str] = {}
-        for i, (_, end, sub) in enumerate(hits):
-            stop = hits[i + 1][0] if i + 1 < len(hits) else len(raw)
-            out[sub.key] = raw[end:stop].strip().strip(SEPARATORS + " ")
-        return out
+def _in_order(f: Field, raw: str) -> dict[str, str]:
+    """Values typed in the template's order; optional items at the end may be left out."""
     parts = re.split(f"[{SEPARATORS}]", raw)
     if len(parts) == 1 and len(f.subfields) > 1:
         parts = raw.split()
-    if len(parts) != len(f.subfields):
+    missing = f.subfields[len(parts) :]
+    if len(parts) > len(f.subfields) or any(sub.required for sub in missing):
         names = "、".join(s.label for s in f.subfields)
         raise InvalidAnswer(
             f"这一组需要 {len(f.subfields)} 项（{names}），您给了 {len(parts)} 项。"
             "可按“名称：值”逐项填写，或按顺序用“、”分隔，不填的项留空。"
         )
-    return {sub.key: part.strip() for sub, part in zip(f.subfields, parts, strict=True)}
+    return {sub.key: part.strip() for sub, part in zip(f.subfields, parts, strict=False)}
+
+
+def parse_group(f: Field, text: str) -> tuple[dict[str, str], list[str]]:
+    """Raw text per item, from "名称：值" pairs or values in order; notes say how a short name was read."""
+    raw = nfkc(text).strip()
+    chunks = re.split(f"([{SEPARATORS}])", raw)
+    segments = [(chunks[i - 1] if i else "", chunks[i]) for i in range(0, len(chunks), 2)]
+    if not any(_LABELLED.fullmatch(seg) for _, seg in segments):
+        return _in_order(f, raw), []
+    out: dict[str, str] = {}
+    notes: list[str] = []
+    current: Field | None = None
+    for sep, seg in segments:
+        m = _LABELLED.fullmatch(seg)
+        if m:
+            current, shortened = _subfield(f, m.group(1))
+            if current.key in out:
+                raise InvalidAnswer(f"“{current.label}”填写了两次，请只保留一个值。")
+            out[current.key] = m.group(2).strip()
+            if shortened:
+                notes.append(f"“{m.group(1).strip()}”按“{current.label}”记录。")
+            continue
+        if not seg.strip():
+            continue
+        if current is None:
+            raise InvalidAnswer(f"“{seg.strip()}”不知道是哪一项，请按“名称：值”逐项填写。")
+        thousands = sep == "," and re.fullmatch(r"\d{3}(\.\d+)?\S*", seg.strip()) and out[current.key][-1:].isdigit()
+        if current.kind == "text" or thousands:
+            out[current.key] += ("" if thousands else sep) + seg.strip()  # 山西数据交易中心、北京…; 1,200
+            continue
+        raise InvalidAnswer(
+            f"“{seg.strip()}”不知道属于哪一项（前一项“{current.label}”只能填一个值）。请按“名称：值”逐项填写。"
+        )
+    return out, notes
 
 
 def _scalar(f: Field, text: str, ctx: Context) -> Interpretation:
     """One value of a non-choice, non-group kind."""
     stripped = text.strip()
     kind = f.kind
-    if f.na_label and _key(stripped) == _key(f.na_label):
+    if f.na_label and key(stripped) == key(f.na_label):
         return Interpretation(f.na_label)
+    if kind == "person_name":
+        try:
+            return Interpretation(check_person_name(stripped))
+        except InvalidAnswer as exc:
+            if ctx.table is None:
+                raise
+            rows = f"（最多 {ctx.table.max_rows} 名）" if ctx.table.max_rows else ""
+            raise InvalidAnswer(
+                f"{exc.message}{ctx.table.label}逐名填写{rows}：每次只填一名成员，"
+                "填完这名成员的各项后，会问您是否添加下一名。"
+            ) from None
     if kind in ("text", "longtext"):
         value = stripped.replace("\r\n", "\n")
         if kind == "text":
             value = re.sub(r"\s*\n\s*", " ", value)
+            check_one_line(f.label, value)
         result = Interpretation(value)
         if f.limit is not None:
             counts = count_text(value)
@@ -293,9 +233,8 @@ def _scalar(f: Field, text: str, ctx: Context) -> Interpretation:
 
 
 def _group(f: Field, text: str, ctx: Context) -> Interpretation:
-    raw = parse_group(f, text)
+    raw, notes = parse_group(f, text)
     value: dict[str, Any] = {}
-    notes: list[str] = []
     for sub in f.subfields:
         item = raw.get(sub.key, "")
         if is_empty(item):
@@ -340,6 +279,12 @@ def check_siblings(f: Field, value: Any, ctx: Context) -> None:
             other = ctx.labels.get(f.max_field, f.max_field)
             raise InvalidAnswer(f"{f.label}（{value:g} {f.unit}）不能大于{other}（{limit:g} {f.unit}）。")
     table = ctx.table
+    if table and f.unique and ctx.rows is not None and not is_empty(value):
+        for i, row in enumerate(ctx.rows):
+            if i != ctx.row and row.get(f.key) == value:
+                raise InvalidAnswer(
+                    f"与{table.label}{i + 1}的{f.label}相同（{value}）。每名成员的{f.label}应不同，请核对后重新输入。"
+                )
     if table and table.exactly_one and table.exactly_one.column == f.key and ctx.rows is not None:
         rule = table.exactly_one
         others = [row for i, row in enumerate(ctx.rows) if i != ctx.row]
@@ -354,6 +299,19 @@ def check_siblings(f: Field, value: Any, ctx: Context) -> None:
 
 
 def check_table_rule(table: Field, rows: list[dict[str, Any]]) -> None:
+    """Rules over a whole table: no repeated 证件号码/手机, exactly one 团队联络人."""
+    for col in table.columns:
+        if not col.unique:
+            continue
+        seen: dict[str, int] = {}
+        for i, row in enumerate(rows):
+            item = row.get(col.key)
+            if is_empty(item):
+                continue
+            if str(item) in seen:
+                first = seen[str(item)] + 1
+                raise InvalidAnswer(f"{table.label}{first}和{table.label}{i + 1}的{col.label}相同（{item}），请核对。")
+            seen[str(item)] = i
     if table.exactly_one:
         rule = table.exactly_one
         check_exactly_one(
@@ -365,6 +323,7 @@ def interpret(f: Field, text: str, ctx: Context) -> Interpretation:
     """The validated value for a reply to field `f`."""
     if not text.strip():
         raise InvalidAnswer("回复为空。请填写内容，或回复“跳过”。")
+    check_control_chars(text)
     if f.is_choice:
         picks = parse_choices(f, text)
         check_picks(f, picks)

@@ -8,7 +8,7 @@ from typing import Any
 from assistant.forms.answers import Context, check_group, check_picks, interpret, split_pick
 from assistant.forms.render import number_text
 from assistant.forms.schema import NUMERIC_KINDS, Field, FormSchema, Section, scope_fields
-from assistant.forms.validators import ONGOING, InvalidAnswer, check_rows, is_empty
+from assistant.forms.validators import ONGOING, InvalidAnswer, check_control_chars, check_rows, is_empty
 
 
 def _as_text(f: Field, value: Any) -> str:
@@ -34,6 +34,7 @@ def _check_value(f: Field, value: Any, ctx: Context) -> list[str]:
     if f.kind in ("text", "longtext"):
         if not isinstance(value, str):
             raise InvalidAnswer("应为文字")
+        check_control_chars(value)
     elif f.kind == "choice":
         if not isinstance(value, str):
             raise InvalidAnswer("应为一个选项")

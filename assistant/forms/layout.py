@@ -75,7 +75,7 @@ def _label(f: Field, *, star: bool = True) -> str:
 
 def _scalar_lines(f: Field, value: Any, *, plain_choices: bool = False) -> list[str]:
     if f.is_choice:
-        if plain_choices or f.groups_from:  # a drop-down in the template: print the pick only
+        if plain_choices or f.dropdown:  # a drop-down in the template: print the pick only
             return [format_value(f, value)] if not is_empty(value) else []
         return checkbox_lines(f, value)
     if f.kind == "group" and f.sum_max is not None:

@@ -6,10 +6,10 @@ from typing import Any
 
 from assistant.forms.answers import options
 from assistant.forms.render import format_value
-from assistant.forms.review import Issue, review
+from assistant.forms.review import Issue, review, section_words
 from assistant.forms.schema import Field, FormSchema, block_path
 from assistant.forms.state import DraftState, PendingKind
-from assistant.forms.steps import Step, get_value, is_answered, progress, walk
+from assistant.forms.steps import Step, get_value, is_answered, progress, section_scope, walk
 from assistant.forms.validators import is_empty
 from assistant.forms.wordcount import count_text
 
@@ -68,6 +68,14 @@ def question_text(answers: dict[str, Any], step: Step) -> str:
         lines.append(f"说明：{f.hint}")
     if f.limit is not None:
         lines.append(f"字数要求：{f.limit_text}（按 Word 字数统计）。")
+    section = step.section
+    if section.limit is not None and f.kind == "longtext" and step.table is None:
+        parts = "、".join(c.label for c in section.fields if c.kind == "longtext")
+        used = section_words(section, section_scope(answers, section, step.unit))
+        lines.append(
+            f"字数要求：{section.number}{section.title}的 {parts} 合计{section.limit_text}"
+            f"（按 Word 字数统计），目前已写 {used} 字。"
+        )
     lines.extend(instructions(f))
     current = get_value(answers, step)
     if not is_empty(current):

@@ -16,6 +16,7 @@ DEFAULT_SCHEMA_ID = "shanxi-2025"
 
 FieldKind = Literal[
     "text",  # one line of free text
+    "person_name",  # one person's name (姓名, 联系人): not a sentence, not a list
     "longtext",  # paragraphs, usually with a 字数 limit
     "choice",  # exactly one option
     "multi",  # several options, with count limits
@@ -37,6 +38,7 @@ FieldKind = Literal[
 SCALAR_KINDS: frozenset[str] = frozenset(
     {
         "text",
+        "person_name",
         "longtext",
         "number",
         "integer",
@@ -53,6 +55,11 @@ SCALAR_KINDS: frozenset[str] = frozenset(
 )
 NUMERIC_KINDS: frozenset[str] = frozenset({"number", "integer", "money", "percent"})
 OTHER_SUFFIXES = ("：", ":")
+Supplied = Literal[
+    "options",  # the template leaves the options to a drop-down; we list them
+    "columns",  # the template names a table without its columns; we supply them
+    "kind",  # the template prints checkboxes without 单选/多选; we decide which
+]
 
 
 class _Model(BaseModel):
@@ -64,8 +71,9 @@ class Choice(_Model):
 
     label: str
     other: bool = False
-    code: str = ""  # the template's own number, e.g. a track topic's "2"
+    code: str = ""  # the template's own number, e.g. a track topic's "2"; a 门类 letter "C"
     hint: str = ""
+    aliases: list[str] = []  # words applicants use for it (from the template's synonyms file)
 
 
 class ChoiceGroup(_Model):
@@ -148,7 +156,12 @@ class Field(_Model):
     id_type_field: str = ""  # sibling holding 证件类型
     exactly_one: ExactlyOne | None = None
     show_if: Condition | None = None
-    supplement: bool = False  # choices/columns not printed in the template (a drop-down there)
+    choices_from: list[str] = []  # YAML files beside the schema holding the options, in order
+    dropdown: bool = False  # the template has a drop-down here: one pick, printed as the pick
+    unique: bool = False  # a table column: no two rows may hold the same value (证件号码, 手机)
+    supplement: bool = False  # we interpret beyond the template's printed words here
+    supplied: Supplied | None = None  # what we supplied, when `supplement`
+    supplement_note: str = ""  # in words: what the template says and what we decided
 
     @field_validator("choices", mode="before")
     @classmethod
@@ -167,7 +180,20 @@ class Field(_Model):
             raise ValueError(f"{self.key}: a block needs fields")
         if self.limit is not None and not self.limit_text:
             raise ValueError(f"{self.key}: a limit needs the template's limit_text")
+        if self.supplement != (self.supplied is not None) or self.supplement != bool(self.supplement_note):
+            raise ValueError(f"{self.key}: supplement: true needs `supplied` and a `supplement_note` (and only then)")
+        if self.dropdown and self.kind != "choice":
+            raise ValueError(f"{self.key}: a drop-down is a single choice")
         return self
+
+    @property
+    def options_supplied(self) -> bool:
+        """The options are ours, not printed in the template (a drop-down there)."""
+        return self.supplied == "options"
+
+    @property
+    def columns_supplied(self) -> bool:
+        return self.supplied == "columns"
 
     @property
     def is_choice(self) -> bool:
@@ -290,19 +316,87 @@ def block_path(fields: list[Field], key: str) -> list[Field]:
     return []
 
 
-def _resolve_groups(raw: Any, base: Path) -> Any:
-    """Replace every `groups_from` with the groups read from the named file."""
+def _read_list(base: Path, name: str, key: str) -> list[Any]:
+    path = base / name
+    if not path.is_file():
+        raise ConfigError(f"表单模板引用的文件不存在：{path}。请检查 form_schema/ 目录是否完整。")
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))[key]
+    if not isinstance(items, list):
+        raise ConfigError(f"{path}：“{key}”应为列表。")
+    return items
+
+
+def _resolve_files(raw: Any, base: Path) -> Any:
+    """Replace every `groups_from` / `choices_from` with the groups / options read from its files."""
     if isinstance(raw, list):
-        return [_resolve_groups(item, base) for item in raw]
+        return [_resolve_files(item, base) for item in raw]
     if not isinstance(raw, dict):
         return raw
-    out = {key: _resolve_groups(value, base) for key, value in raw.items()}
+    out = {key: _resolve_files(value, base) for key, value in raw.items()}
     if out.get("groups_from"):
-        path = base / str(out["groups_from"])
-        if not path.is_file():
-            raise ConfigError(f"表单模板引用的文件不存在：{path}。请检查 form_schema/ 目录是否完整。")
-        out["groups"] = yaml.safe_load(path.read_text(encoding="utf-8"))["groups"]
+        out["groups"] = _read_list(base, str(out["groups_from"]), "groups")
+    if out.get("choices_from"):
+        out["choices"] = [item for name in out["choices_from"] for item in _read_list(base, str(name), "choices")]
     return out
+
+
+class Synonym(_Model):
+    """A word applicants use for one option of one field, with a note of why it means that."""
+
+    field: str  # "section.key", "section.table.column" (blocks add nothing to the path)
+    option: str  # the option's stored value: its label, or "group/label" for grouped options
+    say: str
+    note: str
+
+
+def _field_dicts(fields: list[Any], path: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, raw field) for every field below `fields`; a block's children share its scope."""
+    for raw in fields:
+        if not isinstance(raw, dict):
+            continue
+        inner = path if raw.get("kind") == "block" else f"{path}.{raw.get('key')}"
+        if raw.get("kind") != "block":
+            yield inner, raw
+        for child in ("fields", "columns"):
+            yield from _field_dicts(raw.get(child) or [], path if child == "fields" else inner)
+
+
+def _attach_synonyms(raw: dict[str, Any], base: Path) -> None:
+    """Add each synonym of `synonyms_from` to its option's aliases; an entry naming nothing is an error."""
+    name = raw.pop("synonyms_from", "")
+    if not name:
+        return
+    entries = [Synonym.model_validate(item) for item in _read_list(base, str(name), "synonyms")]
+    fields = {
+        path: f
+        for part in raw.get("parts", [])
+        for section in part.get("sections", [])
+        for path, f in _field_dicts(section.get("fields", []), str(section.get("key")))
+    }
+    for entry in entries:
+        f = fields.get(entry.field)
+        if f is None:
+            raise ConfigError(f"{base / str(name)}：找不到字段 {entry.field}（同义词“{entry.say}”）。")
+        choice = _option_dict(f, entry.option)
+        if choice is None:
+            raise ConfigError(f"{base / str(name)}：字段 {entry.field} 没有选项“{entry.option}”（同义词“{entry.say}”）。")
+        choice["aliases"] = [*choice.get("aliases", []), entry.say]
+
+
+def _option_dict(f: dict[str, Any], option: str) -> dict[str, Any] | None:
+    """The raw option of field `f` stored as `option` (its label, or "group/label")."""
+    if f.get("groups"):
+        group_label, _, label = option.partition("/")
+        holders = [g for g in f["groups"] if g.get("label") == group_label]
+    else:
+        label, holders = option, [f]
+    for holder in holders:
+        holder["choices"] = [_choice_shorthand(c) for c in holder.get("choices", [])]
+        for choice in holder["choices"]:
+            if choice.get("label") == label:
+                found: dict[str, Any] = choice
+                return found
+    return None
 
 
 def _check_scopes(schema: FormSchema) -> None:
@@ -330,9 +424,12 @@ def _check_scopes(schema: FormSchema) -> None:
 @lru_cache(maxsize=8)
 def _load(path: Path) -> FormSchema:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        schema = FormSchema.model_validate(_resolve_groups(raw, path.parent))
+        raw = _resolve_files(yaml.safe_load(path.read_text(encoding="utf-8")), path.parent)
+        _attach_synonyms(raw, path.parent)
+        schema = FormSchema.model_validate(raw)
         _check_scopes(schema)
+    except ConfigError as exc:
+        raise ConfigError(f"无法读取表单模板 {path}：{exc.message}") from exc
     except (OSError, yaml.YAMLError, ValidationError, ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"无法读取表单模板 {path}：{exc}。请检查 FORM_SCHEMA_DIR 设置和模板文件。") from exc
     return schema

@@ -13,12 +13,15 @@ from datetime import date
 from typing import Any
 
 from assistant.errors import InputError
+from assistant.forms.lexicon import reply_words
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015: no I, O, Z, S, V
 USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
 ID_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
 ID_CHECK = "10X98765432"
 EMPTY_ANSWERS = frozenset({"", "无", "没有", "-", "—", "/", "／"})
+TEXT_MAX = 500  # a one-line field (项目名称, 地址…): longer is a paste meant for somewhere else
+ALLOWED_CONTROLS = frozenset("\n\r\t")
 
 
 class InvalidAnswer(InputError):
@@ -37,6 +40,58 @@ class CodeCheck:
 def nfkc(text: str) -> str:
     """Full-width digits, letters and punctuation to their plain forms."""
     return unicodedata.normalize("NFKC", text)
+
+
+def check_control_chars(text: str) -> None:
+    """Control characters (NUL, ESC, backspace…) and lone surrogates cannot be stored or exported.
+
+    Line breaks and tabs are kept. Such characters usually come from copying out of another
+    program, so the message says where the first one is.
+    """
+    for pos, ch in enumerate(text, start=1):
+        if ch in ALLOWED_CONTROLS:
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cs") or ch in ("\ufffe", "\uffff"):
+            raise InvalidAnswer(
+                f"回复中含有不可见的控制字符（第 {pos} 个字符，U+{ord(ch):04X}），无法保存，"
+                "也会使导出的 Word 文件出错。这类字符多是从其他软件复制时带入的，请删除后重新输入。"
+            )
+
+
+def check_one_line(label: str, text: str) -> None:
+    """A one-line field holds a name, an address or a short phrase, not pasted paragraphs."""
+    if len(text) > TEXT_MAX:
+        raise InvalidAnswer(
+            f"“{label}”是一行短文字（不超过 {TEXT_MAX} 字），您输入了 {len(text)} 字，未保存。"
+            "如果这是后面某一项的正文，请先回复“跳过”或填写本项，到那一项时再粘贴。"
+        )
+
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ffff"
+_NAME_DOTS = "·•‧."
+_HAN_NAME = re.compile(f"[{_HAN}]{{2,6}}")
+_DOTTED_NAME = re.compile(f"[{_HAN}]{{1,12}}(?:[{_NAME_DOTS}][{_HAN}]{{1,12}})+")
+_LATIN_NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|[ .'\-])*[^\W\d_.]?\.?")
+_NAME_LIST = re.compile(f"[、，,；;/\n]|[{_HAN}]{{2,}}(?:和|与|及)[{_HAN}]{{2,}}")
+
+
+def check_person_name(text: str) -> str:
+    """One person's name: 2–6 汉字, a name with ·, or a Latin-letter name; not a sentence or a list."""
+    name = unicodedata.normalize("NFC", text).strip()
+    shown = name if len(name) <= 20 else name[:20] + "…"
+    if _NAME_LIST.search(name):
+        raise InvalidAnswer(f"“{shown}”像是几个人的名字。这里一次只填一个人的姓名（如“张三”）。")
+    cue = next((w.say for w in reply_words().not_a_name if w.say in name), None)
+    if re.search(r"\d", nfkc(name)) or cue is not None:
+        raise InvalidAnswer(f"“{shown}”不像一个人的姓名。这里只填一个人的姓名（如“张三”）。")
+    if _HAN_NAME.fullmatch(name) or _DOTTED_NAME.fullmatch(name):
+        return name
+    if len(name) <= 60 and not re.search(f"[{_HAN}]", name) and _LATIN_NAME.fullmatch(nfkc(name)):
+        return name
+    raise InvalidAnswer(
+        f"“{shown}”不像一个人的姓名：中文姓名一般为 2–6 个汉字（少数民族姓名可用“·”分隔），"
+        "外文姓名用字母书写。这里只填一个人的姓名（如“张三”）。"
+    )
 
 
 def uscc_check_char(first17: str) -> str:
@@ -103,18 +158,63 @@ def check_mobile(text: str) -> str:
     return number
 
 
+_LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
+_SERVICE = re.compile(r"[48]00-?\d{3}-?\d{4}")
+_EXTENSION = re.compile(r"(?:转|分机|ext\.?|x|#)\s*(\d{1,6})$", re.I)
+
+
+def _area_split(digits: str) -> str:
+    """区号-号码 for a landline written without separators: 010 and 02X have 3 digits, others 4."""
+    cut = 3 if digits[:2] in ("01", "02") else 4
+    return f"{digits[:cut]}-{digits[cut:]}"
+
+
+def _landline(raw: str) -> str | None:
+    """A landline in any common form → 区号-号码[-分机]; None when it is not one."""
+    text = re.sub(r"\s+", " ", raw).strip()
+    extension = ""
+    ext = _EXTENSION.search(text)
+    if ext:
+        extension = ext.group(1)
+        text = text[: ext.start()].strip()
+    international = re.match(r"^(?:\+|00)86[\s-]*", text)
+    if international:
+        text = "0" + text[international.end() :]
+    bracket = re.fullmatch(r"\(\s*(0\d{2,3})\s*\)\s*-?\s*(\d{7,8})", text)
+    if bracket:
+        number = f"{bracket.group(1)}-{bracket.group(2)}"
+    else:
+        parts = re.split(r"[\s-]+", text)
+        digits = "".join(parts)
+        if not re.fullmatch(r"0\d{9,11}", digits):
+            return None
+        number = f"{parts[0]}-{''.join(parts[1:])}" if len(parts) > 1 else _area_split(digits)
+    if not _LANDLINE.fullmatch(number):
+        return None
+    return f"{number}-{extension}" if extension else number
+
+
 def check_phone(text: str) -> str:
-    """联系方式: a mobile number, a landline (区号-号码[-分机]) or a 400/800 number."""
+    """联系方式: a mobile number, a landline or a 400/800 number.
+
+    Landlines are accepted as people write them — "(0351)1234567", "+86 351 1234567",
+    "0351-1234567转8001" — and kept as 区号-号码[-分机]; a compact form accepted before
+    ("03511234567", "0351-7654321-12") is kept exactly as it was.
+    """
     raw = nfkc(text).strip()
     mobile = normalize_mobile(raw)
     if re.fullmatch(r"1[3-9]\d{9}", mobile):
         return mobile
     compact = re.sub(r"\s", "", raw)
-    if re.fullmatch(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?", compact) or re.fullmatch(
-        r"[48]00-?\d{3}-?\d{4}", compact
-    ):
+    if _LANDLINE.fullmatch(compact) or _SERVICE.fullmatch(compact):
         return compact
-    raise InvalidAnswer(f"联系方式应为手机号码或固定电话（如 0351-1234567），您输入的是“{text.strip()}”。")
+    landline = _landline(raw)
+    if landline:
+        return landline
+    raise InvalidAnswer(
+        f"联系方式应为手机号码或固定电话（如 0351-1234567、(0351)1234567、0351-1234567转8001），"
+        f"您输入的是“{text.strip()}”。"
+    )
 
 
 def parse_number(
@@ -122,9 +222,9 @@ def parse_number(
 ) -> int | float:
     """A number typed with or without its unit ("3.5", "3.5万元", "1,200", "30%")."""
     raw = re.sub(r"[\s,，]", "", nfkc(text))
-    for suffix in sorted(
-        {unit, unit.replace("万元", "万"), unit.split("/")[0]} - {""}, key=len, reverse=True
-    ):
+    forms = {unit, unit.replace("万元", "万"), unit.split("/")[0]} - {""}
+    forms |= {"个" + form for form in forms if not form.startswith(("个", "%", "万"))}  # 18个月, 3个家
+    for suffix in sorted(forms, key=len, reverse=True):
         if raw.endswith(suffix):
             raw = raw[: -len(suffix)]
             break

@@ -74,7 +74,7 @@ class Tokenizer:
     def _cut(self, text: str) -> list[str]:
         """Precise mode, where a domain term wins its boundary: "两边报名" is 两边 + 报名, not the
         colloquial 两边报 + 名 (a word ending in a domain term's first character gives it back)."""
-        words = self._jieba.lcut(text)
+        words: list[str] = list(self._jieba.lcut(text))
         i = 0
         while i + 1 < len(words):
             w, nxt = words[i], words[i + 1]

@@ -1,31 +1,32 @@
 """`/assets/counter.js`: the live 字数 counter under the 申报书 reply box, counted in the browser as Word does.
 
 Gradio does not report every keystroke (IME input in particular), so the page counts locally.
-The set of characters Word counts one by one is generated from the same Python rule
-(`assistant.forms.wordcount.is_east_asian`), so the browser and the saved draft agree.
+The set of characters Word counts one by one, and the set it skips (zero-width characters,
+combining marks), are generated from the same Python rules (`assistant.forms.wordcount`
+`is_east_asian`, `is_invisible`), so the browser and the saved draft agree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from assistant.forms.wordcount import is_east_asian
+from assistant.forms.wordcount import is_east_asian, is_invisible
 
 from .embed import STATIC
 
 router = APIRouter(include_in_schema=False)
 
 
-@lru_cache(maxsize=1)
-def east_asian_class() -> str:
-    """A JavaScript regex character class (for the `u` flag) of every character counted one by one."""
+def char_class(rule: Callable[[str], bool]) -> str:
+    """A JavaScript regex character class (for the `u` flag) of every character `rule` accepts."""
     ranges: list[str] = []
     start: int | None = None
     for cp in range(0x110001):
-        hit = cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF and is_east_asian(chr(cp))
+        hit = cp <= 0x10FFFF and not 0xD800 <= cp <= 0xDFFF and rule(chr(cp))
         if hit and start is None:
             start = cp
         elif not hit and start is not None:
@@ -36,9 +37,22 @@ def east_asian_class() -> str:
 
 
 @lru_cache(maxsize=1)
+def east_asian_class() -> str:
+    """Every character counted one by one."""
+    return char_class(is_east_asian)
+
+
+@lru_cache(maxsize=1)
+def invisible_class() -> str:
+    """Every character that neither counts nor splits a run."""
+    return char_class(is_invisible)
+
+
+@lru_cache(maxsize=1)
 def counter_js() -> bytes:
     template = (STATIC / "counter.js").read_text(encoding="utf-8")
-    return template.replace("__EAST_ASIAN__", east_asian_class()).encode("utf-8")
+    script = template.replace("__EAST_ASIAN__", east_asian_class()).replace("__INVISIBLE__", invisible_class())
+    return script.encode("utf-8")
 
 
 @router.get("/assets/counter.js")

@@ -3,7 +3,7 @@ mark, table and repeat limits, sub-items and hint, each located in the template'
 
 Built from `form_schema/` (whose every label, limit and option is checked against the template
 by tests/test_forms_schema.py), so a new template of the same shape gets the same records.
-Options the template leaves to a drop-down (`supplement`) are never presented as template text.
+Options or columns we supplied (`supplied: options|columns`) are never presented as template text.
 """
 
 from __future__ import annotations
@@ -225,21 +225,21 @@ class Template:
             names.append(alias)
         if f.label == "其他":
             return  # "其他" names no field on its own
-        firsts = [c.label for _, c in f.all_choices()][:2] if f.is_choice and not f.groups_from else []
+        firsts = [c.label for _, c in f.all_choices()][:2] if f.is_choice and not f.dropdown else []
         sources = self._locate(
             [f.label, f.limit_text or f.constraint, f.hint[:12] if f.hint else "", *firsts], path, rows_only=column
         )
         options: tuple[str, ...] = ()
-        if f.is_choice and not f.groups_from and not f.supplement:
+        if f.is_choice and not f.dropdown and not f.options_supplied:
             options = self._present([c.label for _, c in f.all_choices()], sources)
         groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
-        if f.groups and not f.groups_from and not f.supplement:
+        if f.groups and not f.dropdown and not f.options_supplied:
             printed = set(self._present([g.label for g in f.groups], sources))
             groups = tuple(
                 (g.label, self._present([c.label for c in g.choices], sources)) for g in f.groups if g.label in printed
             )
         sub = f.subfields or f.columns
-        parts = () if f.supplement else self._present([s.label for s in sub], sources)
+        parts = () if f.columns_supplied else self._present([s.label for s in sub], sources)
         units = [u for u in (f.unit, *(s.unit for s in sub)) if u and u != "%"]
         unit = next(iter(self._present(units, sources)), "")
         follow = [d for d in dependents or [] if d.show_if is not None]
@@ -278,7 +278,7 @@ class Template:
         inner = (*path, f.label)
         if f.kind == "block":
             self._fields(f.fields, inner, "")
-        elif f.kind == "table" and not f.supplement:
+        elif f.kind == "table" and not f.columns_supplied:
             for col in f.columns:
                 if col.limit_text or col.hint:
                     self._field(col, inner, "", column=True)

@@ -1,15 +1,18 @@
 /* Live 字数 counter for the 申报书 reply box (#form-reply → #form-counter .counter[data-limit]).
  * Word's rule: each East-Asian character or full-width mark counts 1; each run of other
- * non-space characters counts 1; spaces and line breaks count 0. */
+ * non-space characters counts 1; spaces and line breaks count 0; zero-width characters and
+ * combining marks count 0 and do not split a run (assistant/forms/wordcount.py). */
 (function () {
   "use strict";
   var EAST_ASIAN = new RegExp("__EAST_ASIAN__", "u");
+  var INVISIBLE = new RegExp("__INVISIBLE__", "u");
   var SPACE = /\s/u;
 
   function countWords(text) {
     var total = 0, inRun = false;
     for (var ch of text) {
-      if (SPACE.test(ch)) { inRun = false; }
+      if (INVISIBLE.test(ch)) { continue; }  // first: JavaScript's \s also matches U+FEFF
+      else if (SPACE.test(ch)) { inRun = false; }
       else if (EAST_ASIAN.test(ch)) { total += 1; inRun = false; }
       else if (!inRun) { total += 1; inRun = true; }
     }
