@@ -12,6 +12,7 @@ import yaml
 
 from assistant.rules import tables
 from assistant.rules.index import KnowledgeIndex
+from assistant.rules.pipeline import Engine as Assistant
 from assistant.rules.tokenizer import Tokenizer
 
 DATA = Path(str(resources.files("assistant.rules") / "data"))
@@ -61,6 +62,23 @@ def test_a_domain_term_wins_its_boundary_over_a_colloquial_word(kb_index: Knowle
     words = kb_index.tokenizer.raw_words("新疆陕西两边报名分别哪天关")
     assert "报名" in words and "两边报" not in words
     assert "两边报" in kb_index.tokenizer.raw_words("能两边报吗")  # on its own it stays whole
+
+
+def test_stop_words_by_shape_and_glue_suffixes(kb_index: KnowledgeIndex) -> None:
+    """几条 / 多少份 ask a count whatever the measure word; 交些 is the verb 交 (the notices' 提交)."""
+    words = kb_index.tokenizer.words("陕西大赛目标有几条，要交些啥材料，多少份")
+    assert "几条" not in words and "多少份" not in words and "交些" not in words
+    assert "交" in words and "目标" in words
+
+
+def test_a_morpheme_maps_only_the_words_it_names(assistant: Assistant) -> None:
+    """车票 (路费) maps to 交通; 股票 holds 票 too but is no travel cost: a stock tip stays off-topic."""
+    stock = next(t for t in assistant.analyzer.part("股票值得买吗", "股票值得买吗").terms if t.text == "股票")
+    assert "交通" not in stock.alternatives
+    ticket = next(t for t in assistant.analyzer.part("火车票能报吗", "火车票能报吗").terms if t.text == "火车票")
+    assert "交通" in ticket.alternatives
+    answer = assistant.ask("有什么数据交易概念的股票值得买吗")
+    assert answer.status == "out_of_scope", answer.answer
 
 
 @pytest.mark.parametrize(

@@ -110,8 +110,20 @@ class StopGroup(_Entry):
     words: str
 
 
+class StopShape(_Entry):
+    note: str
+    pattern: str  # a whole token of this shape is a stop word (几条, 多少份)
+
+
+class StopSuffix(_Entry):
+    note: str
+    suffix: str  # glue a token ends with (交些 → 交)
+
+
 class StopTable(_Entry):
     groups: list[StopGroup]
+    shapes: list[StopShape] = []
+    suffixes: list[StopSuffix] = []
 
 
 # -- intents ---------------------------------------------------------------------------------------
@@ -259,8 +271,25 @@ def synonyms() -> SynonymTable:
 
 @cache
 def stopwords() -> frozenset[str]:
+    return frozenset(w for g in _stop_table().groups for w in g.words.split())
+
+
+@cache
+def _stop_table() -> StopTable:
     table: StopTable = _load("stopwords.yaml", StopTable)
-    return frozenset(w for g in table.groups for w in g.words.split())
+    return table
+
+
+@cache
+def stop_shape() -> re.Pattern[str]:
+    """Stop words by their shape: a question word with its measure word (几条, 多少份)."""
+    shapes = [s.pattern for s in _stop_table().shapes] or ["$^"]
+    return re.compile("|".join(f"(?:{p})" for p in shapes))
+
+
+@cache
+def stop_suffixes() -> tuple[str, ...]:
+    return tuple(s.suffix for s in _stop_table().suffixes)
 
 
 @cache

@@ -40,6 +40,8 @@ class Tokenizer:
                 self.domain_terms.append(term)
         self._domain_set = frozenset(self.domain_terms)
         self.stopwords = tables.stopwords()
+        self._shape = tables.stop_shape()
+        self._suffixes = tables.stop_suffixes()
         self._words: dict[str, list[str]] = {}
         self._tokens: dict[str, list[str]] = {}
         self._pinyin: dict[str, str] = {}
@@ -53,7 +55,11 @@ class Tokenizer:
         out: list[str] = []
         for t in raw:
             t = t.strip()
-            if t and t not in self.stopwords and _TOKEN_OK.search(t):
+            for suffix in self._suffixes:
+                rest = t[: -len(suffix)]
+                if len(t) > len(suffix) and t.endswith(suffix) and t not in self._domain_set and rest not in self.stopwords:
+                    t = t[: -len(suffix)]
+            if t and t not in self.stopwords and not self._shape.fullmatch(t) and _TOKEN_OK.search(t):
                 out.append(t)
         return out
 
