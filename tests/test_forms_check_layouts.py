@@ -22,6 +22,7 @@ from docx.table import _Cell
 
 from assistant.forms.check import CheckReport, SectionCheck, check_docx, check_file, report_text
 from assistant.forms.drafts import DraftStore
+from assistant.forms.marks import MISSING, min_filled, over_limit
 from assistant.forms.schema import load_schema
 from assistant.forms.service import FormService
 
@@ -165,6 +166,17 @@ def test_our_own_marks_are_never_counted(tmp_path: Path) -> None:
     assert found["overview.background"] == (600, "over")
     assert found["effects"] == (5503, "over")
     assert found["solution.governance"] == (0, "empty")  # only 【未填写】 under its heading
+
+
+def test_every_mark_of_the_export_is_left_out_wherever_it_stands() -> None:
+    """The marks come from marks.py, the one place the export takes them from; inline ones too."""
+    doc = Document()
+    part2_start(doc)
+    bold(doc, "（一）项目背景（限 500 字）")
+    doc.add_paragraph("背景。" + over_limit(600, 500))
+    doc.add_paragraph(min_filled("至少填2项", 1))
+    doc.add_paragraph(f"补充：{MISSING}")  # 补充： 3
+    assert counted(save(doc))["overview.background"] == (6, "ok")
 
 
 # --- heading variants --------------------------------------------------------------------

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from assistant.forms.marks import split_marks
 from assistant.forms.validators import nfkc
 
 Numbering = Literal["part", "cn", "paren_cn", "arabic", "paren_arabic", "circled"] | str  # "dotted2", …
@@ -28,8 +29,6 @@ _NUMBERINGS: list[tuple[str, re.Pattern[str]]] = [
 _BRACKETED_LIMIT = re.compile(r"\(([^()]*?)(?:限|不超过|不多于|最多)?(\d+)字(?:以内|以下)?\)$")
 _PLAIN_LIMIT = re.compile(r"(?:限|不超过|不多于|字数限制|字数不超过)[:]?(\d+)字(?:以内|以下)?$|(\d+)字以内$")
 _PART_NUMBERS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "1": 1, "2": 2, "3": 3, "4": 4, "5": 5}
-# What our own export adds to a draft (layout.py): never the applicant's text.
-_OWN_MARK = re.compile(r"^【(?:超出字数限制|本部分合计|未填写)[^】]*】$")
 
 
 @dataclass(frozen=True)
@@ -85,6 +84,7 @@ def parse_heading(text: str) -> HeadingText:
     return HeadingText(norm_label(flat), numbering, part, limit, star)
 
 
-def is_own_mark(text: str) -> bool:
-    """True for the marks our export writes (【超出字数限制：…】, 【本部分合计…】, 【未填写】)."""
-    return bool(_OWN_MARK.match(text.strip()))
+
+def without_marks(text: str) -> str:
+    """`text` without the notes our export adds (【超出字数限制…】, 【未填写】…, see marks.py)."""
+    return "".join(piece for piece, mark in split_marks(text) if not mark)

@@ -7,8 +7,8 @@ heading it belongs to and collects the cells of limited table columns.
   heading at the template's level: one numbered like the template's own headings in this
   draft (五、…, （三）…), or a Word heading style as high as the one that opened it.
   Sub-headings (1. 技术架构, a Heading 4) stay inside, as they do for Word's count.
-- 第一部分 labels (a * or being in 第一部分) never open a 第二部分 text; our own export marks
-  (【超出字数限制…】, 【未填写】) are never text.
+- 第一部分 labels (a * or being in 第一部分) never open a 第二部分 text; the notes our export
+  adds (marks.py: 【超出字数限制…】, 【未填写】…) are never text.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from docx.document import Document as DocxDocument
 from docx.table import Table, _Cell
 
 from assistant.forms.check_catalog import Catalog, Grid, Known, PartKey, Target
-from assistant.forms.check_headings import HeadingText, is_own_mark, parse_heading
+from assistant.forms.check_headings import HeadingText, parse_heading, without_marks
 from assistant.forms.check_read import CellAt, Look, Reader, blocks, table_rows
 from assistant.forms.check_tables import GridRows, Header, Records, match_header
 from assistant.forms.schema import Field
@@ -78,13 +78,14 @@ class Walker:
     def paragraph(
         self, para: Look, *, in_table: bool = False, label: bool = False, strict: bool = False, at: str = ""
     ) -> None:
-        text = para.text.strip()
-        if not text or para.toc or is_own_mark(text):
+        kept = without_marks(para.text)
+        text = kept.strip()
+        if not text or para.toc:
             return
         if len(text) <= MAX_HEADING_CHARS and self.heading(para, parse_heading(text), in_table, label, strict, at):
             return
         if self.current is not None:
-            self.current.texts.append(para.text)
+            self.current.texts.append(kept)
 
     def heading(self, para: Look, h: HeadingText, in_table: bool, label: bool, strict: bool, at: str) -> bool:
         """Handle `para` if it is a heading; False if it is text."""
@@ -230,7 +231,7 @@ class Walker:
 
     def cell_text(self, cell: _Cell) -> str:
         """A cell's own paragraphs, without our export's marks."""
-        return "\n".join(p.text for p in self.reader.cell_paragraphs(cell) if not is_own_mark(p.text))
+        return "\n".join(without_marks(p.text) for p in self.reader.cell_paragraphs(cell))
 
     def covering(self, cells: list[CellAt], col: int) -> str:
         """The text of the cell that spans grid column `col` (merged across several columns)."""
