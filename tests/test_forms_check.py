@@ -104,7 +104,7 @@ def test_cli_check_json_shape(tmp_path: Path) -> None:
     assert code == 1  # problems found
     data = json.loads(out)
     assert set(data) == {"sections", "errors"}
-    assert all(set(s) == {"key", "title", "limit", "count", "status"} for s in data["sections"])
+    assert all(set(s) == {"key", "title", "limit", "count", "status", "where"} for s in data["sections"])
     statuses = {s["key"]: s["status"] for s in data["sections"]}
     assert statuses["overview.background"] == "over" and statuses["solution.governance"] == "missing"
     assert {s["title"] for s in data["sections"]} >= {"（一）项目背景", "三、应用成效"}
@@ -160,11 +160,17 @@ def test_our_own_export_passes_the_check(tmp_path: Path) -> None:
     for _, section in SCHEMA.sections():
         if section.key in ("overview", "solution", "effects", "business"):
             state.answers[section.key] = {f.key: f"{f.label}的内容，2025年。" for f in section.fields}
-    state.answers["basic"] = {"summary": "简述。"}
+    case = {"unit_name": "太原某煤矿", "demand": "需求。", "scenario": "场景。", "effect": "成效。"}
+    state.answers["basic"] = {"summary": "简述。", "cases": [case, dict(case, demand="需" * 200)]}
+    state.answers["team"] = {"members": [{"name": "张三", "role": "负责" * 25}, {"name": "李四", "role": "统筹。"}]}
+    state.answers["units"] = [{"intro": "简介。", "capability": "能力。"}, {"intro": "介" * 300, "capability": "能力。"}]
     service.store.save(token, state)
     found = by_key(service.export(token, "docx").data)
     assert {status for _, _, status in found.values()} == {"ok"}
     assert found["overview.background"][1] == 11  # 项目背景的内容， (8) + 2025 (1) + 年。 (2)
+    assert found["basic.cases[1].demand"] == (200, 200, "ok")
+    assert found["team.members[0].role"] == (50, 50, "ok")
+    assert found["units[1].intro"] == (300, 300, "ok")
 
 
 def run(tmp_path: Path, *argv: str) -> tuple[int, str]:
