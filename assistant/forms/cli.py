@@ -14,30 +14,11 @@ from assistant.errors import AssistantError
 from assistant.forms.assist import Completer
 from assistant.forms.check import report_text
 from assistant.forms.export import EXPORT_FORMATS
-from assistant.forms.service import FormReply, FormService
+from assistant.forms.fill import run_fill, save_file
+from assistant.forms.service import FormService
 from assistant.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
-
-# Replies sent at once even when the question expects several paragraphs.
-SINGLE_LINE = (
-    "跳过",
-    "上一步",
-    "进度",
-    "预览",
-    "导出",
-    "帮助",
-    "说明",
-    "解释",
-    "保留",
-    "采用",
-    "确认",
-    "取消",
-    "退出",
-    "修改",
-)
-QUIT = ("退出", "quit", "exit")
-
 
 def add_subparser(subparsers: argparse._SubParsersAction) -> str:  # type: ignore[type-arg]
     """Register `form …`; returns the command name, as the other sub-commands do."""
@@ -102,7 +83,7 @@ def _dispatch(args: argparse.Namespace, service: FormService, stdin: TextIO, out
         print(reply.message, file=out)
         return 0
     if command == "fill":
-        return _fill(service, args.token, args.out, stdin, out)
+        return run_fill(service, args.token, args.out, stdin, out)
     if command == "status":
         status = service.status(args.token)
         if args.json:
@@ -112,7 +93,7 @@ def _dispatch(args: argparse.Namespace, service: FormService, stdin: TextIO, out
         return 0
     if command == "export":
         result = service.export(args.token, args.format)
-        path = _write(args.out or Path.cwd() / result.filename, result.data)
+        path = save_file(args.out or Path.cwd() / result.filename, result.data)
         print(f"已导出：{path}", file=out)
         return 0
     if command == "import":
@@ -151,52 +132,6 @@ def _dispatch(args: argparse.Namespace, service: FormService, stdin: TextIO, out
         return 2
     print(f"错误：未知命令 {command}。", file=sys.stderr)
     return 2
-
-
-def _write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
-
-
-def _read_reply(stdin: TextIO, reply: FormReply, out: TextIO) -> str | None:
-    """One reply: a line, or paragraphs up to an empty line when the question wants long text."""
-    long = reply.question is not None and reply.question.kind == "longtext"
-    if long:
-        print("（可输入多段，输入空行结束）", file=out)
-    out.write("> ")
-    out.flush()
-    first = stdin.readline()
-    if not first:
-        return None
-    first = first.rstrip("\r\n")
-    if not long or first.strip().startswith(SINGLE_LINE) or not first.strip():
-        return first
-    lines = [first]
-    while True:
-        line = stdin.readline()
-        if not line or not line.strip():
-            break
-        lines.append(line.rstrip("\r\n"))
-    return "\n".join(lines)
-
-
-def _fill(service: FormService, token: str, out_path: Path | None, stdin: TextIO, out: TextIO) -> int:
-    reply = service.resume(token)
-    print(reply.message, file=out)
-    while True:
-        text = _read_reply(stdin, reply, out)
-        if text is None or text.strip() in QUIT:
-            print(f"\n已保存。继续填写：python -m assistant form fill {token}", file=out)
-            return 0
-        if not text.strip():
-            continue
-        reply = service.answer(token, text)
-        print(reply.message, file=out)
-        if reply.export_ready:
-            result = service.export(token, "docx")
-            path = _write(out_path or Path.cwd() / result.filename, result.data)
-            print(f"已导出 Word 文件：{path}", file=out)
 
 
 def main(argv: list[str] | None = None) -> int:
