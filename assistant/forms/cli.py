@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -20,13 +21,19 @@ from assistant.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
+# Commands that take a draft token, and their options that take a value.
+TOKEN_COMMANDS = ("fill", "status", "export", "delete")
+VALUE_OPTIONS = ("--out", "--format")
+_DASH_TOKEN = re.compile(r"-[A-Za-z0-9_-]{19,63}")  # a draft token that starts with "-" (older drafts)
+
+
 def add_subparser(subparsers: argparse._SubParsersAction) -> str:  # type: ignore[type-arg]
     """Register `form …`; returns the command name, as the other sub-commands do."""
     form = subparsers.add_parser("form", help="申报书填写助手：新建、逐项填写、导出、检查 Word 草稿")
     sub = form.add_subparsers(dest="form_command", metavar="命令", required=True)
     sub.add_parser("new", help="新建一份申报书草稿，输出草稿令牌")
     fill = sub.add_parser("fill", help="在终端逐项填写（可从标准输入读取）")
-    fill.add_argument("token", help="草稿令牌")
+    fill.add_argument("token", help="草稿令牌（以 - 开头的令牌也可直接写，或写在 -- 之后）")
     fill.add_argument("--out", type=Path, help="导出 Word 文件的路径（默认当前目录）")
     status = sub.add_parser("status", help="查看草稿进度和问题")
     status.add_argument("token")
@@ -134,13 +141,39 @@ def _dispatch(args: argparse.Namespace, service: FormService, stdin: TextIO, out
     return 2
 
 
+def protect_tokens(argv: list[str]) -> list[str]:
+    """Move a draft token that starts with "-" behind "--", so argparse does not read it as an option.
+
+    `form fill -GOz…` and `form fill -- -GOz…` both work; all our option names are far
+    shorter than a token, so a token is never mistaken for one.
+    """
+    if len(argv) < 3 or argv[0] != "form" or argv[1] not in TOKEN_COMMANDS:
+        return argv
+    head, rest = argv[:2], argv[2:]
+    kept: list[str] = []
+    tokens: list[str] = []
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        if arg == "--":
+            tokens.extend(rest[i + 1 :])
+            break
+        if arg in VALUE_OPTIONS and i + 1 < len(rest):
+            kept.extend(rest[i : i + 2])
+            i += 2
+            continue
+        (tokens if _DASH_TOKEN.fullmatch(arg) else kept).append(arg)
+        i += 1
+    return [*head, *kept, "--", *tokens] if tokens else argv
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m assistant.forms.cli", description="申报书填写助手")
     add_subparser(parser.add_subparsers(dest="command", required=True))
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] != "form":
         argv = ["form", *argv]
-    return run(parser.parse_args(argv), get_settings())
+    return run(parser.parse_args(protect_tokens(argv)), get_settings())
 
 
 if __name__ == "__main__":
