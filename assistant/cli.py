@@ -152,8 +152,10 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    from .forms.cli import protect_tokens
+
     parser, runners = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(protect_tokens(list(sys.argv[1:] if argv is None else argv)))
     try:
         return runners[args.command](args, get_settings())
     except AssistantError as exc:

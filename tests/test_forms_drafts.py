@@ -146,7 +146,7 @@ def test_cli_fill_resumes_in_a_new_process(tmp_path: Path) -> None:
     first = run_cli(tmp_path, "fill", token, stdin="山西智煤数据平台\n1.2\n")
     assert first.returncode == 0, first.stderr
     assert "已记录：赛道及参赛方向" in first.stdout and f"form fill {token}" in first.stdout
-    second = run_cli(tmp_path, "fill", token, stdin="山西省\n本项目面向煤矿。\n第二段。\n\n进度\n")
+    second = run_cli(tmp_path, "fill", token, stdin="山西省\n本项目面向煤矿。\n第二段。\n结束\n进度\n")
     assert second.returncode == 0, second.stderr
     assert "欢迎回来" in second.stdout and "*项目来源" in second.stdout
     assert "已记录：项目简述" in second.stdout and "必填项进度：4/" in second.stdout

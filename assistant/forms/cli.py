@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -14,29 +15,16 @@ from assistant.errors import AssistantError
 from assistant.forms.assist import Completer
 from assistant.forms.check import report_text
 from assistant.forms.export import EXPORT_FORMATS
-from assistant.forms.service import FormReply, FormService
+from assistant.forms.fill import run_fill, save_file
+from assistant.forms.service import FormService
 from assistant.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-# Replies sent at once even when the question expects several paragraphs.
-SINGLE_LINE = (
-    "跳过",
-    "上一步",
-    "进度",
-    "预览",
-    "导出",
-    "帮助",
-    "说明",
-    "解释",
-    "保留",
-    "采用",
-    "确认",
-    "取消",
-    "退出",
-    "修改",
-)
-QUIT = ("退出", "quit", "exit")
+# Commands that take a draft token, and their options that take a value.
+TOKEN_COMMANDS = ("fill", "status", "export", "delete")
+VALUE_OPTIONS = ("--out", "--format")
+_DASH_TOKEN = re.compile(r"-[A-Za-z0-9_-]{19,63}")  # a draft token that starts with "-" (older drafts)
 
 
 def add_subparser(subparsers: argparse._SubParsersAction) -> str:  # type: ignore[type-arg]
@@ -45,7 +33,7 @@ def add_subparser(subparsers: argparse._SubParsersAction) -> str:  # type: ignor
     sub = form.add_subparsers(dest="form_command", metavar="命令", required=True)
     sub.add_parser("new", help="新建一份申报书草稿，输出草稿令牌")
     fill = sub.add_parser("fill", help="在终端逐项填写（可从标准输入读取）")
-    fill.add_argument("token", help="草稿令牌")
+    fill.add_argument("token", help="草稿令牌（以 - 开头的令牌也可直接写，或写在 -- 之后）")
     fill.add_argument("--out", type=Path, help="导出 Word 文件的路径（默认当前目录）")
     status = sub.add_parser("status", help="查看草稿进度和问题")
     status.add_argument("token")
@@ -102,7 +90,7 @@ def _dispatch(args: argparse.Namespace, service: FormService, stdin: TextIO, out
         print(reply.message, file=out)
         return 0
     if command == "fill":
-        return _fill(service, args.token, args.out, stdin, out)
+        return run_fill(service, args.token, args.out, stdin, out)
     if command == "status":
         status = service.status(args.token)
         if args.json:
@@ -112,7 +100,7 @@ def _dispatch(args: argparse.Namespace, service: FormService, stdin: TextIO, out
         return 0
     if command == "export":
         result = service.export(args.token, args.format)
-        path = _write(args.out or Path.cwd() / result.filename, result.data)
+        path = save_file(args.out or Path.cwd() / result.filename, result.data)
         print(f"已导出：{path}", file=out)
         return 0
     if command == "import":
@@ -153,50 +141,30 @@ def _dispatch(args: argparse.Namespace, service: FormService, stdin: TextIO, out
     return 2
 
 
-def _write(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return path
+def protect_tokens(argv: list[str]) -> list[str]:
+    """Move a draft token that starts with "-" behind "--", so argparse does not read it as an option.
 
-
-def _read_reply(stdin: TextIO, reply: FormReply, out: TextIO) -> str | None:
-    """One reply: a line, or paragraphs up to an empty line when the question wants long text."""
-    long = reply.question is not None and reply.question.kind == "longtext"
-    if long:
-        print("（可输入多段，输入空行结束）", file=out)
-    out.write("> ")
-    out.flush()
-    first = stdin.readline()
-    if not first:
-        return None
-    first = first.rstrip("\r\n")
-    if not long or first.strip().startswith(SINGLE_LINE) or not first.strip():
-        return first
-    lines = [first]
-    while True:
-        line = stdin.readline()
-        if not line or not line.strip():
+    `form fill -GOz…` and `form fill -- -GOz…` both work; all our option names are far
+    shorter than a token, so a token is never mistaken for one.
+    """
+    if len(argv) < 3 or argv[0] != "form" or argv[1] not in TOKEN_COMMANDS:
+        return argv
+    head, rest = argv[:2], argv[2:]
+    kept: list[str] = []
+    tokens: list[str] = []
+    i = 0
+    while i < len(rest):
+        arg = rest[i]
+        if arg == "--":
+            tokens.extend(rest[i + 1 :])
             break
-        lines.append(line.rstrip("\r\n"))
-    return "\n".join(lines)
-
-
-def _fill(service: FormService, token: str, out_path: Path | None, stdin: TextIO, out: TextIO) -> int:
-    reply = service.resume(token)
-    print(reply.message, file=out)
-    while True:
-        text = _read_reply(stdin, reply, out)
-        if text is None or text.strip() in QUIT:
-            print(f"\n已保存。继续填写：python -m assistant form fill {token}", file=out)
-            return 0
-        if not text.strip():
+        if arg in VALUE_OPTIONS and i + 1 < len(rest):
+            kept.extend(rest[i : i + 2])
+            i += 2
             continue
-        reply = service.answer(token, text)
-        print(reply.message, file=out)
-        if reply.export_ready:
-            result = service.export(token, "docx")
-            path = _write(out_path or Path.cwd() / result.filename, result.data)
-            print(f"已导出 Word 文件：{path}", file=out)
+        (tokens if _DASH_TOKEN.fullmatch(arg) else kept).append(arg)
+        i += 1
+    return [*head, *kept, "--", *tokens] if tokens else argv
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -205,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] != "form":
         argv = ["form", *argv]
-    return run(parser.parse_args(argv), get_settings())
+    return run(parser.parse_args(protect_tokens(argv)), get_settings())
 
 
 if __name__ == "__main__":

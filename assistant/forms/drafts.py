@@ -53,6 +53,14 @@ class DraftSummary:
     updated_at: str
 
 
+def new_token() -> str:
+    """An unguessable token that never starts with "-", so a command line never takes it for an option."""
+    while True:
+        token = secrets.token_urlsafe(24)
+        if not token.startswith("-"):
+            return token
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -87,7 +95,7 @@ class DraftStore:
             conn.close()
 
     def create(self, state: DraftState) -> str:
-        token = secrets.token_urlsafe(24)
+        token = new_token()
         now = _now()
         with self._connect() as conn:
             conn.execute(

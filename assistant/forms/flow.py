@@ -16,6 +16,8 @@ from assistant.errors import LLMError
 from assistant.forms.answers import Context, check_table_rule, interpret
 from assistant.forms.assist import FormAssistant
 from assistant.forms.assisted import OFFLINE_NOTE, explain, extraction_targets, propose
+from assistant.forms.commands import EXPORT_WORDS, PENDING_WORDS, CommandWord, bare_word, parse_command
+from assistant.forms.fit import check_fits
 from assistant.forms.questions import (
     HELP,
     LLM_HELP,
@@ -25,6 +27,7 @@ from assistant.forms.questions import (
     question_text,
     summary,
 )
+from assistant.forms.receipt import long_text_summary, receipt
 from assistant.forms.review import section_words
 from assistant.forms.schema import FormSchema, scope_fields
 from assistant.forms.state import DraftState, Pending
@@ -45,7 +48,7 @@ from assistant.forms.steps import (
 from assistant.forms.validators import InvalidAnswer, check_rows, parse_yesno
 from assistant.forms.wordcount import count_text
 
-NEUTRAL = ("进度", "预览", "帮助", "说明", "解释")
+NEUTRAL: tuple[CommandWord, ...] = ("进度", "预览", "帮助", "说明", "解释")
 
 
 @dataclass
@@ -92,17 +95,27 @@ class Flow:
         text = text.strip()
         if not state.started:
             return self.start(state)
-        command, arg = _command(text)
-        if state.pending and command not in NEUTRAL:
-            reply = self._handle_pending(state, text, command)
+        command = parse_command(text, lambda name: self._names_field(state, name))
+        word = command.word if command else None
+        if state.pending and word not in NEUTRAL:
+            reply = self._handle_pending(state, text, word)
             if reply is not None:
                 return reply
-        if command:
-            return self._command(state, command, arg)
+        if command is not None and command.word in PENDING_WORDS:
+            return self._reply(state, [f"现在没有待确认的事项，“{command.word}”不会被当作回答保存。"], ask=False)
+        if command is not None:
+            return self._command(state, command.word, command.arg)
         step = self._current(state)
         if step is None:
             return self._reply(state, ["申报书的问题已全部问完。" + self.summary(state)], ask=False)
         return self._answer(state, step, text)
+
+    def is_command(self, state: DraftState, text: str) -> bool:
+        """Whether a reply is complete as it stands: a command, not the first line of a long answer."""
+        if state.pending is not None and state.pending.kind == "confirm_export" and bare_word(text) in EXPORT_WORDS:
+            return True
+        command = parse_command(text, lambda name: self._names_field(state, name))
+        return command is not None and command.word != "提取"  # 提取's paragraph may run over several lines
 
     # ---- answering ----------------------------------------------------------------------
 
@@ -112,6 +125,7 @@ class Flow:
         f = step.field
         assert f is not None
         try:
+            check_fits(f, text)
             result = interpret(f, text, self._context(state, step))
         except InvalidAnswer as exc:
             return self._reply(
@@ -127,8 +141,8 @@ class Flow:
         notes.extend(self._after_save_notes(state, step))
         blocked = self._min_filled_unmet(state, step)
         if blocked:
-            return self._reply(state, [f"已记录：{step.display}。", *notes, blocked], ask=False)
-        return self._advance(state, step, [f"已记录：{step.display}。", *notes])
+            return self._reply(state, [receipt(step, result.value), *notes, blocked], ask=False)
+        return self._advance(state, step, [receipt(step, result.value), *notes])
 
     def _answer_add(self, state: DraftState, step: Step, text: str) -> FlowReply:
         try:
@@ -199,8 +213,8 @@ class Flow:
         words = count_text(value).words
         lines = [
             *notes,
-            f"已保存：{step.display}。按 Word 统计为 {words} 字，超出“{f.limit_text}”的要求 {words - f.limit} 字。"
-            "原文已完整保留并标记为超限，不会被截断。",
+            f"已保存：{step.display}，{long_text_summary(value)}"
+            f"超出“{f.limit_text}”的要求 {words - f.limit} 字。原文已完整保留并标记为超限，不会被截断。",
         ]
         suggestion = None
         if self.assistant is not None:
@@ -358,13 +372,22 @@ class Flow:
             note += "注意：" + unmet.split("请在本项补充")[0] + "导出时会标注，之后可用“修改”补充。"
         return self._advance(state, step, [note])
 
-    def _goto(self, state: DraftState, name: str) -> FlowReply:
+    def _named(self, state: DraftState, name: str) -> tuple[list[Step], list[Step]]:
+        """Field steps a name means: (exact name or label, else names containing it)."""
         steps = [s for s in walk(self.schema, state.answers) if s.kind == "field"]
         key = _norm(name)
         exact = [s for s in steps if _norm(s.display) == key or _norm(s.id) == key]
         by_label = [s for s in steps if s.field is not None and _norm(s.field.label) == key]
         partial = [s for s in steps if key and key in _norm(s.display)]
-        hits = exact or by_label or partial
+        return exact or by_label, partial
+
+    def _names_field(self, state: DraftState, name: str) -> bool:
+        """Whether `name` is exactly a field's name (for “修改项目名称” written without a space)."""
+        return bool(_norm(name)) and bool(self._named(state, name)[0])
+
+    def _goto(self, state: DraftState, name: str) -> FlowReply:
+        exact, partial = self._named(state, name)
+        hits = exact or partial
         if not hits:
             return self._reply(
                 state, [f"没有找到字段“{name}”。回复“进度”可查看各部分，或直接写字段名称。"], ask=False
@@ -387,7 +410,7 @@ class Flow:
 
     # ---- commands ------------------------------------------------------------------------------
 
-    def _command(self, state: DraftState, command: str, arg: str) -> FlowReply:
+    def _command(self, state: DraftState, command: CommandWord, arg: str) -> FlowReply:
         if command == "跳过":
             return self._skip(state)
         if command == "上一步":
@@ -415,39 +438,45 @@ class Flow:
             return self._extract(state, arg)
         return self._reply(state, [HELP + (LLM_HELP if self.assistant else "")], ask=False)
 
-    def _handle_pending(self, state: DraftState, text: str, command: str) -> FlowReply | None:
+    def _handle_pending(self, state: DraftState, text: str, word: CommandWord | None) -> FlowReply | None:
+        """A reply to what the flow asked; None lets it go on as a command or an answer (the question lapses)."""
         pending = state.pending
         assert pending is not None
         steps = walk(self.schema, state.answers)
         index = find_step(steps, pending.step_id)
         step = steps[index] if index is not None else None
-        word = text.strip("。.！! ")
-        if pending.kind == "confirm_code" and word == "确认" and step is not None:
+        reply = bare_word(text)
+        if pending.kind == "confirm_code" and reply == "确认" and step is not None:
             state.pending = None
             self._save(state, step, pending.value)
             state.add_flag(step.id, "checksum_confirmed")
-            return self._advance(state, step, [f"已确认并记录：{step.display}。"])
-        if pending.kind == "over_limit" and step is not None and (word == "保留" or command == "跳过"):
+            return self._advance(state, step, [receipt(step, pending.value, "已确认并记录")])
+        if pending.kind == "over_limit" and step is not None and reply in ("保留", "确认", "跳过"):
             state.pending = None
             state.add_flag(step.id, "over_limit_kept")
             return self._advance(state, step, [f"已保留原文（超限，导出时会标注）：{step.display}。"])
-        if pending.kind == "over_limit" and step is not None and word == "采用" and pending.value:
+        if pending.kind == "over_limit" and step is not None and reply == "采用" and pending.value:
             state.pending = None
             return self._answer(state, step, str(pending.value))
         if pending.kind == "confirm_export":
-            state.pending = None
-            if word in ("确认", "确认导出", "是"):
-                reply = self._reply(
+            if reply in ("确认", "确认导出", "是"):
+                state.pending = None
+                export = self._reply(
                     state, ["好的，正在导出申报书（可导出为 Word、JSON 或 Markdown 文件）。"], ask=False
                 )
-                reply.export_requested = True
-                return reply
-            if word in ("否", "取消", "不"):
+                export.export_requested = True
+                return export
+            if reply in ("否", "取消", "不"):
+                state.pending = None
                 return self._reply(state, ["已取消导出。"])
-            return None
-        if pending.kind == "accept_extraction" and word == "采用":
+        if pending.kind == "accept_extraction" and reply == "采用":
             state.pending = None
             return self._apply_extraction(state, pending.extracted)
+        if word == "取消":
+            state.pending = None
+            return self._reply(state, ["好的，已取消。"])
+        if word in PENDING_WORDS:  # a confirmation word that does not answer this question: never an answer
+            return self._reply(state, [f"“{word}”不适用于这里。{PENDING_PROMPTS[pending.kind]}"], ask=False)
         state.pending = None
         return None
 
@@ -521,16 +550,3 @@ class Flow:
 
 def _norm(text: str) -> str:
     return re.sub(r"[\s*·•.．、:：]", "", text).lower()
-
-
-def _command(text: str) -> tuple[str, str]:
-    """A command word at the start of a reply, and its argument."""
-    if not text:
-        return "", ""
-    word = text.strip("。.！! ")
-    if word in ("跳过", "上一步", "返回上一步", "进度", "预览", "导出", "帮助", "说明", "解释"):
-        return ("上一步" if word == "返回上一步" else word), ""
-    match = re.match(r"^(修改|提取)\s*[:：]?\s*(.*)$", text, re.S)
-    if match and (match.group(1) == "提取" or ("\n" not in text and len(text) <= 40)):
-        return match.group(1), match.group(2).strip()
-    return "", ""

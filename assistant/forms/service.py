@@ -153,6 +153,10 @@ class FormService:
         log.debug("draft %s reply %r", mask_token(token), mask_sensitive(text[:80]))
         return self._view(token, state, reply)
 
+    def is_command(self, token: str, text: str) -> bool:
+        """Whether `text` is a whole reply as it stands (a command), not the first line of a long answer."""
+        return self.flow.is_command(self._load(token), text)
+
     def status(self, token: str) -> DraftStatus:
         state = self._load(token)
         issues = review(self.schema, state.answers, state.flags)
