@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -9,6 +10,32 @@ from assistant.forms.answers import Context, check_group, check_picks, interpret
 from assistant.forms.render import number_text
 from assistant.forms.schema import NUMERIC_KINDS, Field, FormSchema, Section, scope_fields
 from assistant.forms.validators import ONGOING, InvalidAnswer, check_rows, is_empty
+from assistant.rules.text import has_control_chars
+
+# Characters XML 1.0 cannot hold (python-docx refuses them), beside the C0 controls.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def bad_text(value: Any) -> bool:
+    """A string anywhere in `value` holds a control character (NUL…) or a non-character."""
+    if isinstance(value, str):
+        return has_control_chars(value) or bool(_NOT_XML.search(value))
+    if isinstance(value, list):
+        return any(bad_text(v) for v in value)
+    if isinstance(value, dict):
+        return any(bad_text(v) for v in value.values())
+    return False
+
+
+def xml_safe(value: Any) -> Any:
+    """`value` without the characters a Word file cannot hold (for drafts stored before they were refused)."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, list):
+        return [xml_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: xml_safe(v) for k, v in value.items()}
+    return value
 
 
 def _as_text(f: Field, value: Any) -> str:
@@ -93,6 +120,9 @@ def check_scope(
                 continue
             for r, row in enumerate(value):
                 check_scope(f.columns, row, f"{where}.{key}[{r}]", today, errors, warnings)
+            continue
+        if bad_text(value):
+            errors.append(f"{where}.{key}（{f.label}）：含有无法识别的控制字符")
             continue
         ctx = Context(today=today, scope=scope, labels=labels)
         try:

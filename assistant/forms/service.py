@@ -15,19 +15,21 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from assistant.errors import ConfigError
+from assistant.errors import ConfigError, FileRejected, InputError
 from assistant.forms.answers import options
 from assistant.forms.assist import Completer, FormAssistant
-from assistant.forms.check import CheckReport, check_docx, check_file
+from assistant.forms.check import CheckReport
 from assistant.forms.drafts import DraftStore, DraftSummary
 from assistant.forms.export import MEDIA_TYPES, ExportFormat, export_draft, from_json
 from assistant.forms.flow import Flow, FlowReply
+from assistant.forms.integrity import bad_text, xml_safe
 from assistant.forms.masking import mask_sensitive, mask_token
 from assistant.forms.render import format_value
 from assistant.forms.review import review
 from assistant.forms.schema import FormSchema, load_schema
 from assistant.forms.state import DraftState
 from assistant.forms.steps import get_value, progress
+from assistant.forms.uploads import DocxChecker, UploadLimits, check_json_depth, check_size
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -114,11 +116,14 @@ class FormService:
         store: DraftStore,
         today: Callable[[], date] = date.today,
         assistant: FormAssistant | None = None,
+        limits: UploadLimits | None = None,
     ) -> None:
         self.schema = schema
         self.store = store
         self.today = today
         self.flow = Flow(schema, today=today, assistant=assistant)
+        self.limits = limits or UploadLimits()
+        self.checker = DocxChecker(schema, self.limits)
 
     @classmethod
     def from_settings(cls, settings: Settings, completer: Completer | None = None) -> FormService:
@@ -129,6 +134,7 @@ class FormService:
             store=DraftStore.in_dir(settings.data_dir),
             today=today_from(settings),
             assistant=assistant,
+            limits=UploadLimits.from_settings(settings),
         )
 
     # ---- conversation -----------------------------------------------------------------------
@@ -147,6 +153,8 @@ class FormService:
         return self._view(token, state, reply)
 
     def answer(self, token: str, text: str) -> FormReply:
+        if bad_text(text):
+            raise InputError("回答中含有无法识别的控制字符，请删除后重新输入。")
         state = self._load(token)
         reply = self.flow.handle(state, text)
         self.store.save(token, state)  # every turn, so a restart loses at most the reply being typed
@@ -170,7 +178,7 @@ class FormService:
     # ---- files ------------------------------------------------------------------------------------
 
     def export(self, token: str, fmt: ExportFormat) -> ExportResult:
-        state = self._load(token)
+        state = _xml_safe(self._load(token))
         data = export_draft(self.schema, state, fmt, self.today())
         name = re.sub(r'[\\/:*?"<>|\s]+', "_", self._title(state))[:40] or token[:8]
         log.info("draft %s exported as %s", mask_token(token), fmt)
@@ -178,6 +186,8 @@ class FormService:
 
     def import_json(self, raw: bytes | str) -> tuple[FormReply, list[str]]:
         """A new draft from an exported JSON file, and any warnings (e.g. an unconfirmed check character)."""
+        check_size(len(raw.encode("utf-8") if isinstance(raw, str) else raw), self.limits)
+        check_json_depth(raw, self.limits.json_max_depth)
         state, warnings = from_json(self.schema, raw, self.today())
         token = self.store.create(state)
         reply = self.flow.start(state)
@@ -185,11 +195,16 @@ class FormService:
         return self._view(token, state, reply), warnings
 
     def check(self, data: bytes) -> CheckReport:
-        """Per-section 字数 of an uploaded Word draft."""
-        return check_docx(self.schema, data)
+        """Per-section 字数 of an uploaded Word draft, checked in a worker process under limits."""
+        return self.checker.check(data)
 
     def check_file(self, path: Path) -> CheckReport:
-        return check_file(self.schema, path)
+        """The same check for a local file (CLI); a file that cannot be checked is a report whose
+        only content is the reason, so `--json` output keeps one shape."""
+        try:
+            return self.checker.check_file(path)
+        except FileRejected as exc:
+            return CheckReport(errors=[exc.message])
 
     def list(self, tokens: list[str]) -> list[DraftSummary]:
         """Only the drafts whose tokens the caller holds."""
@@ -252,3 +267,8 @@ class FormService:
             finished=reply.finished,
             export_ready=reply.export_requested,
         )
+
+
+def _xml_safe(state: DraftState) -> DraftState:
+    """The draft without characters a Word file cannot hold (stored before they were refused)."""
+    return state.model_copy(update={"answers": xml_safe(state.answers)})
