@@ -1,4 +1,4 @@
-"""The six browser scenarios of the web product, in Debian's headless chromium driven by playwright.
+"""The browser scenarios of the web product, in Debian's headless chromium driven by playwright.
 
 Screenshots of every page go to test-artifacts/. The server is the real one (test_web_support).
 """
