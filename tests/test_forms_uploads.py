@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from docx_files import broken_xml, not_word, ordinary_docx, with_body, zip_bomb
 
-from assistant.errors import FileRejected, InputError
+from assistant.errors import AssistantError, FileRejected, InputError
 from assistant.forms.check import check_docx
 from assistant.forms.drafts import DraftStore
 from assistant.forms.schema import load_schema
@@ -81,9 +81,12 @@ def test_a_check_that_runs_too_long_is_stopped(tmp_path: Path) -> None:
 
 def test_a_worker_over_its_memory_limit_is_refused_not_crashed(tmp_path: Path) -> None:
     paragraph = b"<w:p><w:r><w:t>" + "数据".encode() * 2000 + b"</w:t></w:r></w:p>"
-    service = make_service(tmp_path, memory_mb=160, max_xml_bytes=40 * 1024 * 1024, max_paragraphs=10_000, timeout=60)
+    data = with_body(3000, paragraph)  # 36 MB of text
+    roomy = make_service(tmp_path, max_xml_bytes=40 * 1024 * 1024, max_paragraphs=10_000, timeout=60)
+    assert roomy.check(data).errors  # checked (no template headings) within the default 1 GB
+    tight = make_service(tmp_path, memory_mb=160, max_xml_bytes=40 * 1024 * 1024, max_paragraphs=10_000, timeout=60)
     with pytest.raises(FileRejected, match="资源限制"):
-        service.check(with_body(3000, paragraph))  # 36 MB of text
+        tight.check(data)
 
 
 def test_cli_check_of_a_damaged_file_exits_2_with_the_same_message(tmp_path: Path) -> None:
@@ -141,3 +144,17 @@ def test_a_draft_that_already_holds_control_characters_still_exports(tmp_path: P
     docx = service.export(token, "docx")
     assert docx.data[:2] == b"PK"
     assert "山西智煤平台" in service.export(token, "md").data.decode()
+
+
+def test_a_crash_in_the_worker_is_one_chinese_message_and_a_log_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from dataclasses import asdict
+
+    service = make_service(tmp_path)
+    broken = {"schema": {"not": "a schema"}, "limits": asdict(service.limits)}
+    service.checker._header = json.dumps(broken).encode() + b"\n"  # the worker fails on its input
+    with pytest.raises(AssistantError, match="检查时出现内部错误") as err:
+        service.check(ordinary_docx())
+    assert err.value.code == "check_failed" and "Traceback" not in err.value.message
+    assert "ValidationError" in caplog.text and "Traceback" not in caplog.text

@@ -28,7 +28,7 @@ from typing import Any
 from docx import Document
 from docx.oxml.ns import qn
 
-from assistant.errors import BusyError, FileRejected, InputError
+from assistant.errors import AssistantError, BusyError, FileRejected, InputError
 from assistant.forms.check import CheckReport, SectionCheck, check_docx
 from assistant.forms.schema import FormSchema
 from assistant.settings import ROOT, Settings
@@ -41,6 +41,8 @@ OPEN_FAILED = "无法打开文件：不是有效的 Word（.docx）文档。若�
 ENCRYPTED = "无法打开文件：文件受密码保护。请在 Word 中取消密码后另存为 .docx 再上传。"
 TOO_COMPLEX = "无法检查文件：文件过于复杂，超出了检查的资源限制。请删去与申报书无关的内容后重试。"
 BUSY = "正在检查的文件较多，请稍后再试。"
+CHECK_FAILED = "无法检查文件：检查时出现内部错误（已记录）。请稍后再试。"
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception)\b")  # "ValueError: …" in a traceback
 
 
 @dataclass(frozen=True)
@@ -214,8 +216,13 @@ class DocxChecker:
             log.warning("Word check worker killed by signal %d", -done.returncode)
             raise FileRejected(TOO_COMPLEX)
         if done.returncode != 0 or not done.stdout:
-            log.error("Word check worker failed (%d): %s", done.returncode, done.stderr.decode(errors="replace")[-2000:])
-            raise RuntimeError("the Word check worker failed")
+            # A bug of ours, not the file's: the last line names it; the worker's traceback is
+            # logged at debug level only, since the CLI's log is the applicant's terminal.
+            lines = done.stderr.decode(errors="replace").strip().splitlines()
+            named = [line for line in lines if _EXCEPTION_LINE.match(line)] or lines[-1:] or ["(no output)"]
+            log.error("Word check worker failed (exit %d): %s", done.returncode, named[-1])
+            log.debug("Word check worker stderr:\n%s", "\n".join(lines[-40:]))
+            raise AssistantError(CHECK_FAILED, code="check_failed")
         out = json.loads(done.stdout)
         if "error" in out:
             raise FileRejected(out["error"]["message"], code=out["error"]["code"])

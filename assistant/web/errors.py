@@ -30,6 +30,7 @@ _STATUS_OF_CODE: dict[str, int] = {
     "file_too_large": 413,
     "conflict": 409,
     "busy": 503,
+    "check_failed": 500,
     "config": 500,
     "llm": 502,
     "not_found": 404,
