@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import AssistantError, ConflictError
+from assistant.forms.changes import changed, overlap
 from assistant.forms.drafts import CONFLICT, KEEP_VERSIONS, DraftStore
 from assistant.forms.schema import load_schema
 from assistant.forms.service import FormReply, FormService
+from assistant.forms.state import DraftState
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = load_schema(ROOT / "form_schema")
@@ -126,3 +128,36 @@ def test_versions_survive_a_restart_and_old_data_dirs_get_them(tmp_path: Path) -
     reply = service.create()
     again = make_service(tmp_path).answer(reply.token, "山西智煤数据平台", version=reply.version)
     assert again.version == reply.version + 1
+
+
+def _state(answers: dict[str, object], flags: dict[str, list[str]] | None = None) -> DraftState:
+    return DraftState(schema_id=SCHEMA.schema_id, schema_version=SCHEMA.version, answers=answers, flags=flags or {})  # type: ignore[arg-type]
+
+
+M1 = {"name": "甲", "mobile": "13800000000"}
+M2 = {"name": "乙"}
+
+
+@pytest.mark.parametrize(
+    ("base", "mine", "theirs", "clash"),
+    [
+        ({}, {"basic": {"name": "甲"}}, {"basic": {"name": "乙"}}, True),  # one field, two values
+        ({}, {"basic": {"name": "甲"}}, {"basic": {"name": "甲"}}, False),  # the same value twice
+        ({}, {"basic": {"name": "甲"}}, {"basic": {"source": "山西"}}, False),  # two fields of one section
+        ({"team": {"members": [M1]}}, {"team": {"members": [{**M1, "name": "丙"}]}},
+         {"team": {"members": [M1, M2]}}, False),  # a cell of row 1 and a new row 2
+        ({"team": {"members": [M1, M2]}}, {"team": {"members": [M1, {**M2, "name": "丁"}]}},
+         {"team": {"members": [M1]}}, True),  # a cell of a row the other window removed
+        ({}, {"units": [{"name": "甲公司"}]}, {"units": [{"uscc": "91350100M000100Y44"}]}, False),
+    ],
+)
+def test_which_writes_overlap(base: dict[str, object], mine: dict[str, object], theirs: dict[str, object], clash: bool) -> None:
+    b, m, t = _state(base), _state(mine), _state(theirs)
+    assert bool(overlap(changed(SCHEMA, b, m), changed(SCHEMA, b, t))) is clash
+
+
+def test_a_flag_and_a_value_of_one_field_overlap() -> None:
+    base = _state({"units": [{"uscc": "91350100M000100Y44"}]})
+    confirmed = _state({"units": [{"uscc": "91350100M000100Y44"}]}, {"units[0].uscc": ["checksum_confirmed"]})
+    retyped = _state({"units": [{"uscc": "91140100MA0000000X"}]})
+    assert overlap(changed(SCHEMA, base, confirmed), changed(SCHEMA, base, retyped)) == [("units", 0, "uscc")]
