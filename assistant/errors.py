@@ -15,8 +15,32 @@ class AssistantError(Exception):
 class InputError(AssistantError):
     """Bad user input: empty, too long, control characters, unknown division."""
 
+    def __init__(self, message: str, *, code: str = "bad_input") -> None:
+        super().__init__(message, code=code)
+
+
+class FileRejected(InputError):
+    """An uploaded file that cannot be opened, or is over a limit (size, XML size, paragraphs, time).
+
+    `code` is "bad_file" (damaged, not Word, too complex) or "file_too_large" (over the size limit).
+    """
+
+    def __init__(self, message: str, *, code: str = "bad_file") -> None:
+        super().__init__(message, code=code)
+
+
+class ConflictError(AssistantError):
+    """A write based on a version that another window has changed in the same place."""
+
     def __init__(self, message: str) -> None:
-        super().__init__(message, code="bad_input")
+        super().__init__(message, code="conflict")
+
+
+class BusyError(AssistantError):
+    """Every worker for a heavy task (a Word check) is taken; try again shortly."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="busy")
 
 
 class ConfigError(AssistantError):

@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     admin_token: str = ""
     sites_file: Path = ROOT / "sites.yaml"
 
+    # Untrusted uploads (Word check, JSON import). A Word file is opened in a fresh worker
+    # process under these limits, so one hostile upload cannot stall the server.
+    form_upload_max_mb: float = Field(default=5.0, gt=0)  # size of an uploaded file
+    form_docx_max_xml_mb: float = Field(default=20.0, gt=0)  # uncompressed word/document.xml (zip bombs)
+    form_docx_max_paragraphs: int = Field(default=5000, ge=1)
+    form_check_timeout: float = Field(default=20.0, gt=0)  # seconds per Word check, worker start included
+    form_check_memory_mb: int = Field(default=1024, ge=128)  # address-space limit of the worker
+    form_check_workers: int = Field(default=2, ge=1)  # Word checks running at once
+    form_json_max_depth: int = Field(default=32, ge=4)  # nesting of an imported JSON draft
+
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)

@@ -1,4 +1,4 @@
-"""The six browser scenarios of the web product, in Debian's headless chromium driven by playwright.
+"""The browser scenarios of the web product, in Debian's headless chromium driven by playwright.
 
 Screenshots of every page go to test-artifacts/. The server is the real one (test_web_support).
 """
@@ -303,3 +303,34 @@ def test_6_console_refuses_without_token_and_approved_answer_is_served(server: W
         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
         timeout=10,
     )
+
+
+def test_7_two_tabs_on_one_draft_the_stale_one_is_told_to_refresh(server: WebServer, browser: Any) -> None:
+    token = httpx.post(f"{server.base}/api/v1/forms", timeout=30).json()["token"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    try:
+        tabs = [context.new_page(), context.new_page()]
+        for tab in tabs:
+            tab.set_default_timeout(TIMEOUT)
+            tab.goto(f"{server.base}/?draft={token}")
+            tab.wait_for_function("() => document.querySelector('#form-chat')?.innerText.includes('项目名称')")
+        first, second = tabs
+        _send_form(first, "第一个标签页的项目")
+        _send_form(second, "第二个标签页的项目")  # still shown 项目名称, which the first tab has filled
+        assert "草稿已在另一窗口更新，请刷新后再填" in second.inner_text("#form-chat")
+        assert second.locator("#form-reply textarea").input_value() == "第二个标签页的项目"  # nothing typed is lost
+        second.screenshot(path=artifact("7-form-conflict.png"), full_page=True)
+        status = httpx.get(f"{server.base}/api/v1/forms/{token}", timeout=30).json()
+        assert status["title"] == "第一个标签页的项目"
+        second.reload()  # as the message says: refresh, then fill in
+        second.wait_for_function("() => document.querySelector('#form-draft')?.innerText.includes('第一个标签页的项目')")
+        _send_form(second, "修改 项目名称")
+        _send_form(second, "第二个标签页的项目")
+        assert httpx.get(f"{server.base}/api/v1/forms/{token}", timeout=30).json()["title"] == "第二个标签页的项目"
+        second.click("#form-check-box button, #form-check-box .label-wrap")
+        damaged = artifact("damaged.docx")
+        damaged.write_bytes(b"PK\x03\x04 not really a Word file")
+        second.set_input_files("#form-check-file input[type=file]", str(damaged))
+        second.wait_for_function("() => document.querySelector('#form-check')?.innerText.includes('无法打开文件')")
+    finally:
+        context.close()

@@ -2,13 +2,46 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from assistant.forms.answers import Context, check_group, check_picks, interpret, split_pick
 from assistant.forms.render import number_text
 from assistant.forms.schema import NUMERIC_KINDS, Field, FormSchema, Section, scope_fields
-from assistant.forms.validators import ONGOING, InvalidAnswer, check_control_chars, check_rows, is_empty
+from assistant.forms.validators import (
+    ONGOING,
+    InvalidAnswer,
+    check_control_chars,
+    check_rows,
+    control_char_at,
+    is_empty,
+)
+
+# Characters XML 1.0 cannot hold (python-docx refuses them): stripped from drafts stored before they were refused.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def bad_text(value: Any) -> bool:
+    """A string anywhere in `value` holds a control character (NUL…) or a non-character."""
+    if isinstance(value, str):
+        return control_char_at(value) is not None  # the one rule answers are checked by
+    if isinstance(value, list):
+        return any(bad_text(v) for v in value)
+    if isinstance(value, dict):
+        return any(bad_text(v) for v in value.values())
+    return False
+
+
+def xml_safe(value: Any) -> Any:
+    """`value` without the characters a Word file cannot hold (for drafts stored before they were refused)."""
+    if isinstance(value, str):
+        return _NOT_XML.sub("", value)
+    if isinstance(value, list):
+        return [xml_safe(v) for v in value]
+    if isinstance(value, dict):
+        return {k: xml_safe(v) for k, v in value.items()}
+    return value
 
 
 def _as_text(f: Field, value: Any) -> str:
@@ -94,6 +127,9 @@ def check_scope(
                 continue
             for r, row in enumerate(value):
                 check_scope(f.columns, row, f"{where}.{key}[{r}]", today, errors, warnings)
+            continue
+        if bad_text(value):
+            errors.append(f"{where}.{key}（{f.label}）：含有无法识别的控制字符")
             continue
         ctx = Context(today=today, scope=scope, labels=labels)
         try:

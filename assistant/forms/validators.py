@@ -42,20 +42,26 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+def control_char_at(text: str) -> int | None:
+    """The 1-based position of the first control character or non-character, if any."""
+    for pos, ch in enumerate(text, start=1):
+        if ch not in ALLOWED_CONTROLS and (unicodedata.category(ch) in ("Cc", "Cs") or ch in ("\ufffe", "\uffff")):
+            return pos
+    return None
+
+
 def check_control_chars(text: str) -> None:
     """Control characters (NUL, ESC, backspace…) and lone surrogates cannot be stored or exported.
 
     Line breaks and tabs are kept. Such characters usually come from copying out of another
     program, so the message says where the first one is.
     """
-    for pos, ch in enumerate(text, start=1):
-        if ch in ALLOWED_CONTROLS:
-            continue
-        if unicodedata.category(ch) in ("Cc", "Cs") or ch in ("\ufffe", "\uffff"):
-            raise InvalidAnswer(
-                f"回复中含有不可见的控制字符（第 {pos} 个字符，U+{ord(ch):04X}），无法保存，"
-                "也会使导出的 Word 文件出错。这类字符多是从其他软件复制时带入的，请删除后重新输入。"
-            )
+    pos = control_char_at(text)
+    if pos is not None:
+        raise InvalidAnswer(
+            f"回复中含有不可见的控制字符（第 {pos} 个字符，U+{ord(text[pos - 1]):04X}），无法保存，"
+            "也会使导出的 Word 文件出错。这类字符多是从其他软件复制时带入的，请删除后重新输入。"
+        )
 
 
 def check_one_line(label: str, text: str) -> None:

@@ -24,7 +24,17 @@ _HTTP_MESSAGES: dict[int, str] = {
     429: "请求过于频繁，请稍后再试。",
     500: "服务器内部错误，请稍后再试。",
 }
-_STATUS_OF_CODE: dict[str, int] = {"bad_input": 400, "config": 500, "llm": 502, "not_found": 404}
+_STATUS_OF_CODE: dict[str, int] = {
+    "bad_input": 400,
+    "bad_file": 400,
+    "file_too_large": 413,
+    "conflict": 409,
+    "busy": 503,
+    "check_failed": 500,
+    "config": 500,
+    "llm": 502,
+    "not_found": 404,
+}
 
 
 class ApiError(Exception):

@@ -1,4 +1,9 @@
-"""The 申报书 tab: the guided chat beside the draft with 字数 counters, progress, resume by URL token, files."""
+"""The 申报书 tab: the guided chat beside the draft with 字数 counters, progress, resume by URL token, files.
+
+The tab keeps the version of the draft it last showed and sends it with every answer, so an
+answer from a tab that another tab has overtaken is never filed under the wrong question (the
+service re-applies it, or says 草稿已在另一窗口更新). Every error becomes a Chinese message.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, FileRejected
 
 from .deps import WebServices
 from .forms_view import check_html, counter_html, downloads_html, draft_html, progress_html
@@ -25,7 +30,7 @@ _SET_URL = (
     " window.history.replaceState(null, '', u.toString()); } return []; }"
 )
 _COMMANDS = ["跳过", "上一步", "进度", "预览", "导出"]
-_MAX_UPLOAD = 5 * 1024 * 1024
+INTERNAL = "内部错误，操作未完成。已保存的内容不会丢失，请稍后再试。"
 
 
 def build(services: WebServices, page: gr.Blocks, tabs: gr.Tabs) -> None:
@@ -61,8 +66,10 @@ def build(services: WebServices, page: gr.Blocks, tabs: gr.Tabs) -> None:
             with gr.Accordion("导入 JSON 草稿", open=False):
                 import_file = gr.File(label="上传导出的 .json", file_types=[".json"], elem_id="form-import-file")
     active = gr.State("")
+    version = gr.State(0)  # of the draft as this tab last showed it
+    max_bytes = int(services.settings.form_upload_max_mb * 1024 * 1024)
 
-    outputs = [chat, reply, token_box, active, counter, progress, downloads, draft]
+    outputs = [chat, reply, token_box, active, version, counter, progress, downloads, draft]
 
     def view(reply_: FormReply, history: Messages) -> tuple[object, ...]:
         q = reply_.question
@@ -72,6 +79,7 @@ def build(services: WebServices, page: gr.Blocks, tabs: gr.Tabs) -> None:
             "",
             reply_.token,
             reply_.token,
+            reply_.version,
             counter_html("", lim),
             progress_html(reply_.progress),
             downloads_html(reply_.token),
@@ -86,7 +94,10 @@ def build(services: WebServices, page: gr.Blocks, tabs: gr.Tabs) -> None:
         return {"role": "assistant", "content": text_markdown(text)}
 
     def create() -> tuple[object, ...]:
-        r = forms.create()
+        try:
+            r = forms.create()
+        except Exception as exc:  # noqa: BLE001 - shown as one Chinese message
+            return failed(_message(exc), [])
         return view(r, [bot(r.message)])
 
     def open_draft(token: str) -> tuple[object, ...]:
@@ -95,11 +106,11 @@ def build(services: WebServices, page: gr.Blocks, tabs: gr.Tabs) -> None:
             return failed("请先粘贴草稿令牌。", [])
         try:
             r = forms.resume(token)
-        except AssistantError as exc:
-            return failed(exc.message, [])
+        except Exception as exc:  # noqa: BLE001
+            return failed(_message(exc), [])
         return view(r, [bot("已打开草稿，继续填写。"), bot(r.message)])
 
-    def answer(text: str, token: str, history: Messages | None) -> tuple[object, ...]:
+    def answer(text: str, token: str, seen: int | None, history: Messages | None) -> tuple[object, ...]:
         history = list(history or [])
         text = (text or "").strip()
         if not token:
@@ -108,40 +119,48 @@ def build(services: WebServices, page: gr.Blocks, tabs: gr.Tabs) -> None:
             return tuple(gr.skip() for _ in outputs)
         history.append({"role": "user", "content": text_markdown(text)})
         try:
-            r = forms.answer(token, text)
-        except AssistantError as exc:
-            return failed(exc.message, history)
+            r = forms.answer(token, text, seen or None)
+        except Exception as exc:  # noqa: BLE001 - the typed reply stays in the box
+            return failed(_message(exc), history)
         return view(r, history + [bot(r.message)])
 
     hidden: Any = {"api_visibility": "undocumented"}
     url = {"fn": None, "inputs": [token_box], "outputs": None, "js": _SET_URL, **hidden}
     new.click(create, None, outputs, **hidden).then(**url)
     resume.click(open_draft, [token_box], outputs, **hidden).then(**url)
-    reply.submit(answer, [reply, active, chat], outputs, **hidden)
-    send.click(answer, [reply, active, chat], outputs, **hidden)
+    reply.submit(answer, [reply, active, version, chat], outputs, **hidden)
+    send.click(answer, [reply, active, version, chat], outputs, **hidden)
     for button, command in zip(command_buttons, _COMMANDS, strict=True):
-        button.click(lambda token, history, c=command: answer(c, token, history), [active, chat], outputs, **hidden)
+        button.click(
+            lambda token, seen, history, c=command: answer(c, token, seen, history),
+            [active, version, chat],
+            outputs,
+            **hidden,
+        )
 
     def check(path: str | None) -> str:
         if not path:
             return ""
-        data = _read_upload(path, ".docx")
-        if isinstance(data, str):
-            return f'<div class="check st-over">{text_markdown(data)}</div>'
-        return check_html(forms.check(data))
+        data = _read_upload(path, ".docx", max_bytes)
+        try:
+            if isinstance(data, str):
+                raise FileRejected(data)
+            return check_html(forms.check(data))  # in a worker process, under the upload limits
+        except Exception as exc:  # noqa: BLE001
+            return f'<div class="check st-over">{text_markdown(_message(exc))}</div>'
 
     check_file.upload(check, check_file, check_view, **hidden)
 
     def import_draft(path: str | None) -> tuple[object, ...]:
         if not path:
             return tuple(gr.skip() for _ in outputs)
-        data = _read_upload(path, ".json")
+        data = _read_upload(path, ".json", max_bytes)
         if isinstance(data, str):
             return failed(data, [])
         try:
             r, warnings = forms.import_json(data)
-        except AssistantError as exc:
-            return failed(exc.message, [])
+        except Exception as exc:  # noqa: BLE001
+            return failed(_message(exc), [])
         notes = [bot("已从 JSON 文件导入，生成了新的草稿令牌。")] + [bot(w) for w in warnings]
         return view(r, notes + [bot(r.message)])
 
@@ -156,11 +175,22 @@ def build(services: WebServices, page: gr.Blocks, tabs: gr.Tabs) -> None:
     page.load(on_load, None, [tabs, *outputs], **hidden)
 
 
-def _read_upload(path: str, suffix: str) -> bytes | str:
+def _message(exc: Exception) -> str:
+    """The Chinese message for an error; anything unexpected is logged, never shown."""
+    if isinstance(exc, AssistantError):
+        return exc.message
+    log.exception("申报书 page action failed", exc_info=exc)
+    return INTERNAL
+
+
+def _read_upload(path: str, suffix: str, max_bytes: int) -> bytes | str:
     """The uploaded file's bytes, or a Chinese message saying why not."""
     p = Path(path)
     if p.suffix.lower() != suffix:
         return f"请上传 {suffix} 文件。"
-    if p.stat().st_size > _MAX_UPLOAD:
-        return "文件过大（上限 5 MB）。"
-    return p.read_bytes()
+    try:
+        if p.stat().st_size > max_bytes:
+            return f"文件过大（上限 {max_bytes / 1024 / 1024:g} MB）。"
+        return p.read_bytes()
+    except OSError:
+        return "无法读取上传的文件，请重新上传。"

@@ -1,4 +1,8 @@
-"""申报书 endpoints (`/api/v1/forms`): create a draft, answer, status, export, import, check a Word draft."""
+"""申报书 endpoints (`/api/v1/forms`): create a draft, answer, status, export, import, check a Word draft.
+
+Uploads are untrusted: their size is capped before they are read (see uploads.py), a Word file
+is checked in a worker process, and the handlers wait for it in a thread, never on the event loop.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from .errors import ApiError
 
@@ -18,14 +23,22 @@ router = APIRouter(prefix="/api/v1/forms", tags=["申报书"])
 
 ExportFormat = Literal["docx", "json", "md"]
 _ERRORS: dict[int | str, dict[str, object]] = {
-    400: {"description": "输入有误"},
+    400: {"description": "输入有误；上传的文件无法打开（“无法打开文件…”）或超出检查限制"},
     404: {"description": "草稿不存在（令牌错误或已删除）"},
-    503: {"description": "申报书功能未启用"},
+    409: {"description": "草稿已在另一窗口更新，请刷新后再填（回答依据的 version 已过期，且改的是同一项）"},
+    413: {"description": "上传的文件过大"},
+    503: {"description": "申报书功能未启用，或正在检查的文件较多"},
 }
 
 
 class AnswerRequest(BaseModel):
     text: str = Field(max_length=20000, description="对当前问题的回答，或命令：跳过、上一步、修改 <字段>、进度、预览、导出")
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description="上一次回复中的 version。草稿若已在另一窗口更新：改的是别的项，照常保存；"
+        "改的是同一项，返回 409。不传则按当前版本处理。",
+    )
 
 
 def forms_of(request: Request) -> FormService:
@@ -60,7 +73,7 @@ def status(request: Request, token: str) -> dict[str, object]:
 @router.post("/{token}/answer", summary="回答当前问题（或发送命令）", responses=_ERRORS)
 def answer(request: Request, token: str, body: AnswerRequest) -> dict[str, object]:
     try:
-        return forms_of(request).answer(token, body.text).model_dump()
+        return forms_of(request).answer(token, body.text, body.version).model_dump()
     except Exception as exc:  # noqa: BLE001
         raise _guard(exc) from exc
 
@@ -82,15 +95,18 @@ def export(request: Request, token: str, format: ExportFormat = Query(default="d
 
 @router.post("/import", summary="从导出的 JSON 文件新建草稿", responses=_ERRORS)
 async def import_json(request: Request, file: UploadFile) -> dict[str, object]:
+    forms = forms_of(request)
     data = await file.read()
-    reply, warnings = forms_of(request).import_json(data)
+    reply, warnings = await run_in_threadpool(forms.import_json, data)
     return {**reply.model_dump(), "warnings": warnings}
 
 
 @router.post("/check", summary="检查申报书 Word 稿：各部分字数与限制、缺项", responses=_ERRORS)
 async def check(request: Request, file: UploadFile) -> dict[str, object]:
+    forms = forms_of(request)
     name = (file.filename or "").lower()
     if not name.endswith(".docx"):
         raise ApiError(400, "bad_input", "请上传 Word 文件（.docx）。旧版 .doc 请先在 Word 中另存为 .docx。")
     data = await file.read()
-    return forms_of(request).check(data).model_dump()
+    report = await run_in_threadpool(forms.check, data)
+    return report.model_dump()

@@ -23,7 +23,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 API_BODY_LIMIT = 64 * 1024
-UPLOAD_BODY_LIMIT = 5 * 1024 * 1024
+UPLOAD_BODY_LIMIT = 5 * 1024 * 1024  # default; the app passes FORM_UPLOAD_MAX_MB + MULTIPART_OVERHEAD
+MULTIPART_OVERHEAD = 64 * 1024  # boundary and part headers around the one uploaded file
 _UPLOAD_PATHS = ("/api/v1/forms/check", "/api/v1/forms/import")
 _ALLOW_HEADERS = "Content-Type, Authorization"
 
@@ -64,9 +65,10 @@ def is_cross_origin(scope: Scope) -> bool:
 class WebGuard:
     """Pure ASGI middleware (keeps streaming responses streaming)."""
 
-    def __init__(self, app: ASGIApp, sites: Callable[[], Sites]) -> None:
+    def __init__(self, app: ASGIApp, sites: Callable[[], Sites], upload_limit: int = UPLOAD_BODY_LIMIT) -> None:
         self.app = app
         self.sites = sites
+        self.upload_limit = upload_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -100,7 +102,7 @@ class WebGuard:
                     )
                     return
                 extra += cors
-            limit = UPLOAD_BODY_LIMIT if path in _UPLOAD_PATHS else API_BODY_LIMIT
+            limit = self.upload_limit if path in _UPLOAD_PATHS else API_BODY_LIMIT
             replay = await _limited(scope, receive, send, limit)
             if replay is None:
                 return

@@ -11,7 +11,7 @@ from . import admin_api, api, counter, embed, forms_api
 from .admin import DISABLED
 from .deps import WebServices
 from .errors import install
-from .security import WebGuard
+from .security import MULTIPART_OVERHEAD, WebGuard
 
 DESCRIPTION = """
 数据要素×大赛智能助手的 HTTP 接口。所有错误都返回统一格式
@@ -34,7 +34,8 @@ def create_app(services: WebServices, *, mount_pages: bool = True) -> FastAPI:
     )
     app.state.services = services
     install(app)
-    app.add_middleware(WebGuard, sites=lambda: services.sites)
+    upload_limit = _upload_bytes(services) + MULTIPART_OVERHEAD
+    app.add_middleware(WebGuard, sites=lambda: services.sites, upload_limit=upload_limit)
     app.add_api_route("/healthz", api.health, methods=["GET"], response_model=api.Health, tags=["运维"], summary="健康检查")
     app.include_router(api.router)
     app.include_router(forms_api.router)
@@ -48,6 +49,11 @@ def create_app(services: WebServices, *, mount_pages: bool = True) -> FastAPI:
     if mount_pages:
         _mount_pages(app, services)
     return app
+
+
+def _upload_bytes(services: WebServices) -> int:
+    """FORM_UPLOAD_MAX_MB: the largest file the page and the API accept."""
+    return int(services.settings.form_upload_max_mb * 1024 * 1024)
 
 
 def _console_disabled() -> HTMLResponse:
@@ -72,4 +78,4 @@ def _mount_pages(app: FastAPI, services: WebServices) -> None:
         console = build_console(services).queue(default_concurrency_limit=4)
         gr.mount_gradio_app(app, console, path="/console", **common)
     page = build_page(services).queue(default_concurrency_limit=16)
-    gr.mount_gradio_app(app, page, path="/", max_file_size="5mb", **common)
+    gr.mount_gradio_app(app, page, path="/", max_file_size=_upload_bytes(services), **common)

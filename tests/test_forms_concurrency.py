@@ -1,0 +1,163 @@
+"""Two windows on one draft, against the service with real SQLite: every write lands or is refused.
+
+Each window sends the version it last saw. A write based on an old version is re-applied on
+the current draft when it changes another field, and refused with the Chinese conflict message
+when the other window changed the same field; nothing is ever lost silently.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from assistant.errors import AssistantError, ConflictError
+from assistant.forms.changes import changed, overlap
+from assistant.forms.drafts import CONFLICT, KEEP_VERSIONS, DraftStore
+from assistant.forms.schema import load_schema
+from assistant.forms.service import FormReply, FormService
+from assistant.forms.state import DraftState
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = load_schema(ROOT / "form_schema")
+
+
+def make_service(data_dir: Path) -> FormService:
+    return FormService(schema=SCHEMA, store=DraftStore.in_dir(data_dir), today=lambda: date(2025, 6, 1))
+
+
+def _at_once(*calls: Callable[[], FormReply]) -> list[FormReply | AssistantError]:
+    """Run `calls` at the same moment, one thread each; each result or the error it raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list[FormReply | AssistantError | None] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = calls[i]()
+        except AssistantError as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert all(r is not None for r in results)
+    return [r for r in results if r is not None]
+
+
+def test_two_simultaneous_answers_to_one_field_one_lands_one_is_refused(tmp_path: Path) -> None:
+    service = make_service(tmp_path)
+    for trial in range(20):
+        created = service.create()
+        texts = [f"甲窗口项目{trial}", f"乙窗口项目{trial}"]
+        results = _at_once(*(partial(service.answer, created.token, t, version=created.version) for t in texts))
+        landed = [t for t, r in zip(texts, results, strict=True) if isinstance(r, FormReply)]
+        refused = [r for r in results if isinstance(r, AssistantError)]
+        assert len(landed) == 1, results
+        assert len(refused) == 1 and isinstance(refused[0], ConflictError) and refused[0].message == CONFLICT
+        assert service.store.load(created.token).answers["basic"]["name"] == landed[0]
+
+
+def test_two_simultaneous_answers_to_different_fields_both_land(tmp_path: Path) -> None:
+    service = make_service(tmp_path)
+    for trial in range(10):
+        a = service.create()  # window A is asked 项目名称
+        b = service.answer(a.token, "修改 参赛单位1·单位名称", version=a.version)  # window B opens 单位名称
+        results = _at_once(
+            partial(service.answer, a.token, f"智煤平台{trial}", version=a.version),
+            partial(service.answer, a.token, f"煤炭数据公司{trial}", version=b.version),
+        )
+        answers = service.store.load(a.token).answers
+        assert all(isinstance(r, FormReply) for r in results), results
+        assert answers["basic"]["name"] == f"智煤平台{trial}"
+        assert answers["units"][0]["name"] == f"煤炭数据公司{trial}"
+
+
+def test_a_stale_window_answering_another_field_is_reapplied(tmp_path: Path) -> None:
+    service = make_service(tmp_path)
+    a = service.create()  # window A: asked 项目名称, version 1
+    token = a.token
+    b = service.answer(token, "修改 参赛单位1·单位名称", version=a.version)  # window B moves on…
+    b = service.answer(token, "山西煤炭数据有限公司", version=b.version)  # …and saves another field
+    late = service.answer(token, "山西智煤数据平台", version=a.version)  # A answers what it was shown
+    answers = service.store.load(token).answers
+    assert answers["basic"]["name"] == "山西智煤数据平台"
+    assert answers["units"][0]["name"] == "山西煤炭数据有限公司"
+    assert late.version == b.version + 1 and "项目名称" in late.message
+
+
+def test_a_stale_window_answering_the_same_field_is_refused(tmp_path: Path) -> None:
+    service = make_service(tmp_path)
+    a = service.create()
+    token = a.token
+    service.answer(token, "乙窗口的项目", version=a.version)
+    with pytest.raises(ConflictError, match="草稿已在另一窗口更新，请刷新后再填"):
+        service.answer(token, "甲窗口的项目", version=a.version)
+    assert service.store.load(token).answers["basic"]["name"] == "乙窗口的项目"
+    fresh = service.status(token)  # after a refresh the window holds the current version
+    reply = service.answer(token, "修改 项目名称", version=fresh.version)
+    service.answer(token, "甲窗口的项目", version=reply.version)
+    assert service.store.load(token).answers["basic"]["name"] == "甲窗口的项目"
+
+
+def test_a_window_far_behind_must_refresh(tmp_path: Path) -> None:
+    service = make_service(tmp_path)
+    a = service.create()
+    for _ in range(KEEP_VERSIONS + 1):
+        service.answer(a.token, "进度")
+    with pytest.raises(ConflictError):
+        service.answer(a.token, "山西智煤数据平台", version=a.version)
+
+
+def test_versions_survive_a_restart_and_old_data_dirs_get_them(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "forms.sqlite3"
+    with sqlite3.connect(db) as conn:  # a data dir from before versions
+        conn.execute(
+            "CREATE TABLE drafts (token TEXT PRIMARY KEY, schema_id TEXT NOT NULL, schema_version INTEGER NOT NULL,"
+            " title TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL, state TEXT NOT NULL)"
+        )
+    service = make_service(tmp_path)
+    reply = service.create()
+    again = make_service(tmp_path).answer(reply.token, "山西智煤数据平台", version=reply.version)
+    assert again.version == reply.version + 1
+
+
+def _state(answers: dict[str, object], flags: dict[str, list[str]] | None = None) -> DraftState:
+    return DraftState(schema_id=SCHEMA.schema_id, schema_version=SCHEMA.version, answers=answers, flags=flags or {})  # type: ignore[arg-type]
+
+
+M1 = {"name": "甲", "mobile": "13800000000"}
+M2 = {"name": "乙"}
+
+
+@pytest.mark.parametrize(
+    ("base", "mine", "theirs", "clash"),
+    [
+        ({}, {"basic": {"name": "甲"}}, {"basic": {"name": "乙"}}, True),  # one field, two values
+        ({}, {"basic": {"name": "甲"}}, {"basic": {"name": "甲"}}, False),  # the same value twice
+        ({}, {"basic": {"name": "甲"}}, {"basic": {"source": "山西"}}, False),  # two fields of one section
+        ({"team": {"members": [M1]}}, {"team": {"members": [{**M1, "name": "丙"}]}},
+         {"team": {"members": [M1, M2]}}, False),  # a cell of row 1 and a new row 2
+        ({"team": {"members": [M1, M2]}}, {"team": {"members": [M1, {**M2, "name": "丁"}]}},
+         {"team": {"members": [M1]}}, True),  # a cell of a row the other window removed
+        ({}, {"units": [{"name": "甲公司"}]}, {"units": [{"uscc": "91350100M000100Y44"}]}, False),
+    ],
+)
+def test_which_writes_overlap(base: dict[str, object], mine: dict[str, object], theirs: dict[str, object], clash: bool) -> None:
+    b, m, t = _state(base), _state(mine), _state(theirs)
+    assert bool(overlap(changed(SCHEMA, b, m), changed(SCHEMA, b, t))) is clash
+
+
+def test_a_flag_and_a_value_of_one_field_overlap() -> None:
+    base = _state({"units": [{"uscc": "91350100M000100Y44"}]})
+    confirmed = _state({"units": [{"uscc": "91350100M000100Y44"}]}, {"units[0].uscc": ["checksum_confirmed"]})
+    retyped = _state({"units": [{"uscc": "91140100MA0000000X"}]})
+    assert overlap(changed(SCHEMA, base, confirmed), changed(SCHEMA, base, retyped)) == [("units", 0, "uscc")]
