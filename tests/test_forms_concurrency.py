@@ -161,3 +161,30 @@ def test_a_flag_and_a_value_of_one_field_overlap() -> None:
     confirmed = _state({"units": [{"uscc": "91350100M000100Y44"}]}, {"units[0].uscc": ["checksum_confirmed"]})
     retyped = _state({"units": [{"uscc": "91140100MA0000000X"}]})
     assert overlap(changed(SCHEMA, base, confirmed), changed(SCHEMA, base, retyped)) == [("units", 0, "uscc")]
+
+
+def test_the_terminal_dialogue_sends_its_version_and_is_told_of_a_conflict(tmp_path: Path) -> None:
+    """`form fill` answers on the version it showed: a web tab that changed the same field meanwhile
+    wins, and the terminal says so and shows the current question instead of overwriting it."""
+    import io
+
+    from assistant.forms.fill import fill
+
+    service = make_service(tmp_path)
+    token = service.create().token
+    replies = iter(["甲终端的项目", None])
+
+    class Script:
+        interactive = False
+        asked = 0
+
+        def read_line(self, prompt: str = "") -> str | None:
+            self.asked += 1
+            if self.asked == 1:
+                service.answer(token, "乙窗口的项目")  # another window answers first
+            return next(replies)
+
+    out = io.StringIO()
+    assert fill(service, token, None, Script(), out) == 0
+    assert "草稿已在另一窗口更新" in out.getvalue()
+    assert service.store.load(token).answers["basic"]["name"] == "乙窗口的项目"

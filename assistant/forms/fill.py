@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from assistant.errors import ConflictError
 from assistant.forms.commands import bare_word
 from assistant.forms.service import FormReply, FormService
 from assistant.forms.terminal import Terminal
@@ -71,7 +72,13 @@ def fill(service: FormService, token: str, out_path: Path | None, lines: Lines, 
                 return 0
             if not text.strip():
                 continue
-            reply = service.answer(token, text)
+            try:
+                reply = service.answer(token, text, reply.version)
+            except ConflictError as exc:  # a web tab changed the same field meanwhile
+                print(exc.message, file=out)
+                reply = service.resume(token)
+                print(reply.message, file=out)
+                continue
             print(reply.message, file=out)
             if reply.export_ready:
                 result = service.export(token, "docx")
