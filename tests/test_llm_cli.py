@@ -55,3 +55,26 @@ def test_ask_jsonl_answers_in_llm_mode_and_resolves_a_follow_up(kb_index, kb_dat
     assert slow["latency_ms"] < (TIMEOUT + 1) * 1000 and "9 月上旬" not in slow["answer"]
     assert "Traceback" not in out.stderr
 
+
+def test_eval_in_llm_mode_reports_the_share_of_sentences_dropped(kb_settings, kb_index, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+
+    from assistant.cli import build_parser
+    from assistant.evals.cli import run_eval
+
+    cases = yaml.safe_load((ROOT / "evals" / "cases" / "shanxi.yaml").read_text(encoding="utf-8"))
+    (tmp_path / "cases.yaml").write_text(yaml.safe_dump({"cases": cases["cases"][:6]}, allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "run"
+    with FakeOpenAI(responder=quoting_model) as server:
+        settings = kb_settings.model_copy(
+            update={"llm_base_url": server.base_url, "llm_model": "fake-model", "llm_timeout": 10.0}
+        )
+        argv = ["eval", "--mode", "llm", "--cases", str(tmp_path / "cases.yaml"), "--out", str(out), "--no-devset"]
+        code = run_eval(build_parser()[0].parse_args(argv), settings)
+        assert server.requests  # the model was asked
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["mode"] == "llm" and code == (1 if summary["gate"] else 0)
+    assert summary["metrics"]["verbatim_quote_rate"] == 1.0
+    share = summary["metrics"]["sentences_dropped_rate"]
+    assert share is not None and 0.0 <= share <= 1.0
+    assert "核实删句率（LLM）" in capsys.readouterr().out and "核实删句率（LLM）" in (out / "report.md").read_text(encoding="utf-8")
