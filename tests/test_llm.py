@@ -392,3 +392,14 @@ def test_tiktoken_set_up_leaves_the_environment_alone(tmp_path: Path, monkeypatc
         tokens.get_encoding.cache_clear()
     assert dict(os.environ) == before
     assert any((tmp_path / "gym").iterdir())
+
+
+def test_the_form_agent_uses_the_same_chat_adapter(server: FakeOpenAI) -> None:
+    from assistant.forms.assist import FormAssistant
+
+    server.enqueue(Text("请简要说明项目背景、问题、技术和成效。"), HTTPError(500))
+    helper = FormAssistant(ChatCompleter.from_settings(settings_for(server)), PROMPTS)
+    text = helper.explain(label="项目简述", where="申报书", hint="介绍项目背景", rules="不超过 500 字")
+    assert text == "请简要说明项目背景、问题、技术和成效。" and server.requests[0]["temperature"] == 0
+    with pytest.raises(LLMError, match="HTTP 500"):
+        helper.explain(label="项目简述", where="申报书", hint="", rules="")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_openai import FakeOpenAI, HTTPError, Malformed, Stream, Text, loopback_only
+from fake_openai import Delay, FakeOpenAI, HTTPError, Malformed, Stream, Text, loopback_only, quoting_model
 
 from assistant.llm.cache import cache_key, config_key
 from assistant.models import Answer
@@ -260,6 +260,37 @@ def test_each_answered_part_is_written_from_its_own_divisions(kb_settings, kb_in
     numbers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)]
     assert sorted(set(numbers)) == list(range(1, len(answer.citations) + 1))
     assert [c.division for c in answer.citations][0] == "shanxi" and answer.citations[-1].division == "xinjiang"
+
+
+def test_parts_the_engine_said_once_are_written_once(kb_settings, kb_index, server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    server.enqueue(Text(GOOD))
+    answer = llm_engine(kb_settings, kb_index, server, tmp_path).ask("山西分赛一等奖奖金多少？山西分赛一等奖奖金是多少？")
+    assert len(server.requests) == 1 and answer.answer == GOOD and answer.mode == "llm"
+    assert [p.answer for p in answer.parts] == [GOOD, GOOD] and [p.citations for p in answer.parts] == [[1], [1]]
+
+
+def test_a_note_every_part_shares_stays_above_the_parts(kb_settings, kb_index, tmp_path, assistant) -> None:  # type: ignore[no-untyped-def]
+    question = "申报书项目名称字数？申报书项目简介多少字？"
+    offline = assistant.ask(question)
+    preamble = offline.answer.split("\n\n")[0]
+    assert preamble.startswith("（申报书模板只附在山西分赛通知中")
+    with FakeOpenAI(responder=quoting_model) as server:
+        pieces, answer = streamed(llm_engine(kb_settings, kb_index, server, tmp_path), question)
+        assert len(server.requests) == 1  # the not_found part is the engine's
+    assert answer.mode == "llm" and answer.answer.startswith(preamble + "\n\n（一）山西分赛：申报书模板中没有写明项目名称的字数限制")
+    assert "\n\n（二）" in answer.answer and [p.status for p in answer.parts] == ["not_found", "answered"]
+
+
+def test_one_deadline_covers_condensing_and_answering(kb_settings, kb_index, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    history = [{"role": "user", "content": "我们团队在兵马俑所在的那个省"}]
+    with FakeOpenAI() as server:
+        server.enqueue(Delay(1.5, Text("陕西分赛报名截止是哪天？")), Stream(list("陕西分赛报名截止 2025 年 7 月 31 日[1]。"), pause=0.2))
+        engine = llm_engine(kb_settings, kb_index, server, tmp_path, timeout=2.0)
+        started = time.perf_counter()
+        _, answer = streamed(engine, "报名截止是哪天？", history)
+        assert time.perf_counter() - started < 2.0 + 1.0
+        assert answer.resolved_question == "陕西分赛报名截止是哪天？" and answer.divisions == ["shaanxi"]
+        assert answer.mode == "extractive" and answer.answer.startswith("【提示】大模型在 2 秒内没有完成回答")
 
 
 # --- the cache key --------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from .writer import AnswerWriter
 log = logging.getLogger(__name__)
 
 _ORDINALS = "一二三四五六七八九十"
-_NOTE_LINE = re.compile(r"（[^）\n]+）")
+_NOTE_LINE = re.compile(r"（(?![一二三四五六七八九十\d]+）)[^\n]+）")  # a scope note, not an ordinal
 _MAX_CONDENSED = 200
 _LABEL = re.compile(r"^(?:独立问题|改写后的问题|问题|standalone question)\s*[:：]\s*", re.I)
 
@@ -131,8 +131,11 @@ class LLMPath:
             lead, body = _split_lead(part.answer)
             writer.start_block(prefix, lead, above=preamble if i == 0 else "")
             own = [extractive.citations[n - 1] for n in part.citations if 0 < n <= len(extractive.citations)]
-            if part.status != "answered" or time.perf_counter() >= deadline:
-                if part.status == "answered":
+            late = part.status == "answered" and time.perf_counter() >= deadline
+            if late and not writer.released:
+                return _fallback(extractive, f"大模型在 {self.timeout:g} 秒内没有完成回答")
+            if part.status != "answered" or late:
+                if late:
                     problems.append(f"大模型在 {self.timeout:g} 秒内没有完成回答，其余部分为通知原文摘录")
                 writer.engine_text(body, own)
                 writer.end_block(part)
@@ -162,7 +165,7 @@ class LLMPath:
             mode="llm",
             note="".join(note_parts) or None,
             resolved_question=extractive.resolved_question,
-            parts=writer.parts,
+            parts=_every_part(extractive.parts, blocks, writer.parts),
         )
         if self.cache is not None and not notes:
             self.cache.put(key, answer)
@@ -225,6 +228,16 @@ def _distinct(parts: list[AnswerPart]) -> list[AnswerPart]:
             seen.add(p.answer)
             out.append(p)
     return out
+
+
+def _every_part(parts: list[AnswerPart], blocks: list[AnswerPart], written: list[AnswerPart]) -> list[AnswerPart]:
+    """Each of the engine's parts, in order, with the text written for its block (a part whose
+    engine text repeated an earlier part's shares that part's block)."""
+    by_text = {b.answer: w for b, w in zip(blocks, written, strict=True)}
+    return [
+        p.model_copy(update={"answer": by_text[p.answer].answer, "citations": by_text[p.answer].citations})
+        for p in parts
+    ]
 
 
 def _preamble(extractive: Answer, blocks: list[AnswerPart]) -> str:
