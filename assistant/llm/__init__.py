@@ -7,5 +7,6 @@
 - `checked_stream.py`: the model's stream held back sentence by sentence until grounded.
 - `chain.py`: the LCEL chains (condense a follow-up; retrieve → prompt → model → grounding).
 - `deadline.py`: one deadline over a whole answer (connect, first token, total).
-- `path.py`, `cache.py`: the backend the engine calls: per-part answers, fallback, cache.
+- `path.py`: the backend the engine calls (condense; per-part answers, fallback, notes).
+- `writer.py`: the answer as released, with its citation numbers; `cache.py`: the answer cache.
 """
