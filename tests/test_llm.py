@@ -1,30 +1,37 @@
-"""LLM mode end to end against a real local OpenAI-compatible server with scripted replies."""
+"""LLM mode, unit by unit: the chat adapter against a real local OpenAI-compatible server, the
+sentence gate, the deadline, prompts, passages and the grounding helpers."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 import tiktoken
 import tiktoken.load
 import tiktoken.registry
-from fake_openai import Delay, EmptyChoices, FakeOpenAI, HTTPError, Malformed, Stream, Text
+from fake_openai import Delay, EmptyChoices, FakeOpenAI, HTTPError, Malformed, Stream, Text, loopback_only
+from langchain_core.messages import HumanMessage
 
 from assistant import tokens
 from assistant.errors import LLMError
-from assistant.llm import ChatClient, LLMAnswerer
+from assistant.llm.chat import ChatCompleter, StreamWatch, build_chat_model, watching
+from assistant.llm.checked_stream import Drop, Emit, SentenceGate
+from assistant.llm.deadline import DeadlineExceeded, until
+from assistant.llm.passages import fit, render
 from assistant.models import Chunk
-from assistant.prompts import PromptError, load_prompt
+from assistant.prompts import PromptError, chat_prompt, load_prompt
 from assistant.rules.grounding import extract_numbers, ground_answer, pick_quote, split_sentences
+from assistant.settings import Settings
+
+__all__ = ["loopback_only"]  # the autouse guard of fake_openai applies to this module
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 SHANXI_TITLE = "关于举办 2025 年“数据要素×”大赛 山西分赛的通知"
 SHAANXI_TITLE = "关于举办2025年“数据要素×”大赛陕西分赛的通知"
@@ -71,24 +78,7 @@ SHAANXI_PRIZES = Chunk(
     ),
 )
 CHUNKS = [PRIZES, SCHEDULE, SHAANXI_PRIZES]
-
-
-@pytest.fixture(autouse=True)
-def no_remote_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Guard: no LLM endpoint outside 127.0.0.1 and no outbound connection at all during these tests."""
-    for var in ("LLM_BASE_URL", "OPENAI_BASE_URL", "EMBEDDING_BASE_URL"):
-        host = urlparse(os.environ.get(var, "")).hostname
-        if host and host not in _LOOPBACK:
-            monkeypatch.delenv(var)
-    real_connect = socket.socket.connect
-
-    def guarded(sock: socket.socket, address: Any) -> Any:
-        host = address[0] if isinstance(address, tuple) else address
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and host not in _LOOPBACK:
-            raise AssertionError(f"test tried to reach {address!r}; only 127.0.0.1 is allowed")
-        return real_connect(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", guarded)
+PASSAGES = fit(CHUNKS, 5000)
 
 
 @pytest.fixture
@@ -97,157 +87,181 @@ def server() -> Iterator[FakeOpenAI]:
         yield fake
 
 
-def make_answerer(server: FakeOpenAI, timeout: float = 5.0, max_tokens: int = 6000) -> LLMAnswerer:
-    chat = ChatClient(base_url=server.base_url, model="fake-model", api_key="test", timeout=timeout)
-    return LLMAnswerer(chat=chat, prompts_dir=PROMPTS, max_context_tokens=max_tokens)
+def settings_for(server: FakeOpenAI, timeout: float = 5.0) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None, llm_base_url=server.base_url, llm_model="fake-model", llm_api_key="test", llm_timeout=timeout
+    )
 
 
-def ask(server: FakeOpenAI, reply: Any, timeout: float = 5.0) -> Any:
-    server.enqueue(reply)
-    return make_answerer(server, timeout).answer("山西分赛一等奖奖金多少？", CHUNKS, ["shanxi"])
+# --- the chat model adapter (one for answers and the form agent) -----------------------------------
 
 
-# --- the LLM path -------------------------------------------------------------------------------
-
-
-def test_streamed_grounded_answer_is_kept_and_renumbered(server: FakeOpenAI) -> None:
-    reply = "山西分赛一等奖 3 个，奖金 5 万元/个[1]。决赛在 2025年8月上旬举行[2]。"
-    server.enqueue(Stream([reply[i : i + 3] for i in range(0, len(reply), 3)]))
-    deltas: list[str] = []
-    out = make_answerer(server).answer("山西分赛一等奖奖金多少？", CHUNKS, ["shanxi"], on_token=deltas.append)
-
-    assert out.ok and out.error is None and out.dropped == []
-    assert "".join(deltas) == reply and len(deltas) > 3
-    assert out.text == reply
-    assert [(n, c.chunk_id) for n, c, _ in out.cited] == [(1, "shanxi:0020"), (2, "shanxi:0016")]
-    for _, chunk, quote in out.cited:
-        assert quote in chunk.text and 0 < len(quote) <= 120
-    assert "5 万元" in out.cited[0][2]
-
-
-def test_request_is_temperature_zero_streaming_with_numbered_passages(server: FakeOpenAI) -> None:
-    ask(server, Text("一等奖奖金 5 万元/个[1]。"))
+def test_chat_model_is_temperature_zero_and_streams(server: FakeOpenAI) -> None:
+    server.enqueue(Text("一等奖奖金 5 万元[1]。"))
+    model = build_chat_model(settings_for(server))
+    text = "".join(str(c.content) for c in model.stream([HumanMessage("山西分赛一等奖奖金多少？")]))
+    assert text == "一等奖奖金 5 万元[1]。"
     request = server.requests[0]
     assert request["temperature"] == 0 and request["stream"] is True and request["model"] == "fake-model"
-    system, user = request["messages"]
-    assert system["role"] == "system" and "通知未规定" in system["content"]
-    for n, chunk in enumerate(CHUNKS, start=1):
-        assert f"[{n}] 分赛：" in user["content"] and chunk.section in user["content"]
-    assert "山西分赛一等奖奖金多少？" in user["content"] and "{{" not in user["content"]
 
 
-def test_citations_renumbered_in_order_of_use(server: FakeOpenAI) -> None:
-    out = ask(server, Text("决赛在 2025 年 8 月上旬[2]。一等奖奖金 5 万元[1]。"))
-    assert out.ok and out.text == "决赛在 2025 年 8 月上旬[1]。一等奖奖金 5 万元[2]。"
-    assert [c.chunk_id for _, c, _ in out.cited] == ["shanxi:0016", "shanxi:0020"]
-
-
-def test_hallucinated_amount_is_removed(server: FakeOpenAI) -> None:
-    out = ask(
-        server,
-        Text("山西分赛一等奖奖金50万元[1]。一等奖拟设 3 个[1]。二等奖奖金 3 万元/个[1]。"),
-    )
-    assert out.ok
-    assert out.dropped == ["山西分赛一等奖奖金50万元[1]。"]
-    assert "50" not in out.text and out.text == "一等奖拟设 3 个[1]。二等奖奖金 3 万元/个[1]。"
-
-
-def test_amount_from_another_passage_is_not_grounded(server: FakeOpenAI) -> None:
-    # 5 万元 is in passage [1], not in the Shaanxi passage [3] the sentence cites.
-    out = ask(
-        server, Text("陕西分赛一等奖奖金 5 万元[3]。山西分赛一等奖奖金 5 万元[1]。陕西分赛设特色单项奖[3]。")
-    )
-    assert out.ok and out.dropped == ["陕西分赛一等奖奖金 5 万元[3]。"]
-    assert [c.division for _, c, _ in out.cited] == ["shanxi", "shaanxi"]
-
-
-def test_citation_that_does_not_exist_is_removed(server: FakeOpenAI) -> None:
-    out = ask(server, Text("一等奖奖金 5 万元/个[1]。报名截止时间另行通知[7]。三等奖 9 个[1]。"))
-    assert out.ok and out.dropped == ["报名截止时间另行通知[7]。"]
-    assert "[7]" not in out.text and [n for n, _, _ in out.cited] == [1]
-
-
-def test_uncited_sentence_is_removed(server: FakeOpenAI) -> None:
-    out = ask(server, Text("一等奖奖金 5 万元/个[1]。二等奖 6 个[1]。报名免费且奖金当场发放。"))
-    assert out.ok and out.dropped == ["报名免费且奖金当场发放。"]
-
-
-def test_everything_removed_is_not_ok(server: FakeOpenAI) -> None:
-    out = ask(
-        server,
-        Text("山西分赛一等奖奖金 50 万元[1]。获奖团队还可获得 100 万元扶持资金[9]。请拨打 12345 咨询。"),
-    )
-    assert not out.ok and out.text == "" and out.cited == []
-    assert len(out.dropped) == 3 and out.error and "核实" in out.error
-
-
-def test_model_saying_notice_is_silent_is_flagged(server: FakeOpenAI) -> None:
-    out = ask(server, Text("通知未规定陕西分赛的奖金金额。"))
-    assert not out.ok and out.silent and out.error
-
-
-def test_http_500_falls_back_with_chinese_error(server: FakeOpenAI) -> None:
-    out = ask(server, HTTPError(500))
-    assert not out.ok and out.error == "大模型接口返回错误（HTTP 500）。"
-
-
-def test_timeout_falls_back(server: FakeOpenAI) -> None:
-    out = ask(server, Delay(2.5, Text("一等奖奖金 5 万元[1]。")), timeout=1.0)
-    assert not out.ok and out.error is not None and "超时" in out.error
+@pytest.mark.parametrize(("done", "seen"), [(True, True), (False, False)], ids=["with-done", "without-done"])
+def test_stream_watch_sees_the_terminator(server: FakeOpenAI, done: bool, seen: bool) -> None:
+    server.enqueue(Stream(["一等奖", "5 万元[1]。"], done=done))
+    model = build_chat_model(settings_for(server))
+    with watching(StreamWatch()) as watch:
+        chunks = list(model.stream([HumanMessage("问")]))
+    assert "".join(str(c.content) for c in chunks) == "一等奖5 万元[1]。"
+    assert watch.done is seen
 
 
 @pytest.mark.parametrize(
-    "reply",
-    [Malformed("this is not json"), Malformed("<html>502 Bad Gateway</html>", "text/html"), EmptyChoices()],
-    ids=["not-json", "html", "empty-choices"],
-)
-def test_malformed_reply_falls_back(server: FakeOpenAI, reply: Any) -> None:
-    out = ask(server, reply)
-    assert not out.ok and out.error and out.error.startswith("大模型接口")
-
-
-def test_connection_refused_falls_back() -> None:
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    chat = ChatClient(base_url=f"http://127.0.0.1:{port}/v1", model="m", timeout=1)
-    out = LLMAnswerer(chat=chat, prompts_dir=PROMPTS, max_context_tokens=6000).answer("问题", CHUNKS, [])
-    assert not out.ok and out.error and "无法连接" in out.error
-
-
-@pytest.mark.parametrize(
-    "reply",
+    ("reply", "words"),
     [
-        HTTPError(500),
-        HTTPError(401, '{"error": {"message": "bad key"}}'),
-        Malformed(),
-        EmptyChoices(),
-        Delay(2.5),
+        (HTTPError(500), "HTTP 500"),
+        (HTTPError(401, '{"error": {"message": "bad key"}}'), "LLM_API_KEY"),
+        (HTTPError(404, '{"error": {"message": "no such model"}}'), "LLM_MODEL"),
+        (Malformed(), "无法解析"),
+        (EmptyChoices(), "大模型接口"),
+        (Delay(2.5), "超时"),
     ],
-    ids=["500", "401", "not-json", "empty", "timeout"],
+    ids=["500", "401", "404", "not-json", "empty", "timeout"],
 )
-def test_chat_client_complete_raises_only_llm_error(server: FakeOpenAI, reply: Any) -> None:
+def test_completer_raises_one_chinese_llm_error(server: FakeOpenAI, reply: Any, words: str) -> None:
     server.enqueue(reply)
-    chat = ChatClient(base_url=server.base_url, model="fake-model", timeout=1.0)
+    completer = ChatCompleter.from_settings(settings_for(server, timeout=1.0))
     with pytest.raises(LLMError) as info:
-        chat.complete([{"role": "user", "content": "你好"}])
-    assert any("\u4e00" <= ch <= "\u9fff" for ch in info.value.message)
+        completer.complete([{"role": "system", "content": "你是助手"}, {"role": "user", "content": "你好"}])
+    assert words in info.value.message and "Traceback" not in info.value.message
 
 
-def test_chat_client_complete_returns_text(server: FakeOpenAI) -> None:
+def test_completer_returns_the_reply(server: FakeOpenAI) -> None:
     server.enqueue(Text("好的。"))
-    chat = ChatClient(base_url=server.base_url, model="fake-model", timeout=5)
-    assert chat.complete([{"role": "user", "content": "你好"}]) == "好的。"
-    assert server.requests[0]["temperature"] == 0 and not server.requests[0].get("stream")
+    completer = ChatCompleter.from_settings(settings_for(server))
+    assert completer.complete([{"role": "system", "content": "甲"}, {"role": "user", "content": "你好"}]) == "好的。"
+    assert [m["role"] for m in server.requests[0]["messages"]] == ["system", "user"]
 
 
-def test_budget_keeps_passages_within_context(server: FakeOpenAI) -> None:
-    answerer = make_answerer(server, max_tokens=1200)
+def test_completer_refuses_a_dead_endpoint_in_chinese() -> None:
+    with FakeOpenAI() as gone:
+        url = gone.base_url
+    settings = Settings(_env_file=None, llm_base_url=url, llm_model="m", llm_timeout=1.0)  # type: ignore[call-arg]
+    with pytest.raises(LLMError, match="无法连接"):
+        ChatCompleter.from_settings(settings).complete([{"role": "user", "content": "你好"}])
+
+
+# --- the sentence gate: nothing released before it is complete and grounded ------------------------
+
+
+def gate_run(text: str, step: int = 3, complete: bool = True) -> tuple[list[str], SentenceGate]:
+    gate = SentenceGate([p.source for p in PASSAGES], [p.chunk.division for p in PASSAGES])
+    events: list[Emit | Drop] = []
+    for i in range(0, len(text), step):
+        events += gate.feed(text[i : i + step])
+    events += gate.close(complete=complete)
+    return [e.text for e in events if isinstance(e, Emit)], gate
+
+
+@pytest.mark.parametrize(
+    ("reply", "released", "dropped"),
+    [
+        (
+            "山西分赛一等奖 3 个，奖金 5 万元/个[1]。另有特别奖 88 万元[1]。决赛在 2025 年 8 月上旬[2]。",
+            "山西分赛一等奖 3 个，奖金 5 万元/个[1]。决赛在 2025 年 8 月上旬[2]。",
+            ["另有特别奖 88 万元[1]。"],
+        ),
+        ("山西分赛奖项如下：\n- 一等奖 3 个[1]；\n- 二等奖 6 个。[1]", "山西分赛奖项如下：\n- 一等奖 3 个[1]；\n- 二等奖 6 个。[1]", []),
+        (
+            "**山西分赛**：\n- 一等奖 50 万元[1]。\n\n**陕西分赛**：\n- 设特色单项奖[3]。",
+            "**陕西分赛**：\n- 设特色单项奖[3]。",
+            ["- 一等奖 50 万元[1]。"],
+        ),
+        ("陕西分赛一等奖奖金 5 万元[1]。山西分赛一等奖奖金 5 万元[1]。", "山西分赛一等奖奖金 5 万元[1]。", ["陕西分赛一等奖奖金 5 万元[1]。"]),
+        ("一等奖奖金 5 万元[1]。报名截止时间另行通知[7]。", "一等奖奖金 5 万元[1]。", ["报名截止时间另行通知[7]。"]),
+        ("一等奖奖金 5 万元/个[1]。报名免费且奖金当场发放。", "一等奖奖金 5 万元/个[1]。", ["报名免费且奖金当场发放。"]),
+        ("通知未规定陕西分赛的奖金金额[3]。", "", []),
+        ("一等奖奖金 5 万元/个[1]。通知未规定陕西分赛的金额。", "一等奖奖金 5 万元/个[1]。通知未规定陕西分赛的金额。", []),
+        ("1. 一等奖 3 个 奖金 5 万元/个[1]\n2. 二等奖 6 个[1]\n3. 三等奖 9 个[9]", "1. 一等奖 3 个 奖金 5 万元/个[1]\n2. 二等奖 6 个[1]", ["3. 三等奖 9 个[9]"]),
+        ("一等奖奖金 5 万元/个。[1]二等奖奖金 3 万元/个[1]", "一等奖奖金 5 万元/个。[1]二等奖奖金 3 万元/个[1]", []),
+    ],
+    ids=["invented-amount", "lead-in-list", "orphan-heading", "other-division", "missing-passage", "uncited",
+         "only-silence", "silence-after-fact", "numbered-list", "marker-after-stop"],
+)
+def test_gate_releases_only_grounded_sentences(reply: str, released: str, dropped: list[str]) -> None:
+    for step in (1, 3, 50):
+        pieces, gate = gate_run(reply, step)
+        assert "".join(pieces) == released and gate.dropped == dropped
+
+
+def test_gate_holds_a_sentence_until_its_citation_marker_arrives() -> None:
+    gate = SentenceGate([p.source for p in PASSAGES], [p.chunk.division for p in PASSAGES])
+    assert gate.feed("一等奖奖金 5 万元/个。") == []  # the marker may still follow the stop
+    assert gate.feed("[1") == []
+    assert gate.feed("]二等") == [Emit("一等奖奖金 5 万元/个。[1]", [1])]
+    assert gate.feed("奖 6 个") == []
+    assert gate.close(complete=True) == [Drop("二等奖 6 个")]
+
+
+def test_gate_never_releases_the_unfinished_sentence_of_a_cut_stream() -> None:
+    pieces, gate = gate_run("一等奖奖金 5 万元/个[1]。二等奖奖金 3 万元/个[1]。三等奖 9", complete=False)
+    assert pieces == ["一等奖奖金 5 万元/个[1]。", "二等奖奖金 3 万元/个[1]。"] and gate.cut == "三等奖 9"
+    pieces, gate = gate_run("一等奖奖金 5 万元/个[1]。三等奖 9 个[1]", complete=True)
+    assert "".join(pieces).endswith("三等奖 9 个[1]") and gate.cut == ""
+
+
+# --- one deadline over the whole call -------------------------------------------------------------
+
+
+def test_deadline_passes_items_and_stops_a_trickle() -> None:
+    def trickle() -> Iterator[int]:
+        for i in range(100):
+            time.sleep(0.2)
+            yield i
+
+    started = time.perf_counter()
+    got: list[int] = []
+    with pytest.raises(DeadlineExceeded) as info:
+        for item in until(started + 1.0, trickle, seconds=1.0):
+            got.append(item)
+    assert 1.0 <= time.perf_counter() - started < 1.5 and 2 <= len(got) <= 5
+    assert "1 秒内" in info.value.message
+    assert list(until(time.perf_counter() + 5, lambda: [1, 2, 3], seconds=5)) == [1, 2, 3]
+
+
+def test_deadline_reraises_the_worker_error_in_the_caller() -> None:
+    def broken() -> Iterator[int]:
+        yield 1
+        raise ValueError("bad chunk")
+
+    seen: list[str] = []
+    with pytest.raises(ValueError, match="bad chunk"):
+        for item in until(time.perf_counter() + 5, broken, seconds=5):
+            seen.append(threading.current_thread().name)
+            assert item == 1
+    assert seen == [threading.current_thread().name]  # items are handed to the caller's thread
+
+
+# --- passages within the token budget ---------------------------------------------------------------
+
+
+def test_passages_fit_the_budget_numbered_from_one() -> None:
     many = [PRIZES.model_copy(update={"chunk_id": f"shanxi:{i:04d}"}) for i in range(30)]
-    messages, k = answerer.build_messages("山西分赛一等奖奖金多少？", many, ["shanxi"])
-    assert 0 < k < 30
-    assert sum(tokens.count_tokens(m["content"]) for m in messages) <= 1200
-    assert f"[{k}] 分赛：" in messages[1]["content"] and f"[{k + 1}] 分赛：" not in messages[1]["content"]
+    shown = fit(many, 1000)
+    assert 0 < len(shown) < 30 and [p.n for p in shown] == list(range(1, len(shown) + 1))
+    assert tokens.count_tokens(render(shown)) <= 1000
+    assert fit([PRIZES, PRIZES, SCHEDULE], 5000)[1].chunk.chunk_id == SCHEDULE.chunk_id  # repeats shown once
+    head = fit([PRIZES.model_copy(update={"text": "奖金" * 3000})], 400)
+    assert len(head) == 1 and tokens.count_tokens(head[0].block) <= 400
+    assert fit([PRIZES], 20) == []
+
+
+def test_chat_prompt_inserts_values_verbatim() -> None:
+    prompt = chat_prompt(load_prompt("answer_system", PROMPTS, expected=()), load_prompt("answer_user", PROMPTS))
+    assert set(prompt.input_variables) == {"passages", "divisions", "question"}
+    value = '[1] 奖金 <5> "万元" & {年} {{x}}'
+    system, user = prompt.format_messages(passages=value, divisions="山西分赛", question="一等奖？")
+    assert value in str(user.content) and "{{" not in str(system.content)
+    assert "<资料>" in str(user.content) and "通知未规定" in str(system.content)
 
 
 # --- prompts --------------------------------------------------------------------------------------
@@ -366,11 +380,6 @@ def test_layout_and_lead_ins_survive_grounding() -> None:
     )
 
 
-def test_tiny_context_budget_falls_back_without_calling_the_model(server: FakeOpenAI) -> None:
-    out = make_answerer(server, max_tokens=500).answer("山西分赛一等奖奖金多少？", CHUNKS, ["shanxi"])
-    assert not out.ok and out.error and "LLM_MAX_CONTEXT_TOKENS" in out.error and server.requests == []
-
-
 def test_tiktoken_set_up_leaves_the_environment_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TIKTOKEN_CACHE_DIR", raising=False)
     monkeypatch.setenv("DATA_GYM_CACHE_DIR", str(tmp_path / "gym"))  # tiktoken's second lookup
@@ -383,3 +392,14 @@ def test_tiktoken_set_up_leaves_the_environment_alone(tmp_path: Path, monkeypatc
         tokens.get_encoding.cache_clear()
     assert dict(os.environ) == before
     assert any((tmp_path / "gym").iterdir())
+
+
+def test_the_form_agent_uses_the_same_chat_adapter(server: FakeOpenAI) -> None:
+    from assistant.forms.assist import FormAssistant
+
+    server.enqueue(Text("请简要说明项目背景、问题、技术和成效。"), HTTPError(500))
+    helper = FormAssistant(ChatCompleter.from_settings(settings_for(server)), PROMPTS)
+    text = helper.explain(label="项目简述", where="申报书", hint="介绍项目背景", rules="不超过 500 字")
+    assert text == "请简要说明项目背景、问题、技术和成效。" and server.requests[0]["temperature"] == 0
+    with pytest.raises(LLMError, match="HTTP 500"):
+        helper.explain(label="项目简述", where="申报书", hint="", rules="")

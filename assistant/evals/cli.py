@@ -105,6 +105,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     summary, results = evaluate(
         assistant.ask, cases, Corpus(settings.knowledge_dir), mode=args.mode, today=args.today, repeat=args.repeat
     )
+    summary.metrics.sentences_dropped_rate = _dropped_share(assistant)
     seconds = time.perf_counter() - started
     started = time.perf_counter()
     dev_results: list[DevItemResult] = []
@@ -122,6 +123,15 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         print("\n# 建议阈值（审阅后再写入 evals/thresholds.yaml）：")
         print(yaml.safe_dump(suggest_thresholds(summary).model_dump(), allow_unicode=True, sort_keys=False))
     return 1 if summary.gate else 0
+
+
+def _dropped_share(assistant: Any) -> float | None:
+    """LLM mode: the share of the model's sentences that grounding dropped during our cases."""
+    if assistant.llm is None:
+        return None
+    from ..llm.path import LLMPath
+
+    return assistant.llm.stats.dropped_share if isinstance(assistant.llm, LLMPath) else None
 
 
 def _print_summary(summary: Summary, comparison: Comparison | None, out: Path, seconds: float) -> None:

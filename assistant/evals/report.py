@@ -69,6 +69,7 @@ LABELS = {
     "repeat_stability": "重复稳定率",
     "latency_p50_ms": "延迟 p50 (ms)",
     "latency_p95_ms": "延迟 p95 (ms)",
+    "sentences_dropped_rate": "核实删句率（LLM）",
 }
 
 

@@ -35,6 +35,7 @@ class Metrics(BaseModel):
     repeat_stability: float | None  # queries whose second run is identical (see --repeat)
     latency_p50_ms: float | None
     latency_p95_ms: float | None
+    sentences_dropped_rate: float | None = None  # LLM mode: model sentences grounding dropped / checked
 
 
 class Group(BaseModel):

@@ -3,7 +3,8 @@
 validate → resolve (follow-ups, from the earlier user turns) → split (one part per question) →
 guard (instructions, uncovered years) → scope (divisions per part) → approved answer →
 records (template, indicators, guide, prizes, contacts, schedule) → clauses (one hybrid
-retrieval pass per part, clause selection) → off-topic check → compose → LLM rewrite (optional).
+retrieval pass per part, clause selection) → off-topic check → compose → LLM (optional: condense a
+follow-up the resolver could not read; the model writes the answered parts, grounded as it streams).
 
 In extractive mode the output is a pure function of (question, history, division, knowledge,
 today): the same input always gets byte-identical text and citations.
@@ -18,7 +19,7 @@ from datetime import date
 from typing import Protocol
 
 from assistant.errors import InputError
-from assistant.models import Answer, Chunk, DivisionId, Mode
+from assistant.models import Answer, DivisionId, Mode
 from assistant.models import Turn as HistoryTurn
 
 from . import divisions as div
@@ -61,6 +62,7 @@ UNCOVERED_YEAR = (
 NATIONAL_FINAL = "现有通知没有写明全国总决赛本身的时间、地点、报名或奖励安排；各分赛通知只规定了向全国总决赛推荐项目的办法。"
 _NATIONAL_FINAL_Q = re.compile(r"全国总决赛|总决赛|国赛")
 _STRONG = 0.6
+_RANK = {"out_of_scope": 0, "not_found": 1, "clarify": 2, "answered": 3}
 _GENERIC_STAGES = frozenset({"报名", "申报", "注册", "提交"})
 
 
@@ -71,10 +73,13 @@ class ApprovedLookup(Protocol):
 
 
 class LLMBackend(Protocol):
-    """What answering needs from the LLM path (see llm_path.LLMPath)."""
+    """What answering needs from the LLM path (see assistant/llm/path.py). `started` is the
+    `time.perf_counter()` the answer began at: one deadline covers both calls."""
+
+    def condense(self, question: str, history: list[str], *, started: float) -> str | None: ...
 
     def answer_with_fallback(
-        self, question: str, extractive: Answer, chunks: list[Chunk], on_token: Callable[[str], None] | None
+        self, extractive: Answer, on_token: Callable[[str], None] | None, *, started: float
     ) -> Answer: ...
 
 
@@ -155,7 +160,9 @@ class Engine:
         chosen = div.parse(division)
         scope = Scope(locked=chosen) if locked else Scope(preferred=chosen)
         query = self.query(text, user_turns(history))
-        answer = self._answer(query, scope, on_token)
+        answer = self._answer(query, scope)
+        if self.llm is not None:
+            query, answer = self._with_llm(query, answer, scope, on_token, started)
         answer.id = id
         answer.question = text
         answer.resolved_question = query.resolved
@@ -178,7 +185,35 @@ class Engine:
         resolved_text = "；".join(p.text for p in parts) if len(parts) > 1 else parts[0].text
         return Query(question=text, history=history, parts=parts, resolved=resolved_text)
 
-    def _answer(self, query: Query, scope: Scope, on_token: Callable[[str], None] | None) -> Answer:
+    def _with_llm(
+        self, query: Query, answer: Answer, scope: Scope, on_token: Callable[[str], None] | None, started: float
+    ) -> tuple[Query, Answer]:
+        """LLM mode: a follow-up the resolver left as typed and could not answer is condensed by the
+        model and answered again (kept only if it fares better); then the model writes the text of
+        the answered parts. Status, parts and divisions stay the engine's."""
+        assert self.llm is not None
+        if self._unresolved(query, answer):
+            standalone = self.llm.condense(query.question, query.history, started=started)
+            if standalone:
+                condensed = self.query(standalone, [])
+                retried = self._answer(condensed, scope)
+                if _RANK[retried.status] > _RANK[answer.status]:
+                    query, answer = condensed, retried
+        if answer.status in ("answered", "clarify") and answer.parts and not answer.approved:
+            answer.resolved_question = query.resolved
+            answer = self.llm.answer_with_fallback(answer, on_token, started=started)
+        return query, answer
+
+    @staticmethod
+    def _unresolved(query: Query, answer: Answer) -> bool:
+        """A follow-up the resolver left exactly as typed, naming no division, that got no answer."""
+        if not query.history or answer.status == "answered" or answer.approved:
+            return False
+        if guard.is_injection(canonical_question(query.question)):
+            return False
+        return all(p.text == p.raw and not p.named for p in query.parts)
+
+    def _answer(self, query: Query, scope: Scope) -> Answer:
         if guard.is_injection(canonical_question(query.question)):
             return _refusal(INJECTION)
         if self.approved is not None:
@@ -201,14 +236,9 @@ class Engine:
             for f in r.findings:
                 if f.division not in divisions:
                     divisions.append(f.division)
-        answer = Answer(
+        return Answer(
             question=query.question, answer=text, status=status, divisions=divisions, citations=citations, parts=parts
         )
-        if self.llm and status in ("answered", "clarify"):
-            return self.llm.answer_with_fallback(
-                canonical_question(query.resolved), answer, self._passages(query, answer), on_token
-            )
-        return answer
 
     def _part(self, part: Part, scope: Scope) -> PartResult:
         canonical = part.canonical
@@ -353,20 +383,6 @@ class Engine:
         pieces = [f"{a}为“{x.name}”，{b}为“{y.name}”" for x, y in diffs]
         sources = [s for x, y in diffs for s in (x.source, y.source)]
         return [Finding(decision.targets[0], True, "不同之处：" + "；".join(pieces), sources)]
-
-    def _passages(self, query: Query, answer: Answer) -> list[Chunk]:
-        """What the model reads: the clauses the extractive answer cited, then more retrieved context."""
-        chunks: list[Chunk] = []
-        by_id = {c.chunk_id: c for c in self.index.chunks}
-        for c in answer.citations:
-            chunk = by_id.get(c.chunk_id or "")
-            if chunk is not None and chunk not in chunks:
-                chunks.append(chunk)
-        for part in query.parts:
-            for hit in self.retriever.search(part.canonical, part.targets, k=3):
-                if hit.chunk not in chunks:
-                    chunks.append(hit.chunk)
-        return chunks
 
 
 def _refusal(text: str) -> Answer:

@@ -1,12 +1,15 @@
-"""Streaming an answer: LLM tokens as they arrive; an extractive answer in small pieces.
+"""Streaming an answer: the LLM's checked sentences as they are released; an extractive answer in
+small pieces.
 
-`Engine.ask` runs in a worker thread that feeds a queue, so a page or an SSE response
-can forward text while the answer is being made. The final `Answer` always follows the
-pieces and is authoritative (the LLM path may fall back to the extractive text).
+`Engine.ask` runs in a worker thread that feeds a queue, so a page or an SSE response can forward
+text while the answer is being made. The LLM path releases only grounded text and its answer is
+what it released, so the pieces always add up to the final `Answer`: whatever of the answer was
+not streamed (a fallback, a closing note) is sent as pieces before it.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import re
 import threading
@@ -18,6 +21,7 @@ from assistant.models import Answer
 from assistant.rules import divisions as div
 from assistant.rules.pipeline import Engine, user_turns, validate_question
 
+log = logging.getLogger(__name__)
 _PIECE_RE = re.compile(r"\[\d+\]|[^\[]{1,8}|\[")
 
 
@@ -69,17 +73,19 @@ def _run(
             events.put(("error", exc))
 
     threading.Thread(target=run, name="ask-stream", daemon=True).start()
-    streamed = False
+    streamed = ""
     while True:
         kind, payload = events.get()
         if kind == "token":
-            streamed = True
+            streamed += str(payload)
             yield Piece(str(payload))
         elif kind == "answer":
             assert isinstance(payload, Answer)
-            if not streamed:
-                for text in pieces(payload.answer):
+            if payload.answer.startswith(streamed):
+                for text in pieces(payload.answer[len(streamed) :]):
                     yield Piece(text)
+            else:  # never expected: the LLM path's answer is what it released
+                log.error("streamed text is not a prefix of the answer (%d chars streamed)", len(streamed))
             yield payload
             return
         else:
