@@ -28,6 +28,10 @@ MESSAGES: list[tuple[str, int, list[list[tuple[str, ...]]]]] = [
     ("部署方式、收费模式、数据价值目标各限选几个", 3, [[("限2个",)], [("收入占比最高的2个",)], [("限3个",)]]),
     # a list of tracks right after the division's name
     ("益阳科技创新和绿色低碳赛道分别归哪个局负责", 2, [[("市科技局",)], [("市生态环境局",)]]),
+    # 咋 asks as 怎么 does: the second question is a part of its own
+    ("新疆举报电话多少，受理时间咋安排的", 2, [[("0991-2384583",)], [("工作日",)]]),
+    # a template field's second question inherits the field; 从哪些角度 asks its hint
+    ("项目简述限多少字，从哪些角度写", 2, [[("1000字",)], [("核心技术",)]]),
 ]
 
 

@@ -214,6 +214,7 @@ def test_contacts_names_only_means_no_phone(assistant: Assistant, records: Recor
         ("算法模型是哪个栏目下面的哪一类选项", ["数字产品设计", "算法模型"]),
         ("利润按什么单位填", ["万元"]),
         ("选了接入大模型以后还得填啥", ["大模型名称", "训练数据来源", "数据量"]),
+        ("项目应用成效那块分成哪几种价值", ["存量价值", "增量价值", "社会价值"]),  # a block's sub-headings
     ],
 )
 def test_template_fields_answered_from_the_template(assistant: Assistant, question: str, facts: list[str]) -> None:

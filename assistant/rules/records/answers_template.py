@@ -91,10 +91,19 @@ def answer(part: Part, template: Template) -> Finding | None:
         if not matches:
             return _option_owner(part, template)
     top = max(score for score, _ in matches)
-    if "sections" in wanted and any(_facts(it, "sections") for _, it in matches):
+    named = [it for s, it in matches if s == top]  # the item the question names best decides how it divides
+    if "sections" in wanted and any(_facts(it, "sections") for it in named):
         wanted = ["sections"]  # 商业模式要写哪两部分: what it is made of, not its hint as well
-    elif "sections" in wanted and any(it.groups for _, it in matches):
+    elif "sections" in wanted and any(it.groups for it in named):
         wanted = ["options"]  # 业务场景分哪几类: a choice made of labelled groups is divided by them
+    elif "sections" in wanted and any(it.parts for it in named):
+        wanted = ["content"]  # 应用成效分哪几类价值: a field made of sub-items is divided by them
+    elif "sections" in wanted and any(_facts(it, "sections") for _, it in matches):
+        wanted = ["sections"]
+    elif "sections" in wanted and any(it.groups for _, it in matches):
+        wanted = ["options"]
+    elif "sections" in wanted and any(it.parts for _, it in matches):
+        wanted = ["content"]  # 应用成效分哪几类价值: a field made of sub-items is divided by them
     if "choice" in wanted and "options" not in wanted:
         wanted = [*wanted, "options"]  # 能选哪些: how many, and of what (a field with no limit still lists its options)
     if wanted:

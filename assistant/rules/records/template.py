@@ -240,6 +240,13 @@ class Template:
             )
         sub = f.subfields or f.columns
         parts = () if f.columns_supplied else self._present([s.label for s in sub], sources)
+        if f.kind == "block" and not parts:
+            # a block is made of its sub-headings: 项目应用成效 → (1) 存量价值 (2) 增量价值 (3) 社会价值
+            heads = [re.sub(r"^[\d.()（）\s]+", "", c.heading).strip() for c in f.fields if c.heading]
+            parts = self._printed(list(dict.fromkeys(h for h in heads if h)))
+            block_sources = [x for h in parts[:4] for x in self._locate([h], (*path, f.label)) if x not in sources]
+        else:
+            block_sources = []
         units = [u for u in (f.unit, *(s.unit for s in sub)) if u and u != "%"]
         unit = next(iter(self._present(units, sources)), "")
         follow = [d for d in dependents or [] if d.show_if is not None]
@@ -264,7 +271,7 @@ class Template:
             unit=unit,
             dependents=shown,
             condition=follow[0].show_if.equals or "" if follow and follow[0].show_if else "",
-            more_sources=more if shown else [],
+            more_sources=(more if shown else []) + block_sources,
             parts=parts,
             rows=f.constraint if f.kind == "table" and f.max_rows else "",
             # (a table's constraint is its row limit; it is shown once, as `rows`)
