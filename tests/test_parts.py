@@ -85,3 +85,10 @@ def test_context_without_a_question_belongs_to_the_next_one(assistant: Assistant
     answer = assistant.ask("我们是益阳本地企业，想报今年的数据要素×大赛，听说要在湖南分赛平台上注册，具体网址是哪个？")
     assert len(answer.parts) == 1
     assert "hnsjysx.hunan-data.com" in answer.answer
+
+
+def test_a_count_of_a_numbered_section_is_its_items(assistant: Assistant) -> None:
+    """A count the notice never states, of a section that is a numbered list ((一)…(四)): its items, counted and each cited."""
+    answer = assistant.ask("陕西分赛的大赛目标有几条呀")
+    assert answer.status == "answered" and "共 4 条" in answer.answer, answer.answer
+    assert [c.quote for c in answer.citations] == ["（一）赛出新应用。", "（二）赛出新技术。", "（三）赛出新模式。", "（四）赛出新价值。"]

@@ -8,6 +8,7 @@ import re
 from assistant.models import DivisionId
 
 from . import intent
+from .patterns import LIST_NUMBER
 from .query import Part
 from .records.base import Finding, Source
 from .records.contacts import Contacts
@@ -49,10 +50,30 @@ class ClauseAnswerer:
         if found and not pick.addresses and part.predicate is not None:
             what = f"“{part.predicate.text}”的相关规定"  # the notice never speaks of what is asked
             return self.silent(part, division, pick, what=what), pick
+        if not found and part.kind.name == "count" and pick.coverage >= MIN_COVERAGE:
+            counted = self.counted(part, pick)
+            if counted is not None:
+                return counted, pick
         if not found:
             return self.silent(part, division, pick), pick
         text = pick_text(pick, part)
         return Finding(division, True, text, pick_sources(pick), key=substance(text)), pick
+
+    def counted(self, part: Part, pick: Pick) -> Finding | None:
+        """"大赛目标有几条": a section whose heading names the question's topic and whose body is a
+        numbered list ((一)…(四), 1. 2.) is answered by counting its items, each cited."""
+        heading = pick.chunk.section.split(" > ")[-1]
+        topics = [t for t in part.terms if t.known and len(t.text) >= 2 and not t.fallback]
+        if not topics or not any(a in heading for t in topics for a in t.alternatives):
+            return None
+        units = self.selector.index.units[self.selector.index.chunks.index(pick.chunk)]
+        items = [u for u in units if LIST_NUMBER.match(u.text)]
+        if len(items) < 2 or len(items) > _MAX_ITEMS:
+            return None
+        names = [_LEAD_NUM.sub("", u.body).rstrip("。；;") for u in items]
+        text = f"{_LEAD_NUM.sub('', heading)}共 {len(items)} 条：" + "；".join(names)
+        sources = [Source(pick.chunk, u.text) for u in items]
+        return Finding(pick.division, True, text, sources, key=text)
 
     def silent(self, part: Part, division: DivisionId, pick: Pick | None, *, what: str = "") -> Finding:
         text = f"通知中没有写明{what or part.kind.silent}"
