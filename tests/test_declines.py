@@ -117,3 +117,9 @@ def test_in_scope_wordings_are_not_refused(assistant: Assistant, question: str, 
 def test_a_bare_question_for_the_website_is_ours(assistant: Assistant) -> None:
     answer = assistant.ask("官网是哪个")
     assert answer.status == "clarify" and "sjysx.xj.gov.cn" in answer.answer
+
+
+def test_a_place_asked_of_a_stage_is_not_how_the_stage_runs(assistant: Assistant) -> None:
+    """线下 makes it sound like a "how" question; the place asked for is not in the notice."""
+    answer = assistant.ask("陕西的线下决赛场地安排在哪里")
+    assert answer.status == "not_found" and "举办地点" in answer.answer, answer.answer

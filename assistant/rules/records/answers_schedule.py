@@ -7,7 +7,7 @@ from datetime import date
 
 from assistant.models import DivisionId
 
-from .. import tables
+from .. import intent, tables
 from ..query import Part
 from .base import Finding, Source
 from .schedule import Schedule, Stage
@@ -60,8 +60,8 @@ _HOW = re.compile(r"怎么|如何|方式|形式|线上|线下|怎样|流程|准�
 def describe(part: Part, division: DivisionId, schedule: Schedule) -> Finding | None:
     """How a named stage is run, from the stage's own sentences (初赛评审方式为盲评盲审…)."""
     wanted = part.of("stage")
-    if not wanted or not _HOW.search(part.canonical) or part.kind.name == "date":
-        return None
+    if not wanted or not _HOW.search(part.canonical) or part.kind.name in intent.TYPED:
+        return None  # "线下决赛地点在哪": a value (a place, a date) is asked, not how the stage runs
     stages = [s for s in schedule.timeline(division) if any(w in s.name for w in wanted) and s.body]
     if len(stages) != 1:
         return None
