@@ -123,3 +123,14 @@ def test_a_place_asked_of_a_stage_is_not_how_the_stage_runs(assistant: Assistant
     """线下 makes it sound like a "how" question; the place asked for is not in the notice."""
     answer = assistant.ask("陕西的线下决赛场地安排在哪里")
     assert answer.status == "not_found" and "举办地点" in answer.answer, answer.answer
+
+
+def test_another_city_of_a_city_divisions_province_is_another_division(assistant: Assistant) -> None:
+    """益阳 is a city: 株洲 beside it is one of the 其他市州 its notice forbids registering in again."""
+    answer = assistant.ask("益阳报完了在常德也报可以吗")
+    assert answer.status == "answered" and "不得在其他市州重复报名" in answer.answer, answer.answer
+
+
+def test_a_demonstrative_at_the_end_is_no_predicate(assistant: Assistant) -> None:
+    answer = assistant.ask("没有单位的个人能报山西吗，就是自由职业那种")
+    assert "那种" not in answer.answer, answer.answer

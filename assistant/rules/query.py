@@ -113,6 +113,7 @@ class Analyzer:
         idfs = sorted(index.idf.values())
         self._common_weight = 0.25 * idfs[len(idfs) // 2] if idfs else 0.5
         self._other_regions = re.compile(tables.divisions().other_regions.pattern)
+        self._other_cities = [(re.compile(c.pattern), c.means) for c in tables.divisions().other_cities]
 
     def canonical(self, text: str) -> str:
         """The canonical question; a yes/no question keeps one 吗 (the form is what it asks)."""
@@ -169,6 +170,9 @@ class Analyzer:
                 continue  # 西安, 乌鲁木齐: they name the division, which scope has read
             if self._other_regions.fullmatch(t):
                 t = tables.divisions().other_regions.means  # 四川分赛: a division not in the knowledge
+            for city in self._other_cities:
+                if city[0].fullmatch(t):
+                    t = city[1]  # 长沙 beside 益阳: another 市州 of its province
             if t in self.index.idf or t in self._synonyms or len(t) < 2:
                 raw.append(t)
                 continue

@@ -69,6 +69,7 @@ class OtherRegions(_Entry):
 class DivisionTable(_Entry):
     divisions: list[DivisionEntry]
     other_regions: OtherRegions
+    other_cities: list[OtherRegions] = []  # cities beside a city-level division (益阳: 其他市州)
     regional: list[DivisionId]
     companions: list[Companion]
     variants: list[Variant]
