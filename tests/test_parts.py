@@ -92,3 +92,9 @@ def test_a_count_of_a_numbered_section_is_its_items(assistant: Assistant) -> Non
     answer = assistant.ask("陕西分赛的大赛目标有几条呀")
     assert answer.status == "answered" and "共 4 条" in answer.answer, answer.answer
     assert [c.quote for c in answer.citations] == ["（一）赛出新应用。", "（二）赛出新技术。", "（三）赛出新模式。", "（四）赛出新价值。"]
+
+
+def test_a_count_is_not_a_section_that_only_shares_a_word(assistant: Assistant) -> None:
+    """推荐多少个项目去总决赛 is not the length of 参赛项目要求: the heading must name the whole topic."""
+    answer = assistant.ask("山西分赛一共推荐多少个项目进全国总决赛")
+    assert "参赛项目要求共" not in answer.answer, answer.answer

@@ -64,8 +64,8 @@ class ClauseAnswerer:
         numbered list ((一)…(四), 1. 2.) is answered by counting its items, each cited."""
         heading = pick.chunk.section.split(" > ")[-1]
         topics = [t for t in part.terms if t.known and len(t.text) >= 2 and not t.fallback]
-        if not topics or not any(a in heading for t in topics for a in t.alternatives):
-            return None
+        if not topics or not all(any(a in heading for a in t.alternatives) for t in topics):
+            return None  # the heading must name the whole topic (推荐…项目…总决赛 is not 参赛项目要求)
         units = self.selector.index.units[self.selector.index.chunks.index(pick.chunk)]
         items = [u for u in units if LIST_NUMBER.match(u.text)]
         if len(items) < 2 or len(items) > _MAX_ITEMS:
