@@ -137,3 +137,9 @@ def test_malformed_history_is_a_chinese_message(assistant: Assistant, history: o
 def test_follow_up_to_a_refused_question_is_refused(assistant: Assistant) -> None:
     answer: Answer = assistant.ask("今天西安天气怎么样，要带伞吗")
     assert answer.status == "out_of_scope" and not answer.citations
+
+
+def test_the_last_one_points_at_the_last_item_we_listed(assistant: Assistant) -> None:
+    """最后一个 after our list of Shanxi's tracks is its last track (as 第九个 would be)."""
+    answer = assistant.ask("最后一个赛道讲的是什么", history=[{"role": "user", "content": "山西分赛有哪些赛道"}])
+    assert "开创性创新赛道" in (answer.resolved_question or ""), answer.resolved_question

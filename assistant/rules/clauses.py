@@ -61,7 +61,8 @@ class ClauseAnswerer:
 
     def counted(self, part: Part, pick: Pick) -> Finding | None:
         """"大赛目标有几条": a section whose heading names the question's topic and whose body is a
-        numbered list ((一)…(四), 1. 2.) is answered by counting its items, each cited."""
+        numbered list ((一)…(四), 1. 2.) is answered by its items in their own numbering, each cited
+        (no count of ours: every number shown stands in a quote)."""
         heading = pick.chunk.section.split(" > ")[-1]
         topics = [t for t in part.terms if t.known and len(t.text) >= 2 and not t.fallback]
         if not topics or not all(any(a in heading for a in t.alternatives) for t in topics):
@@ -70,8 +71,9 @@ class ClauseAnswerer:
         items = [u for u in units if LIST_NUMBER.match(u.text)]
         if len(items) < 2 or len(items) > _MAX_ITEMS:
             return None
-        names = [_LEAD_NUM.sub("", u.body).rstrip("。；;") for u in items]
-        text = f"{_LEAD_NUM.sub('', heading)}共 {len(items)} 条：" + "；".join(names)
+        # The items keep the notice's own numbering ((一)…(四)): the count shows without a number of ours.
+        names = [u.text.rstrip("。；;") for u in items]
+        text = f"{_LEAD_NUM.sub('', heading)}列出以下各条：" + "；".join(names)
         sources = [Source(pick.chunk, u.text) for u in items]
         return Finding(pick.division, True, text, sources, key=text)
 

@@ -26,7 +26,9 @@ from .slots import SUBJECTS, Slot, SlotClass, Vocabulary
 from .tokenizer import Tokenizer
 
 _TEMPLATE_PREFIX = "申报书"
-_ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})(?:个|项|条|道)?(?:赛题|赛道|题)?")
+_ORDINAL = re.compile(
+    r"第([一二三四五六七八九十\d]{1,3})(?:个|项|条|道)?(?:赛题|赛道|题)?|(最后)(?:一个|那个|一项|一条|一道|一题)(?:赛题|赛道|题)?"
+)
 _DIVISION_SUFFIXES = frozenset({"分赛", "赛区", "分赛区"})
 _JOINERS = frozenset({"和", "与", "及", "跟", "以及", "还有", "、"})
 
@@ -107,7 +109,7 @@ class Resolver:
         ordinal = _ORDINAL.search(canonical)
         if ordinal and self._listed is not None:
             items = self._listed(last)
-            n = _ordinal_value(ordinal.group(1))
+            n = len(items) if ordinal.group(2) else _ordinal_value(ordinal.group(1))  # 最后一个: the last listed
             if items and 1 <= n <= len(items):
                 message = canonical[: ordinal.start()] + items[n - 1] + canonical[ordinal.end() :]
                 canonical = self._canonical(message)
