@@ -48,6 +48,43 @@ def quote_html(text: str) -> str:
     return esc(text).replace("&lt;b&gt;", "<b>").replace("&lt;/b&gt;", "</b>")
 
 
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def _is_rule(line: str) -> bool:
+    return bool(re.fullmatch(r"\|?[\s:|-]+\|?", line.strip())) and "-" in line
+
+
+def table_row_text(quote: str, context: str = "") -> str:
+    """A quoted Markdown table row as 表头：值；…, using the header of its table in the context.
+
+    Anything that is not a table row is returned unchanged."""
+    lines = [ln for ln in quote.strip().splitlines() if ln.strip()]
+    if not lines or not all(ln.strip().startswith("|") for ln in lines):
+        return quote
+    header: list[str] = []
+    block: list[str] = []
+    for ln in context.splitlines():
+        if ln.strip().startswith("|"):
+            block.append(ln)
+            if lines[0].strip() in ln.strip():
+                header = _cells(block[0]) if not _is_rule(block[0]) else []
+                break
+        else:
+            block = []
+    rows: list[str] = []
+    for ln in lines:
+        if _is_rule(ln):
+            continue
+        cells = _cells(ln)
+        if header and len(header) == len(cells) and cells != header:
+            rows.append("；".join(f"{h}：{v}" if h else v for h, v in zip(header, cells, strict=True) if v))
+        else:
+            rows.append("；".join(c for c in cells if c))
+    return "\n".join(rows)
+
+
 def _context_html(context: str, quote: str) -> str:
     at = context.find(quote) if quote else -1
     if at < 0:
@@ -55,26 +92,51 @@ def _context_html(context: str, quote: str) -> str:
     return quote_html(context[:at]) + "<mark>" + quote_html(quote) + "</mark>" + quote_html(context[at + len(quote) :])
 
 
-def citation_html(c: Citation) -> str:
+def _one_line(fragment: str) -> str:
+    """HTML inside a Markdown chat bubble must not hold a blank line (it would end the HTML block)."""
+    return fragment.replace("\r", "").replace("\n", "<br>")
+
+
+def citation_html(c: Citation, turn: int | None = None) -> str:
+    """One source card: division, notice, section path, the verbatim quote (a table row as 表头：值)."""
+    anchor = f"src-{c.n}" if turn is None else f"src-{turn}-{c.n}"
     ctx = ""
     if c.context:
         ctx = f'<details><summary>查看上下文</summary><div class="src-ctx">{_context_html(c.context, c.quote)}</div></details>'
-    return (
-        f'<div class="src" id="src-{c.n}">'
+    return _one_line(
+        f'<div class="src" id="{anchor}">'
         f'<div class="src-head"><span class="src-n">[{c.n}]</span> <span class="src-div">{esc(div.NAMES[c.division])}</span></div>'
         f'<div class="src-doc">{esc(c.doc_title)}</div>'
         f'<div class="src-sec">{esc(c.section)}</div>'
-        f'<blockquote class="src-quote">{quote_html(c.quote)}</blockquote>{ctx}</div>'
+        f'<blockquote class="src-quote">{quote_html(table_row_text(c.quote, c.context or ""))}</blockquote>{ctx}</div>'
     )
 
 
-def sources_html(answer: Answer | None) -> str:
+def sources_html(answer: Answer | None, turn: int | None = None) -> str:
     if answer is None:
         return '<div class="sources empty">回答的出处（分赛、通知、章节、原文）会显示在这里。</div>'
     if not answer.citations:
         return '<div class="sources empty">这条回答没有引用通知原文。</div>'
     head = f'<div class="approved-badge">{APPROVED_BADGE}</div>' if answer.approved else ""
-    return '<div class="sources">' + head + "".join(citation_html(c) for c in answer.citations) + "</div>"
+    cards = "".join(citation_html(c, turn) for c in answer.citations)
+    return f'<div class="sources" data-turn="{turn if turn is not None else ""}">' + head + cards + "</div>"
+
+
+def bubble_html(answer: Answer, turn: int) -> str:
+    """An answer in the chat with its own source cards under it; each [n] links to its card."""
+    body = _MARKER_RE.sub(lambda m: f'<a class="cite" href="#src-{turn}-{m[1]}">[{m[1]}]</a>', esc(answer.answer))
+    if answer.understood:
+        body = f'<span class="understood">{esc(answer.understood)}</span>\n\n' + body
+    if answer.approved:
+        body = f'<span class="approved-badge">{APPROVED_BADGE}</span>\n\n' + body
+    if not answer.citations:
+        return body
+    title = f'<div class="src-title">出处（{len(answer.citations)} 条）</div>'
+    return body + "\n\n" + _one_line(title + sources_html(answer, turn))
+
+
+def stopped_markdown(text: str) -> str:
+    return (esc(text) if text else "") + ' <span class="stopped">（已停止生成）</span>'
 
 
 # -- timeline ---------------------------------------------------------------------------------

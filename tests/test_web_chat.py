@@ -1,0 +1,168 @@
+"""The chat on the applicant page as a browser uses it (headless chromium, 1280 and 390 px).
+
+A conversation kept per browser and sent as history, each answer with its own sources, feedback
+per answer, stop, regenerate, reload, the scope switch said, an over-long paste refused.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from test_web_browser import CHROMIUM, FLAGS, TIMEOUT, ask, fill, open_page
+from test_web_support import WebServer, artifact, web_server
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/lib/chromium/chromium (make browser)"),
+]
+WIDTHS = [1280, 390]
+
+
+@pytest.fixture(scope="module")
+def server() -> WebServer:
+    return web_server()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
+        yield b
+        b.close()
+
+
+def _page(browser: Any, width: int) -> Any:
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    return pg
+
+
+@pytest.fixture(params=WIDTHS, ids=lambda w: f"{w}px")
+def page(browser: Any, request: Any) -> Iterator[Any]:
+    pg = _page(browser, request.param)
+    pg.width = request.param
+    yield pg
+    pg.context.close()
+
+
+def sources_of(row: Any) -> str:
+    return str(row.locator(".sources").inner_text())
+
+
+def test_three_turns_each_answer_with_its_own_sources_kept_across_a_reload(server: WebServer, page: Any) -> None:
+    open_page(page, server.base + "/")
+    first = ask(page, "山西分赛一等奖奖金是多少")
+    assert "5 万元" in first.inner_text()
+    second = ask(page, "那陕西呢？")
+    assert "陕西分赛" in second.inner_text() and "按“陕西分赛一等奖奖金是多少”回答" in second.inner_text()
+    third = ask(page, "报名截止时间呢？")
+    assert "陕西分赛" in third.inner_text() and "7 月 31 日" in third.inner_text()
+    rows = page.locator("#chat .message-row")
+    first, second = rows.nth(1), rows.nth(3)
+    assert "山西分赛" in sources_of(first) and "陕西" not in sources_of(first)  # the first answer keeps its sources
+    assert "陕西分赛" in sources_of(second) and "山西分赛" not in sources_of(second)
+    assert "|" not in page.inner_text("#chat .sources")
+    second.locator("a.cite").first.click()  # [1] leads to its own card under that answer
+    page.wait_for_function("() => location.hash === '#src-1-1'")
+    assert page.locator("#src-1-1").is_visible()
+    page.screenshot(path=artifact(f"chat-three-turns-{page.width}.png"), full_page=True)
+
+    page.reload()
+    page.wait_for_function("() => document.querySelectorAll('#chat .message-row').length === 6")
+    assert "5 万元" in page.locator("#chat .message-row").nth(1).inner_text()
+    fourth = ask(page, "那新疆呢？")  # the kept conversation is still the history
+    assert "新疆分赛" in fourth.inner_text() and "报名" in fourth.inner_text()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= page.width + 10
+
+    page.click("#new-chat")
+    page.wait_for_function("() => document.querySelectorAll('#chat .message-row').length === 0")
+    assert page.locator("#chat .sources").count() == 0
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    page.wait_for_timeout(800)
+    assert page.locator("#chat .message-row").count() == 0  # a cleared conversation stays cleared
+
+
+def _feedback(server: WebServer) -> list[tuple[str, str]]:
+    with sqlite3.connect(server.data_dir / "web.sqlite") as db:
+        return list(db.execute("SELECT vote, comment FROM feedback ORDER BY rowid"))
+
+
+def test_feedback_per_answer_comment_kept_and_vote_changeable(server: WebServer, browser: Any) -> None:
+    page = _page(browser, 1280)
+    open_page(page, server.base + "/")
+    page.click("#new-chat")
+    ask(page, "新疆分赛决赛在什么时候")
+    ask(page, "益阳分赛的联系方式是什么？")
+    chat = page.locator("#chat")
+    assert chat.get_by_label("踩", exact=True).count() == 2  # each answer has its own buttons
+    chat.get_by_label("踩", exact=True).first.click()  # the earlier answer can be rated too
+    page.wait_for_function("() => document.querySelector('#feedback-status')?.innerText.includes('第 1 条回答')")
+    box = page.locator("#comment textarea, #comment input").first
+    box.fill("日期不够清楚")
+    box.press("Enter")
+    page.wait_for_function("() => document.querySelector('#feedback-status')?.innerText.includes('回答的意见')")
+    assert _feedback(server)[-1] == ("down", "日期不够清楚")
+    chat.get_by_label("赞", exact=True).first.click()  # changing the vote keeps the comment
+    page.wait_for_function("() => document.querySelector('#feedback-status')?.innerText.includes('👍')")
+    assert _feedback(server)[-1] == ("up", "日期不够清楚")
+    assert box.input_value() == "日期不够清楚"
+    page.click("#new-chat")
+    page.wait_for_function("() => document.querySelectorAll('#chat .message-row').length === 0")
+    assert not box.is_enabled()  # nothing left to comment on
+    page.context.close()
+
+
+def test_stop_regenerate_and_enter_while_streaming(server: WebServer, browser: Any) -> None:
+    page = _page(browser, 1280)
+    open_page(page, server.base + "/")
+    page.click("#new-chat")
+    fill(page, "question", "山西分赛有哪些赛道和赛题？")
+    page.click("#send")
+    page.wait_for_function("() => document.querySelector('#chat')?.innerText.includes('▌')")
+    assert not page.locator("#question textarea").is_enabled()  # Enter while streaming: visibly disabled
+    page.click("#stop")
+    page.wait_for_function("() => document.querySelector('#chat')?.innerText.includes('已停止生成')")
+    page.wait_for_function("() => !document.querySelector('#question textarea').disabled")
+    page.screenshot(path=artifact("chat-stopped.png"), full_page=True)
+    page.click("#regenerate")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#chat .message-row').length === 2 && document.querySelector('#chat .sources')"
+    )
+    assert "已停止生成" not in page.inner_text("#chat")
+    page.click("#copy-answer")
+    page.wait_for_function("() => document.querySelector('#copy-answer')?.innerText.includes('已复制')")
+    page.context.close()
+
+
+def test_the_named_division_wins_over_the_selector_and_says_so(server: WebServer, browser: Any) -> None:
+    page = _page(browser, 390)
+    open_page(page, server.base + "/")
+    page.click("#new-chat")
+    page.locator("#division").get_by_text("山西", exact=True).click()
+    text = ask(page, "陕西分赛报名截止时间").inner_text()
+    assert "您问的是陕西分赛" in text and "当前选择的是山西分赛" in text and "7 月 31 日" in text
+    suggestions = page.inner_text("#suggestions")  # follow-ups from the answer's subject
+    assert "那陕西呢？" not in suggestions and "那山西呢？" in suggestions and "陕西分赛一等奖奖金是多少？" in suggestions
+    assert "报名截止" not in suggestions
+    page.screenshot(path=artifact("chat-scope-switch-390.png"), full_page=True)
+    page.context.close()
+
+
+def test_an_over_long_paste_is_refused_with_the_limit(server: WebServer, browser: Any) -> None:
+    page = _page(browser, 1280)
+    open_page(page, server.base + "/")
+    page.click("#new-chat")
+    fill(page, "question", "山西" * 1001)
+    page.click("#send")
+    page.wait_for_function("() => document.querySelector('#ask-notice')?.innerText.includes('2000')")
+    assert "2002" in page.inner_text("#ask-notice")
+    assert len(page.locator("#question textarea").input_value()) == 2002  # not cut
+    assert page.locator("#chat .message-row").count() == 0
+    page.context.close()
