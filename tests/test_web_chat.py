@@ -166,3 +166,58 @@ def test_an_over_long_paste_is_refused_with_the_limit(server: WebServer, browser
     assert len(page.locator("#question textarea").input_value()) == 2002  # not cut
     assert page.locator("#chat .message-row").count() == 0
     page.context.close()
+
+
+def _widget(page: Any, server: WebServer, key: str = "shanxi-web") -> Any:
+    page.goto(server.host_base + "/two.html")
+    page.wait_for_selector(f"[data-shuju-widget={key}] .bubble[data-state=ready]")
+    page.click(f"[data-shuju-widget={key}] .bubble")
+    return page.frame_locator(f"[data-shuju-widget={key}] iframe")
+
+
+def _widget_ask(frame: Any, question: str) -> Any:
+    before = frame.locator(".msg.bot").count()
+    frame.locator("#q").fill(question)
+    frame.locator("#q").press("Enter")
+    frame.locator(".msg.bot").nth(before).wait_for()
+    frame.locator("#send:not([disabled])").wait_for()
+    return frame.locator(".msg.bot").last
+
+
+@pytest.mark.parametrize("width", WIDTHS, ids=lambda w: f"{w}px")
+def test_widget_keeps_its_conversation_and_refuses_another_division(
+    server: WebServer, browser: Any, width: int
+) -> None:
+    page = _page(browser, width)
+    frame = _widget(page, server)
+    assert "只回答山西分赛的问题" in frame.locator(".intro").inner_text()
+    first = _widget_ask(frame, "一等奖奖金是多少")
+    assert "5 万元" in first.inner_text() and first.locator(".cites li").count() >= 1
+    follow = _widget_ask(frame, "二等奖呢？")  # the kept conversation is sent as history
+    assert "二等奖" in follow.inner_text() and "山西分赛" in follow.inner_text()
+    other = _widget_ask(frame, "陕西分赛报名截止时间")
+    assert "只回答山西分赛的问题" in other.inner_text() and "7 月 31 日" not in other.inner_text()
+    assert other.locator(".cites").count() == 0
+    first = frame.locator(".msg.bot").nth(1)
+    first.locator(".vote-down").click()
+    assert first.locator(".vote-down").get_attribute("aria-pressed") == "true"
+    first.locator(".comment").fill("想知道税前还是税后")
+    first.locator(".comment").press("Enter")
+    first.locator(".status", has_text="已记录").wait_for()
+    page.wait_for_timeout(300)
+    assert _feedback(server)[-1] == ("down", "想知道税前还是税后")
+    first.locator(".cite").first.click()
+    page.screenshot(path=artifact(f"widget-conversation-{width}.png"))
+
+    frame = _widget(page, server)  # a reload: the conversation and the vote are still there
+    frame.locator(".msg.bot").nth(3).wait_for()
+    assert frame.locator(".msg.user").count() == 3
+    assert frame.locator(".msg.bot").nth(1).locator(".vote-down.on").count() == 1
+    assert frame.locator(".msg.bot").nth(1).locator(".comment").input_value() == "想知道税前还是税后"
+    frame.locator("#q").fill("山西" * 1001)
+    frame.locator("#q").press("Enter")
+    assert "2000 字符以内" in frame.locator("#notice").inner_text()
+    assert len(frame.locator("#q").input_value()) == 2002
+    frame.locator("#new").click()
+    assert frame.locator(".msg.user").count() == 0
+    page.context.close()
