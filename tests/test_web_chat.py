@@ -221,3 +221,25 @@ def test_widget_keeps_its_conversation_and_refuses_another_division(
     frame.locator("#new").click()
     assert frame.locator(".msg.user").count() == 0
     page.context.close()
+
+
+def test_timeline_at_phone_width_has_years_and_no_overlap(server: WebServer, browser: Any) -> None:
+    page = _page(browser, 390)
+    open_page(page, server.base + "/")
+    page.get_by_role("tab", name="赛程时间线").click()
+    page.wait_for_selector("#timeline table.tl-table")
+    assert page.inner_text("#timeline .tl-year") == "2025 年"
+    boxes = page.locator("#timeline .tl-tick").evaluate_all(
+        "ts => ts.filter(t => t.offsetParent).map(t => { const r = t.getBoundingClientRect(); return [r.left, r.right]; })"
+    )
+    assert len(boxes) >= 3
+    assert all(a[1] <= b[0] for a, b in zip(boxes, boxes[1:], strict=False)), boxes  # no tick covers the next
+    heights = page.locator("#timeline .phase").evaluate_all("ps => ps.map(p => p.getBoundingClientRect().height)")
+    assert max(heights) < 1.6 * min(heights), heights  # no badge wraps to 已/结/束
+    legend = page.inner_text("#timeline .tl-legend")
+    table = page.inner_text("#timeline table.tl-table")
+    for state in ("已结束", "进行中", "未开始"):
+        assert (state in legend) == (state in table)  # the legend shows only states that occur
+    assert "今天" in legend and page.locator("#timeline .tl-now").count() == 1
+    page.screenshot(path=artifact("timeline-390.png"), full_page=True)
+    page.context.close()
