@@ -113,6 +113,12 @@ def test_feedback_per_answer_comment_kept_and_vote_changeable(server: WebServer,
     page.wait_for_function("() => document.querySelector('#feedback-status')?.innerText.includes('👍')")
     assert _feedback(server)[-1] == ("up", "日期不够清楚")
     assert box.input_value() == "日期不够清楚"
+    page.reload()  # the vote stays shown on its answer, the other answer shows none
+    page.wait_for_function("() => document.querySelectorAll('#chat .message-row').length === 4")
+    page.wait_for_timeout(500)
+    labels = chat.locator("button").evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))")
+    votes = [x for x in labels if x not in ("清空对话", "Copy message")]
+    assert votes == ["踩", "Liked", "踩", "赞"]  # Gradio labels a chosen 赞 "Liked"
     page.click("#new-chat")
     page.wait_for_function("() => document.querySelectorAll('#chat .message-row').length === 0")
     assert not box.is_enabled()  # nothing left to comment on
