@@ -110,7 +110,7 @@ def test_feedback_per_answer_comment_kept_and_vote_changeable(server: WebServer,
     page.wait_for_function("() => document.querySelector('#feedback-status')?.innerText.includes('回答的意见')")
     assert _feedback(server)[-1] == ("down", "日期不够清楚")
     chat.get_by_label("赞", exact=True).first.click()  # changing the vote keeps the comment
-    page.wait_for_function("() => document.querySelector('#feedback-status')?.innerText.includes('👍')")
+    page.wait_for_function("() => document.querySelector('#feedback-status')?.innerText.includes('有帮助')")
     assert _feedback(server)[-1] == ("up", "日期不够清楚")
     assert box.input_value() == "日期不够清楚"
     page.reload()  # the vote stays shown on its answer, the other answer shows none

@@ -39,12 +39,12 @@ SUGGESTIONS = [
 ]
 _PIECE_DELAY = 0.012  # seconds between extractive pieces: reads as streaming, costs ~0.3 s an answer
 _INTERNAL = "服务暂时出错，请稍后再试。"
-_PLACEHOLDER = "请输入问题，例如：山西分赛报名截止时间是什么时候？（回车发送）"
+_PLACEHOLDER = "请输入问题，回车发送"
 MAX_KEPT_TURNS = 20  # turns kept in the browser and sent as history
 _COPY_JS = """(t) => {
   const b = document.querySelector('#copy-answer');
   if (!t) { if (b) b.textContent = '还没有回答可复制'; return []; }
-  const done = () => { if (b) { b.textContent = '✅ 已复制'; setTimeout(() => { b.textContent = '📋 复制回答'; }, 2000); } };
+  const done = () => { if (b) { b.textContent = '已复制'; setTimeout(() => { b.textContent = '复制回答'; }, 2000); } };
   const fallback = () => {
     const box = document.createElement('textarea'); box.value = t; document.body.appendChild(box); box.select();
     const ok = document.execCommand('copy'); box.remove();
@@ -165,17 +165,17 @@ def _chat_tab(services: WebServices, page: gr.Blocks) -> None:
             max_lines=4,
         )
         send = gr.Button("发送", variant="primary", elem_id="send", scale=1, min_width=72)
-        stop = gr.Button("⏹ 停止", variant="stop", elem_id="stop", scale=1, min_width=72, interactive=False)
+        stop = gr.Button("停止", variant="stop", elem_id="stop", scale=1, min_width=72, interactive=False)
     notice = gr.Markdown(elem_id="ask-notice")
     gr.Markdown("推荐问题：", elem_id="suggest-head")
     with gr.Row(elem_classes="suggest", elem_id="suggestions"):
         suggestion_buttons = [gr.Button(q, size="sm", elem_classes="suggestion") for q in SUGGESTIONS]
     with gr.Row():
-        new_chat = gr.Button("🆕 新对话", size="sm", elem_id="new-chat", min_width=90)
-        regenerate = gr.Button("🔄 重新生成", size="sm", elem_id="regenerate", min_width=90)
-        copy = gr.Button("📋 复制回答", size="sm", elem_id="copy-answer", min_width=90)
+        new_chat = gr.Button("新对话", size="sm", elem_id="new-chat", min_width=90)
+        regenerate = gr.Button("重新生成", size="sm", elem_id="regenerate", min_width=90)
+        copy = gr.Button("复制回答", size="sm", elem_id="copy-answer", min_width=90)
     comment = gr.Textbox(
-        label="意见（先在回答下点 👍 或 👎，再写意见，按回车或“提交意见”）",
+        label="意见（先在回答下点赞或踩，再写意见，按回车或“提交意见”）",
         placeholder="哪里不对或不清楚？",
         elem_id="comment",
         lines=1,
@@ -318,7 +318,7 @@ def _chat_tab(services: WebServices, page: gr.Blocks) -> None:
             services.store.feedback(t["log"], "up" if choice == "Like" else "down", t.get("comment", ""))
         except AssistantError as exc:
             return gr.skip(), error_markdown(exc.message), gr.skip(), gr.skip(), gr.skip()
-        label = "👍 有帮助" if choice == "Like" else "👎 没帮助"
+        label = "有帮助（赞）" if choice == "Like" else "没帮助（踩）"
         return (
             kept,
             f"已记录您对第 {i + 1} 条回答的评价：{label}。可在下方补充意见。",
@@ -332,7 +332,7 @@ def _chat_tab(services: WebServices, page: gr.Blocks) -> None:
     def save_comment(note: str, i: int, kept: list[Turn]) -> tuple[object, ...]:
         kept = list(kept or [])
         if i < 0 or i >= len(kept) or not kept[i].get("vote"):
-            return gr.skip(), "请先在回答下点 👍 或 👎，再写意见。"
+            return gr.skip(), "请先在回答下点赞或踩，再写意见。"
         t = kept[i] = {**kept[i], "comment": (note or "").strip()}
         try:
             services.store.feedback(t["log"], "up" if t["vote"] == "Like" else "down", t["comment"])
