@@ -249,3 +249,28 @@ def test_timeline_at_phone_width_has_years_and_no_overlap(server: WebServer, bro
     assert "今天" in legend and page.locator("#timeline .tl-now").count() == 1
     page.screenshot(path=artifact("timeline-390.png"), full_page=True)
     page.context.close()
+
+
+def test_widget_stop_and_enter_while_answering(server: WebServer, browser: Any) -> None:
+    page = _page(browser, 1280)
+    held: list[Any] = []
+    page.route("**/api/v1/ask/stream", lambda route: held.append(route))  # pending until the test lets go
+    frame = _widget(page, server, "shaanxi-web")
+    frame.locator("#q").fill("报名截止时间")
+    frame.locator("#q").press("Enter")
+    frame.locator("#stop:not([hidden])").wait_for()
+    assert frame.locator("#send").is_disabled() and frame.locator("#send").inner_text() == "回答中…"
+    frame.locator("#q").fill("一等奖奖金是多少")
+    frame.locator("#q").press("Enter")  # while answering: said, not silently dropped
+    assert "正在回答上一个问题" in frame.locator("#notice").inner_text()
+    assert frame.locator("#q").input_value() == "一等奖奖金是多少"
+    frame.locator("#stop").click()
+    frame.locator(".msg.bot .stopped").wait_for()
+    assert frame.locator("#send").is_enabled() and not frame.locator("#stop").is_visible()
+    page.screenshot(path=artifact("widget-stopped.png"))
+    for route in held:
+        try:
+            route.abort()
+        except Exception:  # noqa: BLE001 - the browser may have dropped the request already
+            pass
+    page.context.close()
