@@ -117,8 +117,9 @@ def test_feedback_per_answer_comment_kept_and_vote_changeable(server: WebServer,
     page.wait_for_function("() => document.querySelectorAll('#chat .message-row').length === 4")
     page.wait_for_timeout(500)
     labels = chat.locator("button").evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))")
-    votes = [x for x in labels if x not in ("清空对话", "Copy message")]
-    assert votes == ["踩", "Liked", "踩", "赞"]  # Gradio labels a chosen 赞 "Liked"
+    assert not {"Copy message", "Liked", "Disliked"} & set(labels)  # no English labels
+    votes = [x for x in labels if x not in ("清空对话", "复制这条消息")]
+    assert votes == ["踩", "已赞（再点取消）", "踩", "赞"]
     page.click("#new-chat")
     page.wait_for_function("() => document.querySelectorAll('#chat .message-row').length === 0")
     assert not box.is_enabled()  # nothing left to comment on
