@@ -75,8 +75,11 @@ def ask(pg: Any, question: str) -> Any:
     before = pg.locator("#chat .message-row").count()
     fill(pg, "question", question)
     pg.click("#send")
-    pg.wait_for_function(
-        "n => document.querySelectorAll('#chat .message-row').length >= n + 2", arg=before, timeout=TIMEOUT
+    pg.wait_for_function(  # the question is the last but one row (a restored conversation may come first)
+        """([n, q]) => { const rows = document.querySelectorAll('#chat .message-row');
+                         return rows.length >= n + 2 && rows[rows.length - 2].innerText.includes(q); }""",
+        arg=[before, question.strip()[:20]],
+        timeout=TIMEOUT,
     )
     pg.wait_for_function(  # the placeholder (…) and the stream cursor (▌) are gone from the last bubble
         """() => { const rows = document.querySelectorAll('#chat .message-row');
@@ -91,12 +94,12 @@ def test_1_applicant_sees_the_amount_with_a_citation(server: WebServer, page: An
     open_page(page, server.base + "/")
     answer = ask(page, "山西分赛一等奖奖金是多少")
     assert "5 万元" in answer.inner_text() and "[1]" in answer.inner_text()
-    page.wait_for_selector("#sources .src")
-    source = page.inner_text("#sources")
+    page.wait_for_selector("#chat .sources .src")
+    source = answer.locator(".sources").inner_text()
     assert "山西分赛" in source and "关于举办2025年“数据要素×”大赛山西分赛的通知" in source and "五、奖项设置" in source
-    page.click("#sources details summary")
-    assert "奖金总额 60 万元" in page.inner_text("#sources .src-ctx")
-    page.click("#vote-up")
+    answer.locator(".sources details summary").first.click()
+    assert "奖金总额 60 万元" in answer.locator(".src-ctx").first.inner_text()
+    page.locator("#chat").get_by_label("赞", exact=True).first.click()
     page.wait_for_function("() => document.querySelector('#feedback-status')?.innerText.includes('已记录')")
     page.screenshot(path=artifact("1-applicant-answer.png"), full_page=True)
     page.get_by_role("tab", name="赛程时间线").click()
@@ -289,9 +292,11 @@ def test_6_console_refuses_without_token_and_approved_answer_is_served(server: W
     page.screenshot(path=artifact("6-console-report.png"), full_page=True)
 
     open_page(page, server.base + "/")
+    page.click("#new-chat")  # another applicant: no conversation before the question
+    page.wait_for_function("() => document.querySelectorAll('#chat .message-row').length === 0")
     served = ask(page, question).inner_text()
     assert "秘书处审定" in served and "工作日 9:00—18:00" in served
-    page.wait_for_selector("#sources .approved-badge")
+    page.wait_for_selector("#chat .sources .approved-badge")
     page.screenshot(path=artifact("6-applicant-sees-approved.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})  # the chat on a phone
     page.wait_for_timeout(300)
