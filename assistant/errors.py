@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class AssistantError(Exception):
     """Base class. `message` is the Chinese text shown to the user."""
@@ -55,3 +57,13 @@ class LLMError(AssistantError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, code="llm")
+
+
+def store_problem(data_dir: Path, exc: BaseException) -> str:
+    """The Chinese message for a store that failed to open in a way no layer foresaw (a damaged
+    SQLite or Chroma file, a permission changed under us): where, and what to do."""
+    return (
+        f"数据目录 DATA_DIR（{data_dir}）中的数据无法打开（{type(exc).__name__}：{str(exc)[:200]}）。"
+        "文件可能已损坏或不可写：请检查该目录的权限；索引损坏时运行 python -m assistant ingest --rebuild 重建，"
+        "或把 DATA_DIR 指向另一个目录。"
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from . import admin_api, api, counter, embed, forms_api
 from .admin import DISABLED
@@ -43,7 +43,9 @@ def create_app(services: WebServices, *, mount_pages: bool = True) -> FastAPI:
     app.include_router(embed.router)
     app.include_router(counter.router)
     app.include_router(api.fallback)
-    if not services.settings.admin_token:
+    if services.settings.admin_token:
+        app.add_api_route("/console", _to_console, methods=["GET", "HEAD"], include_in_schema=False)
+    else:
         app.add_api_route("/console", _console_disabled, methods=["GET"], include_in_schema=False)
         app.add_api_route("/console/{rest:path}", _console_disabled, methods=["GET"], include_in_schema=False)
     if mount_pages:
@@ -54,6 +56,12 @@ def create_app(services: WebServices, *, mount_pages: bool = True) -> FastAPI:
 def _upload_bytes(services: WebServices) -> int:
     """FORM_UPLOAD_MAX_MB: the largest file the page and the API accept."""
     return int(services.settings.form_upload_max_mb * 1024 * 1024)
+
+
+def _to_console(request: Request) -> RedirectResponse:
+    """`/console` (the address printed at start-up) is the console's own `/console/`."""
+    query = request.url.query
+    return RedirectResponse("/console/" + (f"?{query}" if query else ""), status_code=308)
 
 
 def _console_disabled() -> HTMLResponse:

@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from assistant.errors import InputError
+from assistant.errors import ConfigError, InputError
 from assistant.models import Answer, Citation, DivisionId
 from assistant.rules import divisions as div
 from assistant.rules.text import canonical_question
@@ -124,13 +124,19 @@ class QAStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.executescript(_SCHEMA)
         self._approved: dict[tuple[str, str], ApprovedEntry] = {}
-        self._load_approved()
+        try:
+            self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.executescript(_SCHEMA)
+            self._load_approved()
+        except sqlite3.Error as exc:
+            raise ConfigError(
+                f"问答记录数据库 {path} 无法打开（{exc}）：文件可能已损坏或不可写。"
+                "请把它备份后移走（将新建空的记录库），或把 DATA_DIR 指向另一个目录。"
+            ) from None
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> QAStore:
