@@ -17,6 +17,8 @@ from starlette.testclient import TestClient
 from test_web_api import assert_error
 from test_web_support import SOLO_ORIGIN, TRUSTED_PROXY, WebServer, strict_server, web_server
 
+from assistant import errors as e
+from assistant.web.errors import from_exception
 from assistant.web.security import WebGuard
 from assistant.web.sites import Sites
 
@@ -199,3 +201,21 @@ def test_openapi_lists_the_new_refusals(client: httpx.Client) -> None:
     responses = client.get("/openapi.json").json()["paths"]["/api/v1/ask"]["post"]["responses"]
     assert {"400", "403", "413", "422", "429"} <= set(responses)
     assert json.dumps(responses, ensure_ascii=False).count("Origin") >= 1
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (e.InputError("问题不能为空"), 400, "bad_input"),
+        (e.FileRejected("无法打开文件"), 400, "bad_file"),
+        (e.FileRejected("文件过大", code="file_too_large"), 413, "file_too_large"),
+        (e.ConflictError("草稿已在另一窗口更新"), 409, "conflict"),
+        (e.BusyError("请稍后再试"), 503, "busy"),
+        (e.ConfigError("配置有误"), 500, "config"),
+        (e.LLMError("模型超时"), 502, "llm"),
+        (e.AssistantError("检查失败", code="check_failed"), 500, "check_failed"),
+        (e.ApiError(429, "quota", "提问过于频繁", {"Retry-After": "30"}), 429, "quota"),
+    ],
+)
+def test_one_hierarchy_each_error_with_its_code_and_status(error: e.AssistantError, status: int, code: str) -> None:
+    assert isinstance(error, e.AssistantError) and from_exception(error) == (status, code, error.message)

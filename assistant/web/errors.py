@@ -10,7 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant.errors import AssistantError
+from assistant.errors import ApiError, AssistantError
+
+__all__ = ["ApiError", "error_body", "error_page", "error_response", "from_exception", "install"]
 
 log = logging.getLogger(__name__)
 
@@ -27,28 +29,6 @@ STATUS_MESSAGES: dict[int, str] = {
     429: "请求过于频繁，请稍后再试。",
     500: "服务器内部错误，请稍后再试。",
 }
-_STATUS_OF_CODE: dict[str, int] = {
-    "bad_input": 400,
-    "bad_file": 400,
-    "file_too_large": 413,
-    "conflict": 409,
-    "busy": 503,
-    "check_failed": 500,
-    "config": 500,
-    "llm": 502,
-    "not_found": 404,
-}
-
-
-class ApiError(Exception):
-    """An error the web layer reports to the client as is."""
-
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
@@ -70,13 +50,10 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
 
 def from_exception(exc: Exception) -> tuple[int, str, str]:
     """(HTTP status, code, Chinese message) for any exception; unknown ones are logged, never shown."""
-    if isinstance(exc, ApiError):
-        return exc.status, exc.code, exc.message
     if isinstance(exc, AssistantError):
-        status = _STATUS_OF_CODE.get(exc.code, 400)
-        if exc.code == "config":
-            log.error("configuration error: %s", exc.message)
-        return status, exc.code, exc.message
+        if exc.status >= 500:
+            log.error("%s error: %s", exc.code, exc.message)
+        return exc.status, exc.code, exc.message
     log.exception("unexpected error", exc_info=exc)
     return 500, "internal", STATUS_MESSAGES[500]
 
@@ -114,7 +91,7 @@ def install(app: FastAPI) -> None:
 
     async def on_api_error(request: Request, exc: Exception) -> JSONResponse:
         status, code, message = from_exception(exc)
-        headers = exc.headers if isinstance(exc, ApiError) else None
+        headers = exc.headers if isinstance(exc, AssistantError) else None
         return error_response(status, code, message, headers)
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
@@ -126,7 +103,6 @@ def install(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return error_response(422, "bad_request", _validation_message(exc))
 
-    app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(AssistantError, on_api_error)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
