@@ -108,6 +108,7 @@ def build_services(settings: Settings, *, progress: bool = True) -> WebServices:
     settings.ensure_dirs()
     store = QAStore.in_dir(settings.data_dir)
     assistant = build_assistant(settings, progress=progress, approved=store)
+    store.use_words(assistant.index.tokenizer.raw_words)
     return WebServices(settings=settings, assistant=assistant, store=store, sites=sites, forms=_build_forms(settings))
 
 
