@@ -133,6 +133,16 @@ def test_lone_surrogates_are_a_chinese_400_and_the_connection_lives_on(client: h
     assert "UTF-8" in assert_error(client.post("/api/v1/ask", content=not_utf8, headers=JSON), 400, "bad_input")
 
 
+def test_the_page_refuses_invalid_text_in_chinese_too(client: httpx.Client) -> None:
+    """Through Gradio's own HTTP API (its Python client cannot even send such text)."""
+    raw = b'{"data": ["\\ud800\\u5c71\\u897f\\u5206\\u8d5b", "\\u5168\\u90e8"]}'
+    started = client.post("/gradio_api/call/ask", content=raw, headers=JSON)
+    assert started.status_code == 200, started.text
+    events = client.get(f"/gradio_api/call/ask/{started.json()['event_id']}").text
+    kind, data = events.strip().split("\n", 1)
+    assert kind == "event: error" and "代理字符" in json.loads(data.removeprefix("data: "))["error"], events
+
+
 @pytest.mark.parametrize(
     ("body", "needle"),
     [

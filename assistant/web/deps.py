@@ -15,6 +15,7 @@ from assistant.rules import divisions as div
 from assistant.rules.pipeline import Engine
 from assistant.settings import Settings
 
+from .security import invalid_text_message
 from .sites import Quotas, Site, Sites, load_sites
 from .store import QAStore
 
@@ -59,8 +60,11 @@ class WebServices:
         return div.parse(division), False
 
     def check_cost(self, question: object) -> None:
-        """Bound one question's cost: answering time grows with its distinct characters, and one
+        """Refuse text no part can store or search (lone surrogates), and bound one question's cost: answering time grows with its distinct characters, and one
         client's pathological input must not hold the single answer queue for everyone."""
+        problem = invalid_text_message(question)
+        if problem:
+            raise InputError(problem)
         limit = self.settings.question_max_distinct_chars
         distinct = len(set(question)) if isinstance(question, str) else 0
         if distinct > limit:
@@ -80,6 +84,9 @@ class WebServices:
             id: str | None = None, history: Sequence[object] | None = None) -> tuple[Answer, str]:
         """Answer (with the conversation's earlier turns), log, and return the answer with its log id."""
         self.check_cost(question)
+        problem = invalid_text_message([division or "", *(t for t in history or () if isinstance(t, (str, dict)))])
+        if problem:
+            raise InputError(problem)
         scope, locked = self.scope(division, site)
         with self.cpu_slot():
             answer = self.assistant.ask(question, scope, history, id=id, locked=locked)
