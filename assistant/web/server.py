@@ -17,9 +17,11 @@ DESCRIPTION = """
 数据要素×大赛智能助手的 HTTP 接口。所有错误都返回统一格式
 `{"error": {"code": "...", "message": "中文说明"}}`。`/ask` 的回答格式与命令行 `--json` 相同。
 
-浏览器跨域调用只对站点配置文件（SITES_FILE）中登记的来源开放；带站点密钥（`site`）的请求
-只接受该站点登记的来源，并按站点的每分钟/每天配额限流。秘书处接口需要
-`Authorization: Bearer <ADMIN_TOKEN>`。
+浏览器跨域调用只对站点配置文件（SITES_FILE）中登记的来源开放；`Origin` 为 null 或无效的请求一律拒绝。
+带站点密钥（`site`）的请求只接受该站点登记的来源，并按站点的每分钟/每天配额限流；来自某站点来源、
+未带密钥的请求按该站点处理（多个站点共用该来源时须带密钥）。不带密钥的调用按客户端地址限流
+（API_QUOTA_PER_MINUTE / API_QUOTA_PER_DAY），X-Forwarded-For 只信任 FORWARDED_ALLOW_IPS 中的代理。
+秘书处接口需要 `Authorization: Bearer <ADMIN_TOKEN>`。
 """
 
 
