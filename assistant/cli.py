@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
-from .errors import AssistantError
+from .errors import AssistantError, store_problem
 from .settings import Settings, get_settings
 
 log = logging.getLogger("assistant")
@@ -35,16 +36,26 @@ def _print_answer(answer_dict: dict[str, object], out: TextIO) -> None:
     out.write(f"\n（状态：{answer_dict['status']}，模式：{answer_dict['mode']}，用时 {answer_dict['latency_ms']} ms）\n")
 
 
+def _check_text(text: str, what: str) -> None:
+    """Text that is not valid UTF-8 (undecodable bytes arrive as lone surrogates) is a Chinese message."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise AssistantError(f"{what}含有无法识别的字节（不是有效的 UTF-8 文本），请删除乱码后重新输入。", code="bad_input") from None
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from .services import build_assistant
 
     if args.jsonl:
-        return _ask_jsonl(settings, sys.stdin, sys.stdout)
+        return _ask_jsonl(settings, sys.stdin.buffer, sys.stdout)
     if not args.question:
         raise AssistantError("请提供问题，例如：python -m assistant ask \"山西分赛一等奖奖金多少？\"", code="bad_input")
     from .rules.divisions import parse
     from .rules.pipeline import validate_question
 
+    _check_text(args.question, "问题")
+    _check_text(args.division or "", "--division ")
     validate_question(args.question)  # fail fast, before loading the index
     parse(args.division)
     assistant = build_assistant(settings, progress=sys.stderr.isatty())
@@ -56,31 +67,60 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _ask_jsonl(settings: Settings, inp: TextIO, out: TextIO) -> int:
-    """One JSON line per input line, flushed as it goes; bad lines get an error line."""
+_LINE_SHAPE = "应为 {\"id\": …, \"question\": \"文本\", \"division\": \"分赛\"（可省略）, \"history\": [对话]（可省略）}"
+
+
+def _jsonl_item(raw: bytes, lineno: int) -> dict[str, object]:
+    """One input line as a checked object; an `AssistantError` with the line's Chinese message otherwise."""
+    try:
+        text = raw.decode("utf-8-sig" if lineno == 1 else "utf-8")
+    except UnicodeDecodeError:
+        raise AssistantError(f"第 {lineno} 行不是有效的 UTF-8 文本，请以 UTF-8 编码保存输入文件。", code="bad_input") from None
+    try:
+        item = json.loads(text)
+    except (ValueError, RecursionError):
+        raise AssistantError(f"第 {lineno} 行不是有效的 JSON 对象，{_LINE_SHAPE}。", code="bad_input") from None
+    if not isinstance(item, dict):
+        raise AssistantError(f"第 {lineno} 行不是 JSON 对象，{_LINE_SHAPE}。", code="bad_input")
+    return item
+
+
+def _jsonl_fields(item: dict[str, object], lineno: int) -> tuple[str, str | None, list[object] | None]:
+    question, division, history = item.get("question"), item.get("division"), item.get("history")
+    if question is not None and not isinstance(question, str):
+        raise AssistantError(f"第 {lineno} 行的 question 应为文本，{_LINE_SHAPE}。", code="bad_input")
+    if division is not None and not isinstance(division, str):
+        raise AssistantError(f"第 {lineno} 行的 division 应为分赛名称文本（如 \"shanxi\" 或 \"山西\"）。", code="bad_input")
+    if history is not None and not isinstance(history, list):
+        raise AssistantError(f"第 {lineno} 行的 history 应为对话列表。", code="bad_input")
+    for value in (question or "", division or "", json.dumps(history, ensure_ascii=False)):
+        _check_text(value, f"第 {lineno} 行")
+    return question or "", division, history
+
+
+def _ask_jsonl(settings: Settings, inp: BinaryIO, out: TextIO) -> int:
+    """One JSON line per input line, flushed as it goes; a bad line gets an `{"id", "error"}` line
+    and the batch goes on (exit code 0 once the batch ran, whatever its lines held)."""
     from .services import build_assistant
 
     assistant = build_assistant(settings, progress=False)
     for lineno, raw in enumerate(inp, start=1):
-        if not raw.strip():
+        if not raw.strip() or (lineno == 1 and not raw.removeprefix(b"\xef\xbb\xbf").strip()):
             continue
         rid: object = None
         try:
-            item = json.loads(raw)
-            if not isinstance(item, dict):
-                raise ValueError
+            item = _jsonl_item(raw, lineno)
             rid = item.get("id")
-            answer = assistant.ask(str(item.get("question") or ""), item.get("division"), item.get("history"), id=None)
+            question, division, history = _jsonl_fields(item, lineno)
+            answer = assistant.ask(question, division, history, id=None)
             data = answer.public()
             data["id"] = rid
             out.write(_dump(data) + "\n")
         except AssistantError as exc:
             out.write(_dump({"id": rid, "error": exc.message}) + "\n")
-        except ValueError:
-            out.write(_dump({"id": rid, "error": f"第 {lineno} 行不是有效的 JSON 对象，应为 {{\"id\": …, \"question\": …}}。"}) + "\n")
         except Exception:  # noqa: BLE001 - one bad question must not stop the batch
-            log.exception("jsonl line %d failed", lineno)
-            out.write(_dump({"id": rid, "error": "内部错误，该问题未能回答，请稍后重试。"}) + "\n")
+            log.debug("jsonl line %d failed", lineno, exc_info=True)
+            out.write(_dump({"id": rid, "error": f"第 {lineno} 行的问题未能回答（内部错误），请稍后重试。"}) + "\n")
         out.flush()
     return 0
 
@@ -150,20 +190,40 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
     return parser, runners
 
 
+def _utf8_streams() -> None:
+    """Read and write UTF-8 whatever the locale (a C locale would otherwise make Chinese a crash)."""
+    for stream, errors in ((sys.stdin, "surrogateescape"), (sys.stdout, "backslashreplace"), (sys.stderr, "backslashreplace")):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors=errors)
+
+
+def _is_store_error(exc: BaseException) -> bool:
+    """A damaged or unwritable store below our own checks (SQLite, Chroma, the file system)."""
+    return isinstance(exc, (sqlite3.Error, OSError)) or type(exc).__module__.startswith("chromadb")
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Exit codes: 0 done, 2 bad input or configuration (a Chinese message), 1 internal error, 130 interrupted."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    _utf8_streams()
     from .forms.cli import protect_tokens
 
     parser, runners = build_parser()
     args = parser.parse_args(protect_tokens(list(sys.argv[1:] if argv is None else argv)))
+    settings: Settings | None = None
     try:
-        return runners[args.command](args, get_settings())
+        settings = get_settings()
+        return runners[args.command](args, settings)
     except AssistantError as exc:
         sys.stderr.write(f"错误：{exc.message}\n")
         return 2
     except KeyboardInterrupt:
         return 130
-    except Exception:  # noqa: BLE001 - never show a traceback to a user
-        log.exception("unexpected error")
-        sys.stderr.write("错误：发生内部错误，详情见日志。\n")
+    except Exception as exc:  # noqa: BLE001 - never show a traceback to a user
+        log.debug("unexpected error", exc_info=True)
+        if settings is not None and _is_store_error(exc):
+            sys.stderr.write(f"错误：{store_problem(settings.data_dir, exc)}\n")
+            return 2
+        sys.stderr.write(f"错误：发生内部错误（{type(exc).__name__}），请把所运行的命令和这行信息告知维护人员。\n")
         return 1

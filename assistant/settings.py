@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +47,14 @@ class Settings(BaseSettings):
     port: int = 7860
     admin_token: str = ""
     sites_file: Path = ROOT / "sites.yaml"
+    # Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (comma-separated IPs or networks, "*" for any). Empty: none, the peer address counts.
+    forwarded_allow_ips: str = ""
+    # Per-IP quota of /api/v1/ask and /ask/stream for clients without a site key (0 = no limit).
+    api_quota_per_minute: int = Field(default=20, ge=0)
+    api_quota_per_day: int = Field(default=500, ge=0)
+    # Cost bound of one question on the web: at most this many distinct characters.
+    question_max_distinct_chars: int = Field(default=300, ge=50)
 
     # Untrusted uploads (Word check, JSON import). A Word file is opened in a fresh worker
     # process under these limits, so one hostile upload cannot stall the server.
@@ -60,10 +71,30 @@ class Settings(BaseSettings):
         return bool(self.llm_base_url and self.llm_model)
 
     def ensure_dirs(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        """Create DATA_DIR and check it is a writable directory; a `ConfigError` names the path and the fix."""
+        path = self.data_dir
+        fix = "请把 DATA_DIR 设为一个可写的目录（例如 DATA_DIR=./.data），或修正该目录的权限。"
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise ConfigError(f"DATA_DIR（{path}）已存在但不是目录。{fix}") from None
+        except OSError as exc:
+            raise ConfigError(f"无法创建数据目录 DATA_DIR（{path}）：{exc.strerror or exc}。{fix}") from None
+        if not path.is_dir():
+            raise ConfigError(f"DATA_DIR（{path}）不是目录。{fix}")
+        probe = path / f".write-check-{os.getpid()}"
+        try:
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise ConfigError(f"数据目录 DATA_DIR（{path}）不可写：{exc.strerror or exc}。{fix}") from None
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return Settings()
+    """The process-wide settings, read once; a bad value is a `ConfigError` naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "；".join(f"{'.'.join(str(p) for p in e['loc']).upper()}：{e['msg']}" for e in exc.errors())
+        raise ConfigError(f"配置有误（{problems}）。请修改环境变量或 .env 中的这些变量，参见 .env.example。") from None

@@ -13,6 +13,7 @@ import functools
 import http.server
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -28,6 +29,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 TODAY = "2025-06-01"
 ADMIN_TOKEN = "test-admin-token-0123456789"
 STARTUP_TIMEOUT = 300
+SOLO_ORIGIN = "https://solo.example.cn"  # the only origin of the site "solo" (no other site lists it)
+TRUSTED_PROXY = "127.0.0.9"  # FORWARDED_ALLOW_IPS of the strict server
 
 
 def free_port() -> int:
@@ -70,6 +73,16 @@ sites:
     division: yiyang
     origins: ["{host_origin}"]
     quota: {{per_minute: 2, per_day: 100}}
+  solo:
+    title: 独占来源的站点
+    division: yiyang
+    origins: ["{SOLO_ORIGIN}"]
+    quota: {{per_minute: 1000, per_day: 3}}
+  daily:
+    title: 每日配额测试
+    division: shanxi
+    origins: ["https://daily.example.cn"]
+    quota: {{per_minute: 1000, per_day: 2}}
 """
 
 
@@ -130,16 +143,32 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], log_path: Path) -> Non
 @functools.lru_cache(maxsize=1)
 def web_server() -> WebServer:
     """Start (once per test session) the real server and the host page server."""
+    return _start({"API_QUOTA_PER_MINUTE": "0", "API_QUOTA_PER_DAY": "0"})
+
+
+@functools.lru_cache(maxsize=1)
+def strict_server() -> WebServer:
+    """A second real server with small key-less quotas and one trusted proxy address
+    (its index copied from the first server's, so it starts in seconds)."""
+    first = web_server()
+    env = {"API_QUOTA_PER_MINUTE": "1000", "API_QUOTA_PER_DAY": "3", "FORWARDED_ALLOW_IPS": TRUSTED_PROXY,
+           "QUESTION_MAX_DISTINCT_CHARS": "300"}
+    return _start(env, seed=first.data_dir)
+
+
+def _start(overrides: dict[str, str], seed: Path | None = None) -> WebServer:
     work = Path(tempfile.mkdtemp(prefix="web-tests-"))
     data_dir, host_dir = work / "data", work / "host"
     host_dir.mkdir(parents=True)
+    if seed is not None:
+        shutil.copytree(seed / "chroma", data_dir / "chroma")
     port, host_port = free_port(), free_port()
     base, host_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{host_port}"
     (work / "sites.yaml").write_text(_sites_yaml(host_base), encoding="utf-8")
     _host_pages(base, host_dir, host_port)
     httpd = _serve_host(host_dir, host_port)
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "EMBEDDING"))},
+        **{k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "EMBEDDING", "FORWARDED", "API_QUOTA"))},
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "DATA_DIR": str(data_dir),
@@ -149,6 +178,7 @@ def web_server() -> WebServer:
         "LLM_BASE_URL": "",
         "LLM_MODEL": "",
         "GRADIO_ANALYTICS_ENABLED": "False",
+        **overrides,
     }
     log_path = work / "server.log"
     log = log_path.open("wb")

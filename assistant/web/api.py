@@ -95,17 +95,23 @@ class Health(BaseModel):
 
 _ERRORS: dict[int | str, dict[str, object]] = {
     400: {"description": "输入有误（中文说明在 error.message）"},
-    403: {"description": "站点密钥未知或来源未获授权"},
+    403: {"description": "站点密钥未知、缺少站点密钥，或来源（Origin）未获授权、为 null 或无效"},
     413: {"description": "请求内容过大"},
-    429: {"description": "超过站点配额，请稍后再试"},
+    422: {"description": "请求格式不正确（字段缺失、类型不对、过长）"},
+    429: {"description": "超过站点配额或每个地址的配额，请稍后再试"},
 }
 
 
 def _asker(request: Request, body: AskRequest) -> tuple[WebServices, Site | None, str]:
+    """The site the request speaks for, after its quota (a site's, or the per-IP one without a key)."""
     services = services_of(request)
     site = check_site(request, services.sites, body.site)
+    ip = client_ip(request)
     if site is not None:
-        services.quotas.hit(site, client_ip(request))
+        services.quotas.hit(site, ip)
+    else:
+        settings = services.settings
+        services.quotas.count("", ip, settings.api_quota_per_minute, settings.api_quota_per_day, "每个地址")
     return services, site, f"embed:{site.key}" if site else "api"
 
 
@@ -130,6 +136,7 @@ def _sse(event: str, data: object) -> str:
 )
 def ask_stream(request: Request, body: AskRequest) -> StreamingResponse:
     services, site, channel = _asker(request, body)
+    services.check_cost(body.question)
     scope, locked = services.scope(body.division, site)
     events = stream_answer(  # bad input raises here, before streaming
         services.assistant, body.question, scope, services.cpu_slot, history=body.history, locked=locked

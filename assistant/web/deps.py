@@ -9,11 +9,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from assistant.errors import InputError
 from assistant.models import Answer, DivisionId
 from assistant.rules import divisions as div
 from assistant.rules.pipeline import Engine
 from assistant.settings import Settings
 
+from .security import invalid_text_message
 from .sites import Quotas, Site, Sites, load_sites
 from .store import QAStore
 
@@ -57,6 +59,19 @@ class WebServices:
             return site.division, True
         return div.parse(division), False
 
+    def check_cost(self, question: object) -> None:
+        """Refuse text no part can store or search (lone surrogates), and bound one question's cost: answering time grows with its distinct characters, and one
+        client's pathological input must not hold the single answer queue for everyone."""
+        problem = invalid_text_message(question)
+        if problem:
+            raise InputError(problem)
+        limit = self.settings.question_max_distinct_chars
+        distinct = len(set(question)) if isinstance(question, str) else 0
+        if distinct > limit:
+            raise InputError(
+                f"问题包含的不同字符过多（{distinct} 个，上限 {limit} 个），请只保留您要问的内容，或拆成几个简短的问题。"
+            )
+
     def record(self, answer: Answer, scope: DivisionId | None, channel: str) -> str:
         """Log an answer; a logging failure never costs the applicant the answer."""
         try:
@@ -68,6 +83,10 @@ class WebServices:
     def ask(self, question: str, division: str | None, *, channel: str, site: Site | None = None,
             id: str | None = None, history: Sequence[object] | None = None) -> tuple[Answer, str]:
         """Answer (with the conversation's earlier turns), log, and return the answer with its log id."""
+        self.check_cost(question)
+        problem = invalid_text_message([division or "", *(t for t in history or () if isinstance(t, (str, dict)))])
+        if problem:
+            raise InputError(problem)
         scope, locked = self.scope(division, site)
         with self.cpu_slot():
             answer = self.assistant.ask(question, scope, history, id=id, locked=locked)
@@ -92,10 +111,11 @@ def build_services(settings: Settings, *, progress: bool = True) -> WebServices:
     """Stores, sites and the assistant (wired to the approved answers) from settings."""
     from assistant.services import build_assistant
 
-    settings.ensure_dirs()
     sites = load_sites(settings.sites_file)  # before the slow part, so a mistake there shows at once
+    settings.ensure_dirs()
     store = QAStore.in_dir(settings.data_dir)
     assistant = build_assistant(settings, progress=progress, approved=store)
+    store.use_words(assistant.index.tokenizer.raw_words)
     return WebServices(settings=settings, assistant=assistant, store=store, sites=sites, forms=_build_forms(settings))
 
 

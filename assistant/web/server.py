@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from . import admin_api, api, counter, embed, forms_api
 from .admin import DISABLED
@@ -17,9 +17,11 @@ DESCRIPTION = """
 数据要素×大赛智能助手的 HTTP 接口。所有错误都返回统一格式
 `{"error": {"code": "...", "message": "中文说明"}}`。`/ask` 的回答格式与命令行 `--json` 相同。
 
-浏览器跨域调用只对站点配置文件（SITES_FILE）中登记的来源开放；带站点密钥（`site`）的请求
-只接受该站点登记的来源，并按站点的每分钟/每天配额限流。秘书处接口需要
-`Authorization: Bearer <ADMIN_TOKEN>`。
+浏览器跨域调用只对站点配置文件（SITES_FILE）中登记的来源开放；`Origin` 为 null 或无效的请求一律拒绝。
+带站点密钥（`site`）的请求只接受该站点登记的来源，并按站点的每分钟/每天配额限流；来自某站点来源、
+未带密钥的请求按该站点处理（多个站点共用该来源时须带密钥）。不带密钥的调用按客户端地址限流
+（API_QUOTA_PER_MINUTE / API_QUOTA_PER_DAY），X-Forwarded-For 只信任 FORWARDED_ALLOW_IPS 中的代理。
+秘书处接口需要 `Authorization: Bearer <ADMIN_TOKEN>`。
 """
 
 
@@ -43,7 +45,9 @@ def create_app(services: WebServices, *, mount_pages: bool = True) -> FastAPI:
     app.include_router(embed.router)
     app.include_router(counter.router)
     app.include_router(api.fallback)
-    if not services.settings.admin_token:
+    if services.settings.admin_token:
+        app.add_api_route("/console", _to_console, methods=["GET", "HEAD"], include_in_schema=False)
+    else:
         app.add_api_route("/console", _console_disabled, methods=["GET"], include_in_schema=False)
         app.add_api_route("/console/{rest:path}", _console_disabled, methods=["GET"], include_in_schema=False)
     if mount_pages:
@@ -54,6 +58,12 @@ def create_app(services: WebServices, *, mount_pages: bool = True) -> FastAPI:
 def _upload_bytes(services: WebServices) -> int:
     """FORM_UPLOAD_MAX_MB: the largest file the page and the API accept."""
     return int(services.settings.form_upload_max_mb * 1024 * 1024)
+
+
+def _to_console(request: Request) -> RedirectResponse:
+    """`/console` (the address printed at start-up) is the console's own `/console/`."""
+    query = request.url.query
+    return RedirectResponse("/console/" + (f"?{query}" if query else ""), status_code=308)
 
 
 def _console_disabled() -> HTMLResponse:

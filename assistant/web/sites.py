@@ -113,6 +113,10 @@ class Sites:
     def get(self, key: str | None) -> Site | None:
         return self.sites.get(key or "")
 
+    def at(self, origin: str) -> list[Site]:
+        """The sites that list `origin`."""
+        return [s for s in self.sites.values() if origin in s.origins]
+
 
 def load_sites(path: Path) -> Sites:
     """Read the sites file; a missing file means no embedding sites."""
@@ -149,10 +153,14 @@ class Quotas:
 
     def hit(self, site: Site, ip: str) -> None:
         """Count one request, or raise a 429 `ApiError` with a clear 请稍后再试 message."""
+        self.count(site.key, ip, site.quota.per_minute, site.quota.per_day, "本网站")
+
+    def count(self, bucket: str, ip: str, per_minute: int, per_day: int, who: str) -> None:
+        """Count one request of `ip` in `bucket` (0 = no limit), or raise a 429 naming `who`'s limit."""
         now = self._clock()
         minute = int(now // 60)
         day = time.strftime("%Y-%m-%d", time.localtime(now))
-        key = (site.key, ip)
+        key = (bucket, ip)
         with self._lock:
             if len(self._minute) > _MAX_TRACKED:
                 self._prune(minute, day)
@@ -160,15 +168,15 @@ class Quotas:
             m_count = m_count if m_window == minute else 0
             d_window, d_count = self._day.get(key, (day, 0))
             d_count = d_count if d_window == day else 0
-            if m_count >= site.quota.per_minute:
+            if per_minute and m_count >= per_minute:
                 raise ApiError(
                     429,
                     "quota",
-                    f"提问过于频繁：本网站每分钟最多 {site.quota.per_minute} 次，请稍后再试。",
+                    f"提问过于频繁：{who}每分钟最多 {per_minute} 次，请稍后再试。",
                     {"Retry-After": str(60 - int(now % 60))},
                 )
-            if d_count >= site.quota.per_day:
-                raise ApiError(429, "quota", f"今天的提问次数已达本网站上限（{site.quota.per_day} 次），请稍后再试（次日零点恢复）。")
+            if per_day and d_count >= per_day:
+                raise ApiError(429, "quota", f"今天的提问次数已达{who}上限（{per_day} 次），请稍后再试（次日零点恢复）。")
             self._minute[key] = (minute, m_count + 1)
             self._day[key] = (day, d_count + 1)
 

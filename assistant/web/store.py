@@ -11,7 +11,7 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from assistant.errors import InputError
+from assistant.errors import ConfigError, InputError
 from assistant.models import Answer, Citation, DivisionId
 from assistant.rules import divisions as div
 from assistant.rules.text import canonical_question
@@ -29,6 +29,11 @@ FeedbackFilter = Literal["", "up", "down", "none"]
 APPROVED_NOTE = "秘书处审定"
 MAX_COMMENT = 1000
 MAX_ANSWER = 5000
+# Words that never change what a question asks; everything else (question words included) is meaning.
+GLUE_WORDS = frozenset(
+    "的 了 是 吗 呢 啊 呀 吧 嘛 么 呗 哦 哈 啦 请问 请 问 问下 问一下 想问 想问下 一下 麻烦 您好 你好 谢谢 我想 我们想 "
+    "帮忙 帮我 告诉我 请告诉我 了解 了解一下 知道 想知道 具体".split()
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS qa_log (
@@ -124,13 +129,21 @@ class QAStore:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.executescript(_SCHEMA)
         self._approved: dict[tuple[str, str], ApprovedEntry] = {}
-        self._load_approved()
+        self._words: Callable[[str], list[str]] | None = None
+        self._keys: dict[str, tuple[str, ...] | None] = {}
+        try:
+            self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute("PRAGMA foreign_keys=ON")
+            self._conn.executescript(_SCHEMA)
+            self._load_approved()
+        except sqlite3.Error as exc:
+            raise ConfigError(
+                f"问答记录数据库 {path} 无法打开（{exc}）：文件可能已损坏或不可写。"
+                "请把它备份后移走（将新建空的记录库），或把 DATA_DIR 指向另一个目录。"
+            ) from None
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> QAStore:
@@ -247,19 +260,58 @@ class QAStore:
         rows = self._rows("SELECT * FROM approved")
         self._approved = {(r["canonical"], r["scope"]): _approved(r) for r in rows}
 
-    def lookup(self, canonical: str, division: DivisionId | None) -> Answer | None:
-        """The approved answer for this canonical question and scope, if staff approved one.
+    def use_words(self, words: Callable[[str], list[str]]) -> None:
+        """Match approved answers on meaning too: `words` cuts a canonical question into words
+        (the index's tokenizer, stop words kept; the store drops only glue, see `meaning_key`)."""
+        self._words = words
 
-        A scope that only repeats the division the question itself names is the same question:
-        "山西分赛一等奖奖金" asked under 全部 and under 山西 share one approved answer.
+    def meaning_key(self, canonical: str) -> tuple[str, ...] | None:
+        """The meaning-bearing key of a question: its divisions and its words without glue
+        (的, 是, 请问 …), as a sorted set. Question words (多少, 几, 什么时候) stay: they say what is asked."""
+        if self._words is None:
+            return None
+        if canonical not in self._keys:
+            if len(self._keys) > 10_000:
+                self._keys.clear()
+            words = sorted({w for w in self._words(canonical) if w.strip() and w not in GLUE_WORDS})
+            self._keys[canonical] = (",".join(div.detect(canonical)), *words) if words else None
+        return self._keys[canonical]
+
+    def _find(self, canonical: str, division: DivisionId | None) -> tuple[ApprovedEntry | None, bool]:
+        """The approved entry for this question and scope, and whether it matched only on meaning."""
+        for scope in self._scopes(canonical, division):
+            entry = self._approved.get((canonical, scope))
+            if entry is not None:
+                return entry, False
+        key = self.meaning_key(canonical)
+        if key is None:
+            return None, False
+        for scope in self._scopes(canonical, division):
+            for entry in self._approved.values():
+                if entry.scope == scope and self.meaning_key(entry.canonical) == key:
+                    return entry, True
+        return None, False
+
+    @staticmethod
+    def _scopes(canonical: str, division: DivisionId | None) -> list[str]:
+        """A scope that only repeats the division the question itself names is the same question."""
+        scopes: list[str] = [division or ""]
+        named = div.detect(canonical)
+        if len(named) == 1 and division in (None, named[0]):
+            scopes.append(named[0] if division is None else "")
+        return scopes
+
+    def lookup(self, canonical: str, division: DivisionId | None) -> Answer | None:
+        """The approved answer for this question and scope, if staff approved one.
+
+        The same canonical question first; then the same meaning (`meaning_key`: 山西分赛的咨询电话是多少
+        and 山西分赛咨询电话多少), whose note names the approved question it matched. A scope that only
+        repeats the division the question itself names is the same question: "山西分赛一等奖奖金"
+        asked under 全部 and under 山西 share one approved answer.
         """
         if not self._approved:
             return None
-        entry = self._approved.get((canonical, division or ""))
-        if entry is None:
-            named = div.detect(canonical)
-            if len(named) == 1 and division in (None, named[0]):
-                entry = self._approved.get((canonical, named[0] if division is None else ""))
+        entry, by_meaning = self._find(canonical, division)
         if entry is None:
             return None
         return Answer(
@@ -270,7 +322,7 @@ class QAStore:
             or ([division] if division else []),
             citations=[c.model_copy() for c in entry.citations],
             mode="extractive",
-            note=APPROVED_NOTE,
+            note=f"{APPROVED_NOTE}（按已审定的问题“{entry.question}”）" if by_meaning else APPROVED_NOTE,
             approved=True,
         )
 

@@ -17,9 +17,12 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
+from assistant.errors import InputError
 from assistant.models import Answer
 from assistant.rules import divisions as div
 from assistant.rules.pipeline import Engine, user_turns, validate_question
+
+from .security import invalid_text_message
 
 log = logging.getLogger(__name__)
 _PIECE_RE = re.compile(r"\[\d+\]|[^\[]{1,8}|\[")
@@ -51,6 +54,9 @@ def stream_answer(
 
     `slot` wraps the answering itself (the server queues CPU-bound extractive answers).
     """
+    problem = invalid_text_message([question, division or "", *(t for t in history or () if isinstance(t, (str, dict)))])
+    if problem:
+        raise InputError(problem)
     validate_question(question)
     div.parse(division)
     user_turns(history)
