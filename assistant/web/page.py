@@ -214,6 +214,7 @@ def _chat_tab(services: WebServices, page: gr.Blocks) -> None:
             yield gr.skip(), gr.skip(), gr.skip(), "请输入问题。", gr.skip(), gr.skip(), *skip
             return
         try:
+            services.check_cost(text)  # the same bound as the API: one pathological question cannot hold the queue
             scope, locked = services.scope(scope_label, None)
             stream = stream_answer(
                 services.assistant, text, scope, services.cpu_slot, history=conversation(kept), locked=locked
