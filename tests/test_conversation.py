@@ -143,3 +143,10 @@ def test_the_last_one_points_at_the_last_item_we_listed(assistant: Assistant) ->
     """最后一个 after our list of Shanxi's tracks is its last track (as 第九个 would be)."""
     answer = assistant.ask("最后一个赛道讲的是什么", history=[{"role": "user", "content": "山西分赛有哪些赛道"}])
     assert "开创性创新赛道" in (answer.resolved_question or ""), answer.resolved_question
+
+
+def test_the_same_question_asked_again_stands_as_typed(assistant: Assistant) -> None:
+    """Asked twice in one conversation, a question is resolved to itself (an approved answer keyed on it still applies)."""
+    q = "新疆分赛的联系方式是什么？"
+    answer = assistant.ask(q, history=[{"role": "user", "content": q}])
+    assert answer.resolved_question == q, answer.resolved_question

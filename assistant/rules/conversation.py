@@ -126,6 +126,8 @@ class Resolver:
             elif named & set(SUBJECTS):
                 message = canonical[: pronoun.start()] + canonical[pronoun.end() :]
             canonical = self._canonical(message)
+        if canonical == last.canonical:
+            return Resolution(message, "")  # the same question asked again stands as typed
         slots = self.v.find(canonical)
         asks, other = self._shape(canonical, slots)
         if not other and slots and (not asks or self._repeats_ask(canonical, slots, last)):
