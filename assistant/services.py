@@ -44,6 +44,7 @@ def build_index(settings: Settings, *, rebuild: bool = False, progress: bool = T
         embedder=build_embedder(settings),
         rebuild=rebuild,
         progress=progress,
+        extra_dirs=(settings.notices_dir,),
     )
     index.query_vector("数据要素大赛")  # load the model's weights now, not in concurrent first requests
     return index
@@ -116,8 +117,11 @@ def build_assistant(
     progress: bool = True,
     approved: ApprovedLookup | None = None,
 ) -> Engine:
+    from .notices.store import NoticeStore
+
     index = index or build_index(settings, progress=progress)
     return Engine(
+        amend=NoticeStore(settings.notices_dir).amender(index.chunks),
         index=index,
         records=Records.build(index, settings.form_schema_dir),
         clock=make_clock(settings),

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
 
+    @property
+    def notices_dir(self) -> Path:
+        """Notices added at run time (`python -m assistant notice add`), beside the shipped knowledge/."""
+        return self.data_dir / "notices"
+
     def ensure_dirs(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
 

@@ -122,8 +122,10 @@ class Engine:
         clock: Callable[[], date],
         llm: LLMBackend | None = None,
         approved: ApprovedLookup | None = None,
+        amend: Callable[[Answer, date], Answer] | None = None,
     ) -> None:
         self.index = index
+        self.amend = amend  # added notices: amendments in force rewrite the answers citing what they change
         self.records = records
         self.clock = clock
         self.llm = llm
@@ -161,6 +163,8 @@ class Engine:
         scope = Scope(locked=chosen) if locked else Scope(preferred=chosen)
         query = self.query(text, user_turns(history))
         answer = self._answer(query, scope)
+        if self.amend is not None and not answer.approved:
+            answer = self.amend(answer, self.clock())
         if self.llm is not None:
             query, answer = self._with_llm(query, answer, scope, on_token, started)
         answer.id = id
