@@ -21,6 +21,7 @@ from .store import NoticeStore
 
 _DATE_RE = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DOC_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［(（]20\d{2}[〕\]］)）]\s*\d+\s*号")
+_TITLE_RE = re.compile(r"^关于|通知|公告|更正|补充|延期")
 _FRONT_RE = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
 
 
@@ -66,9 +67,10 @@ def _front(path: Path) -> dict[str, Any]:
 
 
 def _title(body: str) -> str:
+    """The first line that reads like a notice title (关于…的通知 / 公告 / 更正…)."""
     for line in body.splitlines():
         text = line.lstrip("#").strip()
-        if text and ("通知" in text or "公告" in text or line.startswith("# ")):
+        if text and len(text) <= 80 and (_TITLE_RE.search(text) or line.startswith("# ")):
             return text
     raise NoticeError("无法从文件中识别通知标题，请用 --title 指定。")
 

@@ -87,18 +87,22 @@ def from_docx(path: Path) -> str:
 
 
 def _pdf_paragraphs(lines: list[str]) -> list[str]:
-    """Join a PDF's visual lines into paragraphs: a numbered line starts one, 。 and the like end one."""
+    """Join a PDF's visual lines into paragraphs. A paragraph ends after 。 and the like, after a
+    heading, and after a line well short of the longest one (the last line of a paragraph, a
+    signature); a numbered line starts one."""
+    tidied = [t for t in (tidy(raw) for raw in lines) if t]
+    full = max((len(t) for t in tidied), default=0)
     out: list[str] = []
     current = ""
-    for raw in lines:
-        line = tidy(raw)
-        if not line:
-            continue
+    last = ""
+    for line in tidied:
         starts = any(p.match(line) for p, _ in _LEVELS)
-        if current and (starts or current[-1] in _PARAGRAPH_END):
+        ended = last[-1] in _PARAGRAPH_END or numbering_level(last) is not None or len(last) < 0.7 * full if last else False
+        if current and (starts or ended):
             out.append(current)
             current = ""
         current += line
+        last = line
     if current:
         out.append(current)
     return out
