@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from assistant.models import Answer, Chunk, Citation, DivisionId, Document
 from assistant.notices.amendments import find_verbatim, suggest, verify
+from assistant.notices.apply import Amender, Notice
 from assistant.notices.convert import convert, numbering_level, tidy
 from assistant.notices.model import Amendment, NoticeError, NoticeMeta, Target
+from assistant.notices.review import ReviewGate, needs_review
 from assistant.notices.store import NoticeStore
-from assistant.rules.knowledge import corpus_hash, load_chunks
+from assistant.rules.knowledge import chunk_document, corpus_hash, load_chunks
 
 ROOT = Path(__file__).resolve().parent.parent
 KNOWLEDGE = ROOT / "knowledge"
@@ -219,3 +222,34 @@ def test_loading_refuses_a_tampered_notice(tmp_path: Path) -> None:
         store.amender(load_chunks(KNOWLEDGE, store.root))
     with pytest.raises(NoticeError, match="不在知识库中"):
         verify(meta.model_copy(update={"amendments": [meta.amendments[0].model_copy(update={"target": Target(document="beijing", section="x")})]}), "", load_chunks(KNOWLEDGE), name="n")
+
+
+class _Approved:
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+
+    def lookup(self, canonical: str, division: DivisionId | None) -> Answer | None:
+        return self.answer
+
+
+def _postponement(published: date) -> tuple[Amender, list[Chunk]]:
+    body = "## 一、报名时间调整\n\n陕西分赛注册报名和参赛项目提交截止时间由2025年7月31日延期至2025年8月10日。"
+    meta = NoticeMeta(
+        division="shaanxi", title="延期公告", date=published.isoformat(), source_file="n.md", kind="postponement",
+        published=published,
+        amendments=[Amendment(target=Target(document="shaanxi", section="七、赛程安排"), type="substitution", old="2025 年 7 月 31 日", new="2025年8月10日")],
+    )
+    doc = Document(doc_id="notice-shaanxi-x", body=body, **meta.model_dump(include={"division", "title", "date", "source_file"}))
+    chunks = load_chunks(KNOWLEDGE) + chunk_document(doc)
+    return Amender([Notice("notice-shaanxi-x", meta, body)], chunks), chunks
+
+
+@pytest.mark.parametrize(("today", "served"), [(date(2025, 7, 20), True), (date(2025, 8, 1), False)])
+def test_approved_answer_citing_a_changed_clause_is_pending_review(today: date, served: bool) -> None:
+    amender, chunks = _postponement(date(2025, 7, 25))
+    clause = next(c for c in chunks if c.doc_id == "shaanxi" and c.section == "七、赛程安排")
+    cite = Citation(n=1, division="shaanxi", doc_title=clause.doc_title, section=clause.section, quote="x", chunk_id=clause.chunk_id)
+    approved = Answer(question="q", answer="7月31日截止[1]", status="answered", citations=[cite], approved=True)
+    gate = ReviewGate(_Approved(approved), amender, lambda: today)
+    assert (gate.lookup("q", None) is not None) is served
+    assert needs_review([cite], amender, today) is not served

@@ -33,7 +33,7 @@ class Notice:
 
 
 @dataclass(frozen=True)
-class _Change:
+class Change:
     notice: Notice
     amendment: Amendment
     target: Chunk  # the clause changed
@@ -52,7 +52,7 @@ def _quote(text: str, needle: str) -> str:
     return text[start:end].strip()
 
 
-def sentence(change: _Change) -> str:
+def sentence(change: Change) -> str:
     """“根据2025年7月25日《…》，报名截止时间延期至2025年8月10日（原定2025年7月31日）”."""
     meta, a = change.notice.meta, change.amendment
     by = f"根据{published_text(meta.published)}《{meta.title}》，"
@@ -72,7 +72,7 @@ class Amender:
     """Built once per corpus from the added notices and the index's chunks."""
 
     def __init__(self, notices: list[Notice], chunks: list[Chunk]) -> None:
-        self._changes: list[_Change] = []
+        self._changes: list[Change] = []
         for n in sorted(notices, key=lambda n: n.meta.published):
             own = [c for c in chunks if c.doc_id == n.notice_id]
             for a in n.meta.amendments:
@@ -82,9 +82,9 @@ class Amender:
                 )
                 source = next((c for c in own if a.new in c.text), None)
                 if target is not None and source is not None:
-                    self._changes.append(_Change(n, a, target, source))
+                    self._changes.append(Change(n, a, target, source))
 
-    def in_force(self, today: dt.date) -> list[_Change]:
+    def in_force(self, today: dt.date) -> list[Change]:
         return [c for c in self._changes if c.notice.meta.published <= today]
 
     def __call__(self, answer: Answer, today: dt.date) -> Answer:
