@@ -128,7 +128,9 @@ def test_notices_stored_under_data_dir_with_originals(added: Path) -> None:
 
 
 def test_answers_follow_amendments_in_force(added: Path) -> None:
-    deadline, count, repeal = _ask(added, "2025-08-05", DEADLINE_Q, COUNT_Q, REPEAL_Q)
+    deadline, count, repeal, timeline = _ask(added, "2025-08-05", DEADLINE_Q, COUNT_Q, REPEAL_Q, "陕西分赛的赛程安排是怎样的")
+    assert "即日起至 2025年8月10日（根据2025年7月25日《" in str(timeline["answer"])
+    assert "初赛评审阶段：2025年8月1日至8月15日（进行中）" in str(timeline["answer"])  # the other stages stand
     assert deadline["answer"] == (
         "陕西分赛：根据2025年7月25日《关于2025年“数据要素×”大赛陕西分赛报名时间延期的补充通知》，"
         "陕西分赛注册报名和参赛项目提交截止时间延期至2025年8月10日（原定2025年7月31日）[2][1]"

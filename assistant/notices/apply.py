@@ -15,11 +15,14 @@ from dataclasses import dataclass
 
 from assistant.models import Answer, Chunk, Citation
 
+from .amendments import find_verbatim
 from .convert import tidy
 from .model import Amendment, NoticeMeta, published_text
 
 _LABEL_RE = re.compile(r"^((?:（[一二三四五六七八九十]+）)?[^：。\[\n]{0,20}?(?:分赛|指南|国家|全国)[^：。\[\n]{0,6}：)")
 _MARK_RE = re.compile(r"\[(\d+)\]")
+_MARKS_END_RE = re.compile(r"(?:\[\d+\])+\s*$")
+_STATUS = r"(?:（(?:已结束|进行中|尚未开始|时间以通知为准)）)?"
 _QUOTE_MAX = 120
 
 
@@ -88,50 +91,47 @@ class Amender:
         return [c for c in self._changes if c.notice.meta.published <= today]
 
     def __call__(self, answer: Answer, today: dt.date) -> Answer:
-        """The answer with every cited clause an amendment in force changed rewritten; a notice not
-        yet published is never cited for what it will change (the clause in force is, instead)."""
+        """The answer with every line quoting a value an amendment in force changed rewritten; a
+        notice not yet published is never cited for what it will change (the clause in force is)."""
         if not self._changes or not answer.citations:
             return answer
         citations = list(answer.citations)
-        by_chunk = {c.chunk_id: c for c in citations if c.chunk_id}
-        rewrites: dict[int, tuple[str, list[int]]] = {}  # citation n -> new line text and its markers
+        lines = answer.answer.split("\n")
+        edits: dict[int, _Edit] = {}  # citation n -> the edit of the lines citing it
         for ch in self._changes:
             if ch.notice.meta.published <= today:
                 continue
-            early = by_chunk.get(ch.source.chunk_id)
-            if early is not None and ch.target.chunk_id not in by_chunk:
+            early = next((c for c in citations if c.chunk_id == ch.source.chunk_id), None)
+            if early is not None and all(c.chunk_id != ch.target.chunk_id for c in citations):
                 current = self._citation(ch.target, early.n, ch.amendment.old)
                 citations[citations.index(early)] = current
-                by_chunk[ch.target.chunk_id] = current
-                rewrites[early.n] = (current.quote, [early.n])
+                edits[early.n] = _Edit(None, current.quote, [early.n])
         for ch in self.in_force(today):
-            old_cite = by_chunk.get(ch.target.chunk_id)
-            new_cite = by_chunk.get(ch.source.chunk_id)
-            if old_cite is None and new_cite is None:
-                continue
-            if new_cite is None and old_cite is not None and ch.amendment.old not in old_cite.quote:
-                continue  # the answer quotes another sentence of the clause, which still stands
+            new_cite = next((c for c in citations if c.chunk_id == ch.source.chunk_id), None)
+            old_cite = next((c for c in citations if c.chunk_id == ch.target.chunk_id and _quotes(lines, c.n, ch.amendment.old)), None)
+            if new_cite is None and old_cite is None:
+                continue  # the answer quotes no sentence this amendment changes
             if new_cite is None:
                 new_cite = self._citation(ch.source, len(citations) + 1, ch.amendment.new)
                 citations.append(new_cite)
-                by_chunk[ch.source.chunk_id] = new_cite
+            if old_cite is None:
+                old_cite = next((c for c in citations if c.chunk_id == ch.target.chunk_id), None)
             if old_cite is None:
                 old_cite = self._citation(ch.target, len(citations) + 1, ch.amendment.old)
                 citations.append(old_cite)
-                by_chunk[ch.target.chunk_id] = old_cite
             old_cite.role = "superseded"
-            line = (sentence(ch), [new_cite.n, old_cite.n])
-            rewrites[old_cite.n] = line
-            rewrites[new_cite.n] = line
-        if not rewrites:
+            edit = _Edit(ch, sentence(ch), [new_cite.n, old_cite.n])
+            edits[old_cite.n] = edit
+            edits[new_cite.n] = edit
+        if not edits:
             return answer
         answer.citations = citations
-        answer.answer = _rewrite(answer.answer, rewrites)
+        answer.answer = _rewrite(answer.answer, edits)
         for part in answer.parts:
-            part.answer = _rewrite(part.answer, rewrites)
+            part.answer = _rewrite(part.answer, edits)
             for n in list(part.citations):
-                if n in rewrites:
-                    part.citations = sorted(set(part.citations) | set(rewrites[n][1]))
+                if n in edits:
+                    part.citations = sorted(set(part.citations) | set(edits[n].markers))
         return answer
 
     @staticmethod
@@ -146,16 +146,57 @@ class Amender:
         )
 
 
-def _rewrite(text: str, rewrites: dict[int, tuple[str, list[int]]]) -> str:
-    """Each line citing a changed clause becomes the amendment's sentence with both markers."""
+@dataclass(frozen=True)
+class _Edit:
+    change: Change | None  # None: a notice not yet in force, replaced by the clause in force
+    text: str  # the whole line's new text
+    markers: list[int]
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _quotes(lines: list[str], n: int, value: str) -> bool:
+    """Whether a line citing [n] gives `value` (spaces aside)."""
+    return any(f"[{n}]" in line and _compact(value) in _compact(line) for line in lines)
+
+
+def _inline(segment: str, ch: Change) -> str:
+    """One item of a list line (a timeline stage) with the amended value in place, and what it replaced."""
+    meta, a = ch.notice.meta, ch.amendment
+    by = f"根据{published_text(meta.published)}《{meta.title}》"
+    spelled = find_verbatim(a.old, segment) or a.old
+    if a.type == "repeal":
+        return f"{by}，原规定“{tidy(a.old)}”已废止"
+    verb = "更正" if a.type == "correction" else "延期" if meta.kind == "postponement" or "延期" in ch.source.text else "调整"
+    was = "原为" if a.type == "correction" else "原定"
+    return re.sub(re.escape(spelled) + _STATUS, f"{a.new}（{by}{verb}，{was}{tidy(a.old)}）", segment, count=1)
+
+
+def _rewrite(text: str, edits: dict[int, _Edit]) -> str:
+    """Each line citing a changed clause and giving the changed value: in place inside a list line
+    (a timeline), else the whole line becomes the amendment's sentence; both clauses cited."""
     out: list[str] = []
     for line in text.split("\n"):
         marks = [int(m) for m in _MARK_RE.findall(line)]
-        hit = next((rewrites[n] for n in marks if n in rewrites), None)
-        if hit is None:
+        edit = next((edits[n] for n in marks if n in edits), None)
+        if edit is None:
             out.append(line)
+            continue
+        body = _MARKS_END_RE.sub("", line)
+        extra = "".join(f"[{n}]" for n in edit.markers if n not in marks)
+        ch = edit.change
+        if ch is not None and "；" in body and _compact(ch.amendment.old) in _compact(body):
+            segments = body.split("；")
+            i = next(i for i, seg in enumerate(segments) if _compact(ch.amendment.old) in _compact(seg))
+            segments[i] = _inline(segments[i], ch)
+            out.append("；".join(segments) + line[len(body) :] + extra)
+            continue
+        if ch is not None and _compact(ch.amendment.old) not in _compact(line) and edit.markers[0] not in marks:
+            out.append(line)  # cites the clause for a sentence the amendment leaves standing
             continue
         m = _LABEL_RE.match(line)
         label = m.group(1) if m else ""
-        out.append(f"{label}{hit[0]}{''.join(f'[{n}]' for n in hit[1])}")
+        out.append(f"{label}{edit.text}{''.join(f'[{n}]' for n in edit.markers)}")
     return "\n".join(out)
