@@ -255,3 +255,33 @@ def test_approved_answer_citing_a_changed_clause_is_pending_review(today: date, 
     gate = ReviewGate(_Approved(approved), amender, lambda: today)
     assert (gate.lookup("q", None) is not None) is served
     assert needs_review([cite], amender, today) is not served
+
+
+def test_latest_notice_in_force_wins_and_the_chain_is_cited() -> None:
+    first_body = "## 一、报名时间调整\n\n陕西分赛注册报名和参赛项目提交截止时间由2025年7月31日延期至2025年8月10日。"
+    second_body = "## 一、再次延期\n\n报名截止时间由2025年8月10日延期至2025年8月20日。"
+    notices, docs = [], []
+    for nid, body, day, target, old, new in (
+        ("notice-shaanxi-a", first_body, date(2025, 7, 25), Target(document="shaanxi", section="七、赛程安排"), "2025 年 7 月 31 日", "2025年8月10日"),
+        ("notice-shaanxi-b", second_body, date(2025, 8, 1), Target(document="notice-shaanxi-a", section="一、报名时间调整", fact="报名截止时间"), "2025年8月10日", "2025年8月20日"),
+    ):
+        meta = NoticeMeta(
+            division="shaanxi", title=f"延期公告{nid[-1]}", date=day.isoformat(), source_file="n.md", kind="postponement",
+            published=day, amendments=[Amendment(target=target, type="substitution", old=old, new=new)],
+        )
+        notices.append(Notice(nid, meta, body))
+        docs.append(Document(doc_id=nid, body=body, **meta.model_dump(include={"division", "title", "date", "source_file"})))
+    chunks = load_chunks(KNOWLEDGE) + [c for d in docs for c in chunk_document(d)]
+    amender = Amender(notices, chunks)
+    clause = next(c for c in chunks if c.doc_id == "shaanxi" and c.section == "七、赛程安排")
+    cite = Citation(n=1, division="shaanxi", doc_title=clause.doc_title, section=clause.section, quote="(一) 报名参赛阶段（即日起至 2025 年 7 月 31 日）", chunk_id=clause.chunk_id)
+
+    def ask(today: date) -> Answer:
+        text = "陕西分赛：报名参赛阶段：即日起至 2025 年 7 月 31 日（已结束）[1]"
+        return amender(Answer(question="q", answer=text, status="answered", citations=[cite.model_copy()]), today)
+
+    latest = ask(date(2025, 8, 2))
+    assert latest.answer == "陕西分赛：根据2025年8月1日《延期公告b》，报名截止时间延期至2025年8月20日（原定2025年8月10日）[3][2][1]"
+    assert [(c.n, c.role) for c in latest.citations] == [(1, "superseded"), (2, "superseded"), (3, None)]
+    assert ask(date(2025, 7, 28)).answer.endswith("该项规定延期至2025年8月10日（原定2025年7月31日）[2][1]")
+    assert ask(date(2025, 7, 20)).answer.endswith("2025 年 7 月 31 日（已结束）[1]")

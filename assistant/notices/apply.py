@@ -105,10 +105,17 @@ class Amender:
             if early is not None and all(c.chunk_id != ch.target.chunk_id for c in citations):
                 current = self._citation(ch.target, early.n, ch.amendment.old)
                 citations[citations.index(early)] = current
-                edits[early.n] = _Edit(None, current.quote, [early.n])
+                edits[early.n] = _Edit(None, current.quote, [early.n], ())
         for ch in self.in_force(today):
             new_cite = next((c for c in citations if c.chunk_id == ch.source.chunk_id), None)
-            old_cite = next((c for c in citations if c.chunk_id == ch.target.chunk_id and _quotes(lines, c.n, ch.amendment.old)), None)
+            old_cite = next(
+                (
+                    c
+                    for c in citations
+                    if c.chunk_id == ch.target.chunk_id and (_quotes(lines, c.n, ch.amendment.old) or c.n in edits)
+                ),
+                None,
+            )  # the clause as quoted, or an earlier notice's clause this one changes again
             if new_cite is None and old_cite is None:
                 continue  # the answer quotes no sentence this amendment changes
             if new_cite is None:
@@ -120,7 +127,11 @@ class Amender:
                 old_cite = self._citation(ch.target, len(citations) + 1, ch.amendment.old)
                 citations.append(old_cite)
             old_cite.role = "superseded"
-            edit = _Edit(ch, sentence(ch), [new_cite.n, old_cite.n])
+            edit = _Edit(ch, sentence(ch), [new_cite.n, old_cite.n], (ch.amendment.old,))
+            for n, earlier in list(edits.items()):
+                if old_cite.n in earlier.markers:  # a later notice changes an earlier one: the latest wins, the chain is cited
+                    markers = [new_cite.n, *(m for m in earlier.markers if m != new_cite.n)]
+                    edits[n] = edit = _Edit(ch, sentence(ch), markers, (*earlier.olds, ch.amendment.old))
             edits[old_cite.n] = edit
             edits[new_cite.n] = edit
         if not edits:
@@ -151,6 +162,7 @@ class _Edit:
     change: Change | None  # None: a notice not yet in force, replaced by the clause in force
     text: str  # the whole line's new text
     markers: list[int]
+    olds: tuple[str, ...]  # the values replaced along the chain, earliest first
 
 
 def _compact(text: str) -> str:
@@ -187,13 +199,13 @@ def _rewrite(text: str, edits: dict[int, _Edit]) -> str:
         body = _MARKS_END_RE.sub("", line)
         extra = "".join(f"[{n}]" for n in edit.markers if n not in marks)
         ch = edit.change
-        if ch is not None and "；" in body and _compact(ch.amendment.old) in _compact(body):
+        if ch is not None and len(edit.olds) == 1 and "；" in body and _compact(ch.amendment.old) in _compact(body):
             segments = body.split("；")
             i = next(i for i, seg in enumerate(segments) if _compact(ch.amendment.old) in _compact(seg))
             segments[i] = _inline(segments[i], ch)
             out.append("；".join(segments) + line[len(body) :] + extra)
             continue
-        if ch is not None and _compact(ch.amendment.old) not in _compact(line) and edit.markers[0] not in marks:
+        if ch is not None and edit.markers[0] not in marks and not any(_compact(o) in _compact(line) for o in edit.olds):
             out.append(line)  # cites the clause for a sentence the amendment leaves standing
             continue
         m = _LABEL_RE.match(line)
