@@ -112,7 +112,7 @@ class Amender:
                 (
                     c
                     for c in citations
-                    if c.chunk_id == ch.target.chunk_id and (_quotes(lines, c.n, ch.amendment.old) or c.n in edits)
+                    if c.chunk_id == ch.target.chunk_id and (_quotes(lines, c.n, ch.amendment.old) or _newest(edits, c.n))
                 ),
                 None,
             )  # the clause as quoted, or an earlier notice's clause this one changes again
@@ -129,7 +129,7 @@ class Amender:
             old_cite.role = "superseded"
             edit = _Edit(ch, sentence(ch), [new_cite.n, old_cite.n], (ch.amendment.old,))
             for n, earlier in list(edits.items()):
-                if old_cite.n in earlier.markers:  # a later notice changes an earlier one: the latest wins, the chain is cited
+                if earlier.markers[0] == old_cite.n:  # a later notice changes an earlier one: the latest wins, the chain is cited
                     markers = [new_cite.n, *(m for m in earlier.markers if m != new_cite.n)]
                     edits[n] = edit = _Edit(ch, sentence(ch), markers, (*earlier.olds, ch.amendment.old))
             edits[old_cite.n] = edit
@@ -163,6 +163,11 @@ class _Edit:
     text: str  # the whole line's new text
     markers: list[int]
     olds: tuple[str, ...]  # the values replaced along the chain, earliest first
+
+
+def _newest(edits: dict[int, _Edit], n: int) -> bool:
+    """Whether citation n is the amending clause of an earlier edit (which a later notice may change again)."""
+    return n in edits and edits[n].markers[0] == n
 
 
 def _compact(text: str) -> str:

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import re
 import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from assistant.models import DIVISION_IDS, Document
+from assistant.models import DIVISION_IDS
 from assistant.settings import Settings
 
-from .amendments import Suggestion, suggest, verify
-from .convert import convert
-from .model import KIND_NAMES, TYPE_NAMES, Amendment, Kind, NoticeError, NoticeMeta, published_text
+from .amendments import Suggestion
+from .intake import commit, describe, prepare
+from .model import KIND_NAMES, Amendment, published_text
 from .store import NoticeStore
-
-_DATE_RE = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-_DOC_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［(（]20\d{2}[〕\]］)）]\s*\d+\s*号")
-_TITLE_RE = re.compile(r"^关于|通知|公告|更正|补充|延期")
-_FRONT_RE = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
 
 
 def add_subparser(sub: Any) -> str:
@@ -57,56 +48,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _front(path: Path) -> dict[str, Any]:
-    """Front matter a Markdown notice already carries (title, kind, published, amendments…)."""
-    if path.suffix.lower() not in (".md", ".markdown"):
-        return {}
-    m = _FRONT_RE.match(path.read_text(encoding="utf-8"))
-    data = yaml.safe_load(m.group(1)) if m else None
-    return data if isinstance(data, dict) else {}
-
-
-def _title(body: str) -> str:
-    """The first line that reads like a notice title (关于…的通知 / 公告 / 更正…)."""
-    for line in body.splitlines():
-        text = line.lstrip("#").strip()
-        if text and len(text) <= 80 and (_TITLE_RE.search(text) or line.startswith("# ")):
-            return text
-    raise NoticeError("无法从文件中识别通知标题，请用 --title 指定。")
-
-
-def _published(value: object, body: str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    if value:
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError as exc:
-            raise NoticeError(f"发布日期“{value}”无效，应为 YYYY-MM-DD，例如 2025-07-25。") from exc
-    dates = _DATE_RE.findall(body)
-    if not dates:
-        raise NoticeError("无法从正文落款识别发布日期，请用 --published YYYY-MM-DD 指定。")
-    y, m, d = (int(x) for x in dates[-1])  # the 落款 date closes the notice
-    return dt.date(y, m, d)
-
-
-def _kind(title: str) -> Kind:
-    if "延期" in title or "推迟" in title:
-        return "postponement"
-    if "更正" in title:
-        return "correction"
-    return "supplement" if "补充" in title or "调整" in title else "original"
-
-
-def _describe(a: Amendment) -> str:
-    fact = f"（{a.target.fact}）" if a.target.fact else ""
-    return f"{TYPE_NAMES[a.type]}{fact} {a.target.document} · {a.target.section}\n    原文：“{a.old}”\n    新文：“{a.new}”"
-
-
 def _confirm(suggestions: list[Suggestion], yes: bool) -> list[Amendment]:
     chosen: list[Amendment] = []
     for i, s in enumerate(suggestions, start=1):
-        print(f"[{i}] {_describe(s.amendment)}\n    依据：“{s.sentence}”")
+        print(f"[{i}] {describe(s.amendment)}\n    依据：“{s.sentence}”")
         if yes:
             chosen.append(s.amendment)
             continue
@@ -120,52 +65,22 @@ def _confirm(suggestions: list[Suggestion], yes: bool) -> list[Amendment]:
 
 
 def _add(args: argparse.Namespace, settings: Settings, store: NoticeStore) -> int:
-    from assistant.rules.knowledge import chunk_document, load_chunks
-
-    path: Path = args.file
-    body = convert(path)
-    front = _front(path)
-    title = args.title or front.get("title") or _title(body)
-    doc_number = args.doc_number or front.get("doc_number")
-    if doc_number is None and (m := _DOC_NUMBER_RE.search(body)):
-        doc_number = m.group(0)
-    published = _published(args.published or front.get("published"), body)
-    body = re.sub(rf"\A#[ \t]+{re.escape(str(title))}[ \t]*\n", f"{title}\n", body)  # the title is not a section
-    fields = {
-        "division": args.division,
-        "title": title,
-        "issuer": front.get("issuer"),
-        "doc_number": doc_number,
-        "date": published.isoformat(),
-        "source_file": path.name,
-        "kind": args.kind or front.get("kind") or _kind(str(title)),
-        "published": published,
-    }
-    try:
-        meta = NoticeMeta.model_validate(fields)
-        given = [Amendment.model_validate(a) for a in front.get("amendments") or []]
-    except ValueError as exc:
-        raise NoticeError(f"通知信息无效：{exc}") from exc
-    notice_id = store.new_id(meta)
-    own = chunk_document(Document(doc_id=notice_id, body=body, **meta.model_dump(include={"division", "title", "issuer", "doc_number", "date", "source_file"})))
-    chunks = load_chunks(settings.knowledge_dir, settings.notices_dir) + own
-    if given:
-        amendments = given
-        for i, a in enumerate(given, start=1):
-            print(f"[{i}] {_describe(a)}")
+    draft = prepare(
+        args.file, args.division, settings, title=args.title, kind=args.kind, published=args.published, doc_number=args.doc_number
+    )
+    if draft.given:
+        amendments = draft.given
+        for i, a in enumerate(amendments, start=1):
+            print(f"[{i}] {describe(a)}")
     else:
-        suggestions = suggest(body, meta.division, chunks, notice_id=notice_id)
-        if suggestions:
-            print(f"从通知措辞中识别出 {len(suggestions)} 条修改：")
+        if draft.suggestions:
+            print(f"从通知措辞中识别出 {len(draft.suggestions)} 条修改：")
         else:
             print("没有识别出对原通知的修改（延期至、调整为、更正为、不再、废止）；通知将作为补充内容加入知识库。")
-        amendments = _confirm(suggestions, args.yes)
-    meta = meta.model_copy(update={"amendments": amendments})
-    verify(meta, body, chunks, name=notice_id)
-    store.add(notice_id, meta, body, path)
-    kind = KIND_NAMES[meta.kind]
+        amendments = _confirm(draft.suggestions, args.yes)
+    meta = commit(draft, amendments, store)
     print(
-        f"已添加通知 {notice_id}（{kind}，{published_text(meta.published)}发布，{len(amendments)} 条修改）：《{meta.title}》\n"
+        f"已添加通知 {draft.notice_id}（{KIND_NAMES[meta.kind]}，{published_text(meta.published)}发布，{len(amendments)} 条修改）：《{meta.title}》\n"
         f"原文件已保存；下次提问时索引自动重建，修改自发布之日起生效。"
     )
     return 0
@@ -189,6 +104,6 @@ def _show(store: NoticeStore, notice_id: str) -> int:
         f"{'；文号：' + m.doc_number if m.doc_number else ''}；原文件：{m.source_file}\n"
     )
     for i, a in enumerate(m.amendments, start=1):
-        sys.stdout.write(f"[{i}] {_describe(a)}\n")
+        sys.stdout.write(f"[{i}] {describe(a)}\n")
     sys.stdout.write(f"\n{n.body}\n")
     return 0
