@@ -104,7 +104,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     from .rules.knowledge import load_documents
 
-    for doc in load_documents(settings.knowledge_dir):
+    for doc in load_documents(settings.knowledge_dir, settings.notices_dir):
         meta = "；".join(
             f"{k}：{v}" for k, v in (("发文单位", doc.issuer), ("文号", doc.doc_number), ("日期", doc.date)) if v
         )

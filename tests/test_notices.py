@@ -123,6 +123,8 @@ def test_notices_stored_under_data_dir_with_originals(added: Path) -> None:
     shown = _run(["notice", "show", "notice-shaanxi-20250725"], added)
     assert "文号：陕数政函〔2025〕30号" in shown.stdout
     assert "| 联系人 | 电话 |" in shown.stdout and "## 一、报名时间调整" in shown.stdout
+    sources = _run(["sources"], added)
+    assert "[shaanxi] 关于陕西分赛推荐名额的更正\n    来源文件：更正.pdf" in sources.stdout
     missing = _run(["notice", "show", "notice-nope"], added)
     assert missing.returncode == 2 and "没有编号为" in missing.stderr
 
