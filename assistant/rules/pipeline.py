@@ -203,7 +203,8 @@ class Engine:
                 retried = self._answer(condensed, scope)
                 if _RANK[retried.status] > _RANK[answer.status]:
                     query, answer = condensed, retried
-        if answer.status in ("answered", "clarify") and answer.parts and not answer.approved:
+        amended = any(c.role == "superseded" for c in answer.citations)  # says what replaced what: the engine's text
+        if answer.status in ("answered", "clarify") and answer.parts and not answer.approved and not amended:
             answer.resolved_question = query.resolved
             answer = self.llm.answer_with_fallback(answer, on_token, started=started)
         return query, answer
