@@ -1,4 +1,4 @@
-"""`python -m assistant …`: ask, ingest, sources, form, eval, audit.
+"""`python -m assistant …`: ask, ingest, sources, form, eval, audit, notice.
 
 Every `AssistantError` becomes one Chinese message on stderr and exit code 2; unexpected
 errors are logged and reported without a traceback (exit code 1).
@@ -144,7 +144,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sources(args: argparse.Namespace, settings: Settings) -> int:
     from .rules.knowledge import load_documents
 
-    for doc in load_documents(settings.knowledge_dir):
+    for doc in load_documents(settings.knowledge_dir, settings.notices_dir):
         meta = "；".join(
             f"{k}：{v}" for k, v in (("发文单位", doc.issuer), ("文号", doc.doc_number), ("日期", doc.date)) if v
         )
@@ -178,7 +178,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Runner]]:
     sub.add_parser("sources", help="列出知识库中的通知")
     runners["sources"] = cmd_sources
 
-    for module_name in ("assistant.forms.cli", "assistant.evals.cli"):
+    for module_name in ("assistant.forms.cli", "assistant.evals.cli", "assistant.notices.cli"):
         try:
             module = __import__(module_name, fromlist=["add_subparser", "run"])
         except ImportError:

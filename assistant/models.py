@@ -52,6 +52,7 @@ class Citation(BaseModel):
     quote: str = Field(description="verbatim knowledge text, at most ~120 characters")
     chunk_id: str | None = None
     context: str | None = Field(default=None, description="surrounding text of the chunk")
+    role: Literal["superseded"] | None = Field(default=None, description="a clause a later notice has changed")
 
 
 class Turn(BaseModel):
@@ -94,6 +95,8 @@ class Answer(BaseModel):
         for c in data["citations"]:
             c.pop("chunk_id", None)
             c.pop("context", None)
+            if c.get("role") is None:
+                c.pop("role", None)
         if self.note:
             data["note"] = self.note
         if self.approved:

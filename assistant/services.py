@@ -44,6 +44,7 @@ def build_index(settings: Settings, *, rebuild: bool = False, progress: bool = T
         embedder=build_embedder(settings),
         rebuild=rebuild,
         progress=progress,
+        extra_dirs=(settings.notices_dir,),
     )
     index.query_vector("数据要素大赛")  # load the model's weights now, not in concurrent first requests
     return index
@@ -116,11 +117,19 @@ def build_assistant(
     progress: bool = True,
     approved: ApprovedLookup | None = None,
 ) -> Engine:
+    from .notices.review import ReviewGate
+    from .notices.store import NoticeStore
+
     index = index or build_index(settings, progress=progress)
+    clock = make_clock(settings)
+    amender = NoticeStore(settings.notices_dir).amender(index.chunks)
+    if amender is not None and approved is not None:
+        approved = ReviewGate(approved, amender, clock)  # 待复核 answers are not served
     return Engine(
+        amend=amender,
         index=index,
         records=Records.build(index, settings.form_schema_dir),
-        clock=make_clock(settings),
+        clock=clock,
         llm=build_llm(settings, index),
         approved=approved,
     )

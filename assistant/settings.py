@@ -70,6 +70,11 @@ class Settings(BaseSettings):
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
 
+    @property
+    def notices_dir(self) -> Path:
+        """Notices added at run time (`python -m assistant notice add`), beside the shipped knowledge/."""
+        return self.data_dir / "notices"
+
     def ensure_dirs(self) -> None:
         """Create DATA_DIR and check it is a writable directory; a `ConfigError` names the path and the fix."""
         path = self.data_dir

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -151,11 +152,18 @@ def _stored_vectors(col: object, chunks: list[Chunk]) -> np.ndarray:
 
 
 def open_index(
-    *, knowledge_dir: Path, data_dir: Path, embedder: Embedder, rebuild: bool = False, progress: bool = True
+    *,
+    knowledge_dir: Path,
+    data_dir: Path,
+    embedder: Embedder,
+    rebuild: bool = False,
+    progress: bool = True,
+    extra_dirs: Sequence[Path] = (),
 ) -> KnowledgeIndex:
-    """Load the chunks, then open the persisted collection or (re)build it if stale."""
-    chunks = load_chunks(knowledge_dir)
-    chash = corpus_hash(knowledge_dir)
+    """Load the chunks (`knowledge/`, then notices added at run time in `extra_dirs`), then open the
+    persisted collection or (re)build it if stale."""
+    chunks = load_chunks(knowledge_dir, *extra_dirs)
+    chash = corpus_hash(knowledge_dir, *extra_dirs)
     ihash = hashlib.sha256(f"{chash}|{embedder.name}|{COLLECTION}|v1".encode()).hexdigest()
     client = _client(data_dir)
     col = None

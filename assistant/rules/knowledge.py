@@ -48,14 +48,18 @@ def parse_document(path: Path) -> Document:
         raise ConfigError(f"知识库文件 {path.name} 的前言无效：{exc}") from exc
 
 
-def knowledge_files(knowledge_dir: Path) -> list[Path]:
-    """The notice files, ordered by name (a README.md in the folder is not a notice)."""
-    return sorted(p for p in knowledge_dir.glob("*.md") if p.name.lower() != "readme.md")
+def knowledge_files(knowledge_dir: Path, *extra_dirs: Path) -> list[Path]:
+    """The notice files, ordered by name (a README.md in a folder is not a notice); then the notices
+    added at run time (`extra_dirs`, e.g. DATA_DIR/notices), each folder ordered by name."""
+    out: list[Path] = []
+    for folder in (knowledge_dir, *extra_dirs):
+        out += sorted(p for p in folder.glob("*.md") if p.name.lower() != "readme.md")
+    return out
 
 
-def load_documents(knowledge_dir: Path) -> list[Document]:
-    """All notices, ordered by file name."""
-    return [parse_document(p) for p in knowledge_files(knowledge_dir)]
+def load_documents(knowledge_dir: Path, *extra_dirs: Path) -> list[Document]:
+    """All notices, shipped ones by file name first, then those added at run time."""
+    return [parse_document(p) for p in knowledge_files(knowledge_dir, *extra_dirs)]
 
 
 def _sections(body: str) -> list[tuple[str, str]]:
@@ -165,15 +169,17 @@ def chunk_document(doc: Document) -> list[Chunk]:
     return chunks
 
 
-def load_chunks(knowledge_dir: Path) -> list[Chunk]:
-    """Chunks of all notices: documents by file name, chunks in document order."""
-    return [c for doc in load_documents(knowledge_dir) for c in chunk_document(doc)]
+def load_chunks(knowledge_dir: Path, *extra_dirs: Path) -> list[Chunk]:
+    """Chunks of all notices: documents in `load_documents` order, chunks in document order."""
+    return [c for doc in load_documents(knowledge_dir, *extra_dirs) for c in chunk_document(doc)]
 
 
-def corpus_hash(knowledge_dir: Path) -> str:
-    """sha256 over the knowledge files' names and bytes; changes whenever any notice changes."""
+def corpus_hash(knowledge_dir: Path, *extra_dirs: Path) -> str:
+    """sha256 over the knowledge files' names and bytes; changes whenever any notice is added,
+    changed or removed. With no added notice it is the hash of `knowledge/` alone."""
     h = hashlib.sha256()
-    for path in knowledge_files(knowledge_dir):
-        h.update(path.name.encode("utf-8") + b"\0")
+    for path in knowledge_files(knowledge_dir, *extra_dirs):
+        name = path.name if path.parent == knowledge_dir else f"{path.parent.name}/{path.name}"
+        h.update(name.encode("utf-8") + b"\0")
         h.update(path.read_bytes() + b"\0")
     return h.hexdigest()

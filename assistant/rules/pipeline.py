@@ -122,8 +122,10 @@ class Engine:
         clock: Callable[[], date],
         llm: LLMBackend | None = None,
         approved: ApprovedLookup | None = None,
+        amend: Callable[[Answer, date], Answer] | None = None,
     ) -> None:
         self.index = index
+        self.amend = amend  # added notices: amendments in force rewrite the answers citing what they change
         self.records = records
         self.clock = clock
         self.llm = llm
@@ -161,6 +163,8 @@ class Engine:
         scope = Scope(locked=chosen) if locked else Scope(preferred=chosen)
         query = self.query(text, user_turns(history))
         answer = self._answer(query, scope)
+        if self.amend is not None and not answer.approved:
+            answer = self.amend(answer, self.clock())
         if self.llm is not None:
             query, answer = self._with_llm(query, answer, scope, on_token, started)
         answer.id = id
@@ -199,7 +203,8 @@ class Engine:
                 retried = self._answer(condensed, scope)
                 if _RANK[retried.status] > _RANK[answer.status]:
                     query, answer = condensed, retried
-        if answer.status in ("answered", "clarify") and answer.parts and not answer.approved:
+        amended = any(c.role == "superseded" for c in answer.citations)  # says what replaced what: the engine's text
+        if answer.status in ("answered", "clarify") and answer.parts and not answer.approved and not amended:
             answer.resolved_question = query.resolved
             answer = self.llm.answer_with_fallback(answer, on_token, started=started)
         return query, answer

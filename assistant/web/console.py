@@ -1,4 +1,4 @@
-"""The secretariat console (Gradio, at /console): Q&A log, approved answers, consistency audit, evaluation report.
+"""The secretariat console (Gradio, at /console): Q&A log, approved answers, consistency audit, evaluation report, notices.
 
 Every handler checks the admin token itself, so the console refuses a wrong or missing token
 even when called directly through Gradio's API, not only when the page hides its panels.
@@ -15,6 +15,7 @@ from assistant.errors import AssistantError
 from assistant.models import DIVISION_IDS, Citation
 from assistant.rules import divisions as div
 
+from . import notices_tab
 from .admin import audit_markdown, check_token, latest_report
 from .deps import WebServices
 from .errors import ApiError
@@ -109,6 +110,8 @@ def build_console(services: WebServices) -> gr.Blocks:
                 with gr.Tab("评估报告"):
                     report_run = gr.Button("显示最近一次评估报告", elem_id="report-show")
                     report_out = gr.Markdown(elem_id="report")
+                with gr.Tab("通知管理"):
+                    notices_tab.build(services, token, _guard, hidden)
 
         def rows(tok: str, q: str, sc: str, st: str, fb: str) -> tuple[list[list[str]], list[str]]:
             _guard(settings, tok)

@@ -1,0 +1,44 @@
+"""The console's 通知管理 tab: read a Word notice, confirm its amendments, and the running engine
+answers by it at once (no restart); removing it restores the original answer."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from test_notices import DEADLINE_Q, _docx
+
+from assistant.notices.store import NoticeStore
+from assistant.settings import Settings
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    from assistant.web.deps import build_services
+
+    data_dir = tmp_path_factory.mktemp("console-notices")
+    settings = Settings(_env_file=None, data_dir=data_dir, today="2025-08-05", sites_file=data_dir / "sites.yaml")  # type: ignore[call-arg]
+    return build_services(settings, progress=False)
+
+
+def test_add_and_remove_a_notice_from_the_console(services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from assistant.web.console import build_console
+    from assistant.web.notices_tab import add_notice, notice_rows, read_notice, remove_notice
+
+    build_console(services)  # the tab is wired into the console
+    store = NoticeStore(services.settings.notices_dir)
+    assert read_notice(services.settings, None, "shaanxi", "")[0] == "⚠️ 请先选择通知文件。"
+    preview, labels, draft = read_notice(services.settings, str(_docx(tmp_path / "延期.docx")), "shaanxi", "")
+    assert "延期公告，2025-07-25 发布" in preview and len(labels) == 2
+    status = add_notice(services, store, draft, labels[:1])  # only the postponement is ticked
+    assert status.startswith("已添加通知 notice-shaanxi-20250725（1 条修改）")
+    assert notice_rows(store)[0][:4] == ["notice-shaanxi-20250725", "陕西", "延期公告", "2025-07-25"]
+    answer = services.assistant.ask(DEADLINE_Q)
+    assert "延期至2025年8月10日（原定2025年7月31日）" in answer.answer
+    assert [c.role for c in answer.citations].count("superseded") == 1
+    assert remove_notice(services, store, "notice-shaanxi-20250725").startswith("已删除通知")
+    assert "2025 年 7 月 31 日" in services.assistant.ask(DEADLINE_Q).answer
+    assert remove_notice(services, store, "notice-nope").startswith("⚠️ 没有编号为")
