@@ -139,7 +139,10 @@ def main(argv: list[str] | None = None) -> int:
         port = _free_port()
         # A separate data dir keeps the load out of the real Q&A log (the index is built there once).
         data_dir = args.data_dir or tempfile.mkdtemp(prefix="load-test-")
-        env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "DATA_DIR": data_dir}
+        # Capacity is measured: the per-address quota for key-less clients (20 a minute by default)
+        # would turn most of the load into 429s, so the spawned server runs without it.
+        env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "DATA_DIR": data_dir,
+               "API_QUOTA_PER_MINUTE": "0", "API_QUOTA_PER_DAY": "0"}
         server_log = open(Path(data_dir) / "load-test-server.log", "wb")  # closed after the server stops
         server = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, stdout=server_log, stderr=subprocess.STDOUT)
         host = "127.0.0.1"
