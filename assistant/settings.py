@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     api_quota_per_day: int = Field(default=500, ge=0)
     # Cost bound of one question on the web: at most this many distinct characters.
     question_max_distinct_chars: int = Field(default=300, ge=50)
+    # The page streams an extractive answer in pieces this many milliseconds apart (reads as streaming).
+    page_stream_delay_ms: float = Field(default=12, ge=0, le=500)
 
     # Untrusted uploads (Word check, JSON import). A Word file is opened in a fresh worker
     # process under these limits, so one hostile upload cannot stall the server.

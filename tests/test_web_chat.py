@@ -135,7 +135,8 @@ def test_stop_regenerate_and_enter_while_streaming(server: WebServer, browser: A
     page.wait_for_function("() => document.querySelector('#chat')?.innerText.includes('▌')")
     assert not page.locator("#question textarea").is_enabled()  # Enter while streaming: visibly disabled
     page.click("#stop")
-    page.wait_for_function("() => document.querySelector('#chat')?.innerText.includes('已停止生成')")
+    # 停止 is said (the cut turn in the chat reads 已停止生成 too when the stop lands before the last piece)
+    page.wait_for_function("() => document.querySelector('#ask-notice')?.innerText.includes('已停止生成')")
     page.wait_for_function("() => !document.querySelector('#question textarea').disabled")
     page.screenshot(path=artifact("chat-stopped.png"), full_page=True)
     page.click("#regenerate")

@@ -143,7 +143,8 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], log_path: Path) -> Non
 @functools.lru_cache(maxsize=1)
 def web_server() -> WebServer:
     """Start (once per test session) the real server and the host page server."""
-    return _start({"API_QUOTA_PER_MINUTE": "0", "API_QUOTA_PER_DAY": "0"})
+    # answers stream for about a second, so a test can press 停止 while one is still streaming
+    return _start({"API_QUOTA_PER_MINUTE": "0", "API_QUOTA_PER_DAY": "0", "PAGE_STREAM_DELAY_MS": "40"})
 
 
 @functools.lru_cache(maxsize=1)

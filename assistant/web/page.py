@@ -37,7 +37,6 @@ SUGGESTIONS = [
     "益阳初赛有哪些赛道？",
     "参赛单位需要满足什么条件？",
 ]
-_PIECE_DELAY = 0.012  # seconds between extractive pieces: reads as streaming, costs ~0.3 s an answer
 _INTERNAL = "服务暂时出错，请稍后再试。"
 _PLACEHOLDER = "请输入问题，回车发送"
 # Gradio's chat buttons carry a few English labels that its i18n does not cover: said in Chinese.
@@ -231,7 +230,7 @@ def _chat_tab(services: WebServices, page: gr.Blocks) -> None:
                     turn["text"] += item.text
                     yield _chat(kept), gr.skip(), gr.skip(), gr.skip(), turn["text"], gr.skip(), *skip
                     if services.assistant.llm is None:
-                        time.sleep(_PIECE_DELAY)
+                        time.sleep(services.settings.page_stream_delay_ms / 1000)  # reads as streaming
                     continue
                 assert isinstance(item, Answer)
                 turn.update(state="done", text=item.answer, answer=item.model_dump(mode="json"))
