@@ -91,19 +91,12 @@ def answer(part: Part, template: Template) -> Finding | None:
         if not matches:
             return _option_owner(part, template)
     top = max(score for score, _ in matches)
-    named = [it for s, it in matches if s == top]  # the item the question names best decides how it divides
-    if "sections" in wanted and any(_facts(it, "sections") for it in named):
-        wanted = ["sections"]  # 商业模式要写哪两部分: what it is made of, not its hint as well
-    elif "sections" in wanted and any(it.groups for it in named):
-        wanted = ["options"]  # 业务场景分哪几类: a choice made of labelled groups is divided by them
-    elif "sections" in wanted and any(it.parts for it in named):
-        wanted = ["content"]  # 应用成效分哪几类价值: a field made of sub-items is divided by them
-    elif "sections" in wanted and any(_facts(it, "sections") for _, it in matches):
-        wanted = ["sections"]
-    elif "sections" in wanted and any(it.groups for _, it in matches):
-        wanted = ["options"]
-    elif "sections" in wanted and any(it.parts for _, it in matches):
-        wanted = ["content"]  # 应用成效分哪几类价值: a field made of sub-items is divided by them
+    if "sections" in wanted:
+        # "分哪几…": the item the question names best decides how it divides, else any item named
+        best_named = [it for s, it in matches if s == top]
+        divided = _divided_by(best_named) or _divided_by([it for _, it in matches])
+        if divided:
+            wanted = [divided]
     if "choice" in wanted and "options" not in wanted:
         wanted = [*wanted, "options"]  # 能选哪些: how many, and of what (a field with no limit still lists its options)
     if wanted:
@@ -130,7 +123,7 @@ def answer(part: Part, template: Template) -> Finding | None:
         if labels.count(it.label) > 1 and it.path:
             lines[i] = f"{it.path[-1]} > {lines[i]}"  # the same label in two places: say which
     sources = [s for it in chosen for s in it.sources]
-    if any(a in wanted for a in ("content", "")) or not wanted:
+    if "content" in wanted or not wanted:
         sources += [s for it in chosen for s in it.more_sources if s not in sources]
     if "sections" in wanted or any(not it.hint and not it.parts and it.sections for it in chosen):
         sources += [s for it in chosen for s in it.section_sources if s not in sources]
@@ -150,6 +143,18 @@ _ASPECT_WORDS = {
     "sections": "组成部分",
     "unit": "计量单位",
 }
+
+
+def _divided_by(items: list[TemplateItem]) -> str:
+    """What an item is divided into: its outline (商业模式要写哪两部分), its labelled option groups
+    (业务场景分哪几类), or its sub-items (应用成效分哪几类价值); '' when none of the items has one."""
+    if any(_facts(it, "sections") for it in items):
+        return "sections"
+    if any(it.groups for it in items):
+        return "options"
+    if any(it.parts for it in items):
+        return "content"
+    return ""
 
 
 def _option_owner(part: Part, template: Template) -> Finding | None:
