@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     prompts_dir: Path = ROOT / "prompts"
     form_schema_dir: Path = ROOT / "form_schema"
 
+    # Shared mode: empty → embedded SQLite + Chroma in DATA_DIR; postgresql+psycopg://… → one shared
+    # PostgreSQL for log, feedback, approvals, drafts, quotas, LLM cache and added notices.
+    database_url: str = ""
+    # Optional, shared mode only: quotas counted in Redis (redis://host:port/db) instead of PostgreSQL.
+    redis_url: str = ""
+
     # Clock override for reproducible runs (YYYY-MM-DD); empty → the real date.
     today: str = ""
 

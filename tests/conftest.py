@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from servers import Postgres, Redis, start_postgres, start_redis
 
 from assistant.rules.index import KnowledgeIndex
 from assistant.rules.pipeline import Engine as Assistant
@@ -37,3 +39,32 @@ def kb_index(kb_settings: Settings) -> KnowledgeIndex:
 @pytest.fixture(scope="session")
 def assistant(kb_settings: Settings, kb_index: KnowledgeIndex) -> Assistant:
     return build_assistant(kb_settings, index=kb_index)
+
+
+# -- shared mode: real PostgreSQL and Redis (tests/servers.py) ---------------------------------
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[Postgres]:
+    server = start_postgres()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: Postgres) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database of the session's server (its SQLAlchemy URL)."""
+    from assistant.db import close_shared
+
+    yield pg_server.new_database()
+    close_shared()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[Redis]:
+    server = start_redis()
+    try:
+        yield server
+    finally:
+        server.stop()
