@@ -28,6 +28,9 @@ from assistant.rules.pipeline import Engine as Assistant
         ("新疆分赛去路演要不要带外套", "没有写明“外套”", "0991-8810062"),  # an unknown word the picked clause never speaks of
         # context first, the question last: the value the last clause asks for is wanted
         ("我们在外地不方便打电话，想发邮件咨询一下陕西分赛的事，请问有官方邮箱吗", "没有写明邮箱", "18829871377"),
+        # a ratio is a figure: 按各赛道晋级比例择优遴选 names a ratio and gives none
+        ("陕西每个赛道晋级决赛的比例大概是多少", "没有写明具体比例", "18829871377"),
+        ("益阳一二三等奖按多大比例设", "没有写明具体比例", "15973701691"),
     ],
 )
 def test_a_value_the_notices_do_not_give(assistant: Assistant, question: str, said: str, contact: str) -> None:
@@ -35,6 +38,11 @@ def test_a_value_the_notices_do_not_give(assistant: Assistant, question: str, sa
     assert answer.status == "not_found", answer.answer
     assert said in answer.answer and contact in answer.answer
     assert answer.citations
+
+
+def test_a_ratio_the_notice_gives_is_answered_with_its_figure(assistant: Assistant) -> None:
+    answer = assistant.ask("新疆推荐进全国总决赛的项目里中小企业占多少比例")
+    assert answer.status == "answered" and "10%" in answer.answer
 
 
 @pytest.mark.parametrize(
