@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sqlite3
 import sys
 from collections.abc import Callable
@@ -198,6 +199,15 @@ def _utf8_streams() -> None:
             reconfigure(encoding="utf-8", errors=errors)
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def _is_store_error(exc: BaseException) -> bool:
     """A damaged or unwritable store below our own checks (SQLite, Chroma, the file system)."""
     return isinstance(exc, (sqlite3.Error, OSError)) or type(exc).__module__.startswith("chromadb")
@@ -220,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader stopped reading (`ask … | head -1`): nothing is wrong with the data
+        _silence_stdout()
+        return 141  # as a program killed by SIGPIPE
     except Exception as exc:  # noqa: BLE001 - never show a traceback to a user
         log.debug("unexpected error", exc_info=True)
         if settings is not None and _is_store_error(exc):

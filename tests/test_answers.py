@@ -86,6 +86,11 @@ CASES: list[tuple[str, str | None, str, list[tuple[str, ...]], set[str]]] = [
     # the 申报书 template
     ("山西分赛项目背景限多少字", None, "answered", [("限 500 字",)], {"shanxi"}),
     ("山西申报书技术路线限多少字", None, "answered", [("4000",)], {"shanxi"}),
+    # a yes/no question about using someone else's materials: the clause that forbids it (严禁)
+    ("新疆能不能用母公司的资质材料报", None, "answered", [("严禁使用母公司",)], {"xinjiang"}),
+    ("新疆可不可以用子公司的资质材料报", None, "answered", [("严禁使用母公司",)], {"xinjiang"}),
+    # a frame word (要求/条件/规定) points to the section headed with one: （二）参赛项目要求
+    ("益阳参赛项目在知识产权上有什么条件", None, "answered", [("拥有自主知识产权",)], {"yiyang"}),
     # explicit division parameter overrides the text
     ("一等奖奖金多少", "shanxi", "answered", [("5 万元",)], {"shanxi"}),
     ("报名截止时间", "shaanxi", "answered", [("7 月 31 日",)], {"shaanxi"}),

@@ -36,6 +36,18 @@ def test_ask_json(data_dir: Path) -> None:
     assert set(data["citations"][0]) == {"n", "division", "doc_title", "section", "quote"}
 
 
+def test_a_reader_that_stops_reading_is_not_a_damaged_data_dir(data_dir: Path) -> None:
+    """`ask … | head -1`: the pipe closes before the answer is written; no message blames DATA_DIR."""
+    env = {**os.environ, "DATA_DIR": str(data_dir), "TODAY": "2026-11-21", "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "ask", "山西分赛一等奖奖金多少？"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before a byte is written
+    err = proc.stderr.read().decode("utf-8", "replace")
+    assert proc.wait(timeout=300) == 141
+    assert "DATA_DIR" not in err and "错误" not in err and "Traceback" not in err
+
+
 def test_ask_text_and_bad_input(data_dir: Path) -> None:
     ok = _run(["ask", "新疆分赛决赛在什么时候"], data_dir)
     assert ok.returncode == 0 and "来源" in ok.stdout

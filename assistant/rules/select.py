@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from assistant.models import Chunk, DivisionId
 
-from . import intent
+from . import intent, tables
 from .index import KnowledgeIndex
 from .patterns import LIST_NUMBER
 from .query import Part, Term
@@ -104,6 +104,7 @@ class Selector:
         if predicate is not None and not any(a in self._division_text(division) for a in predicate.alternatives):
             predicate = None  # the notice never uses it: nothing to prefer (the clause answerer says so)
         typed_kinds = intent.TYPED
+        frames = [w for group in tables.stop_frames() if any(w in part.canonical for w in group) for w in group]
         # A clause matching none of the question's known words of two characters or more, only its
         # one-character glue, is not about it; unless those words only say what kind of answer is asked (最多 for a count).
         words = [t for t in terms if len(t.text) >= 2 and t.known and not t.fallback]
@@ -155,6 +156,8 @@ class Selector:
                 score += 0.02 * min(3, _wordings(text, terms))
                 if predicate is not None and _credit(text, predicate) + _credit(heading_norm, predicate) > 0:
                     score += 0.2  # a yes/no question is answered by the clause about its predicate
+                if frames and any(w in heading_norm for w in frames):
+                    score += 0.1  # "有啥要求" is answered by the section headed …要求
                 if _TITLE_ONLY.match(body):
                     score -= 0.3  # names an annex or document; the annex itself answers
                 if ui == -1:

@@ -121,10 +121,16 @@ class StopSuffix(_Entry):
     suffix: str  # glue a token ends with (交些 → 交)
 
 
+class StopFrame(_Entry):
+    note: str
+    words: str  # interchangeable stop words that still say which section answers: its heading carries one
+
+
 class StopTable(_Entry):
     groups: list[StopGroup]
     shapes: list[StopShape] = []
     suffixes: list[StopSuffix] = []
+    frames: list[StopFrame] = []
 
 
 # -- intents ---------------------------------------------------------------------------------------
@@ -291,6 +297,13 @@ def stop_shape() -> re.Pattern[str]:
 @cache
 def stop_suffixes() -> tuple[str, ...]:
     return tuple(s.suffix for s in _stop_table().suffixes)
+
+
+@cache
+def stop_frames() -> tuple[tuple[str, ...], ...]:
+    """Groups of frame words (要求 条件 规定): no topic of their own, but a heading that has one of
+    the group a question uses is the section asked for."""
+    return tuple(tuple(f.words.split()) for f in _stop_table().frames)
 
 
 @cache
