@@ -150,3 +150,12 @@ def test_the_same_question_asked_again_stands_as_typed(assistant: Assistant) -> 
     q = "新疆分赛的联系方式是什么？"
     answer = assistant.ask(q, history=[{"role": "user", "content": q}])
     assert answer.resolved_question == q, answer.resolved_question
+
+
+def test_a_follow_up_in_words_no_notice_uses_keeps_the_earlier_topic(assistant: Assistant) -> None:
+    """挪到山西分赛该选哪个 after a which-track question names only a division and a verb the notices
+    never use: it asks the same of Shanxi, not about changing a chosen topic (赛题一经选定不得更改)."""
+    answer = assistant.ask("挪到山西分赛该选哪个", history=_turns("我们做粮食种植大数据服务，陕西应该报哪个赛道"))
+    assert "粮食种植" in (answer.resolved_question or ""), answer.resolved_question
+    assert "现代农业" in answer.answer and "不得更改" not in answer.answer
+

@@ -58,12 +58,16 @@ class Resolver:
         tokenizer: Tokenizer,
         canonical: Callable[[str], str],
         listed: Callable[[Turn], list[str]] | None = None,
+        known: Callable[[str], bool] | None = None,
     ) -> None:
         self.v = vocabulary
         self.tokenizer = tokenizer
         self._canonical = canonical  # Analyzer.canonical
         # What our answer to a turn listed (tracks, topics): "第三个" and "这个赛道" may point into it.
         self._listed = listed
+        # Whether the notices use a word: a follow-up whose own words they never use (周末打有人接吗)
+        # has no topic of its own and keeps the earlier question's.
+        self._known = known
 
     def turn(self, text: str) -> Turn:
         canonical: str = self._canonical(text)
@@ -100,8 +104,12 @@ class Resolver:
 
     # -- resolving -----------------------------------------------------------------------------
 
-    def resolve(self, message: str, previous: list[Turn]) -> Resolution:
-        """The standalone question a message asks, given the turns before it (latest last)."""
+    def resolve(self, message: str, previous: list[Turn], *, sibling: bool = False) -> Resolution:
+        """The standalone question a message asks, given the turns before it (latest last).
+
+        `sibling`: the latest turn is an earlier part of the same message (山西啥时候能报，报到几月),
+        which asks its own question about the same scope; a later message (周末打有人接吗 after
+        …举报电话是多少) whose words the notices never use keeps the earlier question's topic."""
         if not previous:
             return Resolution(message, "")
         canonical: str = self._canonical(message)
@@ -154,7 +162,8 @@ class Resolver:
                     carried = True
                     if piece not in prefix:
                         prefix.append(piece)
-            if not other and not carried and not own_subject:
+            bare = not other or (not sibling and not self._own_topic(canonical, slots))
+            if bare and not carried and not own_subject:
                 topic = self._topic(last)
                 if topic:
                     prefix.append(topic)
@@ -164,6 +173,22 @@ class Resolver:
             return Resolution(message, "")
         context = "".join(prefix)
         return Resolution(context + " " + message, context)
+
+    def _own_topic(self, canonical: str, slots: list[Slot]) -> bool:
+        """The message has a word of two characters or more, beyond slots and question words, that the notices use."""
+        if self._known is None:
+            return True
+        masked = list(canonical)
+        for s in slots:
+            for i in range(s.start, s.end):
+                masked[i] = " "
+        for w in self.tokenizer.raw_words("".join(masked)):
+            w = w.strip()
+            if len(w) < 2 or w in self.v.question_words or w in self.v.markers or w in self.tokenizer.stopwords:
+                continue
+            if self._known(w):
+                return True
+        return False
 
     def _repeats_ask(self, canonical: str, slots: list[Slot], last: Turn) -> bool:
         """The message asks nothing beyond what the earlier question asked: only bare question

@@ -136,7 +136,8 @@ class Engine:
         self.clauses = ClauseAnswerer(self.selector, records.contacts)
         self.vocabulary = _vocabulary(records)
         self.analyzer = Analyzer(index, self.vocabulary)
-        self.resolver = Resolver(self.vocabulary, index.tokenizer, self.analyzer.canonical, self._listed)
+        self.resolver = Resolver(self.vocabulary, index.tokenizer, self.analyzer.canonical, self._listed,
+                                 known=lambda w: any(t.known for t in self.analyzer.terms(w)))
         self.splitter = Splitter(self.vocabulary, self.analyzer.canonical)
         self.years = guard.competition_years(index)
 
@@ -179,11 +180,11 @@ class Engine:
         """Resolve the history turn by turn, then the message part by part."""
         turns: list[Turn] = []
         for earlier in history:
-            for raw in self.splitter.split(earlier):
-                turns.append(self.resolver.turn(self.resolver.resolve(raw, turns).text))
+            for i, raw in enumerate(self.splitter.split(earlier)):
+                turns.append(self.resolver.turn(self.resolver.resolve(raw, turns, sibling=i > 0).text))
         parts: list[Part] = []
-        for raw in self.splitter.split(text):
-            resolved = self.resolver.resolve(raw, turns)
+        for i, raw in enumerate(self.splitter.split(text)):
+            resolved = self.resolver.resolve(raw, turns, sibling=i > 0)
             turns.append(self.resolver.turn(resolved.text))
             parts.append(self.analyzer.part(raw, resolved.text, context=resolved.context))
         resolved_text = "；".join(p.text for p in parts) if len(parts) > 1 else parts[0].text
