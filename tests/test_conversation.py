@@ -159,3 +159,20 @@ def test_a_follow_up_in_words_no_notice_uses_keeps_the_earlier_topic(assistant: 
     assert "粮食种植" in (answer.resolved_question or ""), answer.resolved_question
     assert "现代农业" in answer.answer and "不得更改" not in answer.answer
 
+
+
+@pytest.mark.parametrize(
+    ("earlier", "message", "field", "gone"),
+    [
+        ("申报书里数据产品和服务类型最多勾几个", "代表性案例那一栏限多少字", "已实现落地应用的代表性案例", "数据产品和服务类型"),
+        ("申报书项目服务的客户数量怎么填", "那成本投入呢", "成本", "客户数量"),
+    ],
+)
+def test_a_field_named_by_its_head_words_replaces_the_earlier_field(
+    assistant: Assistant, earlier: str, message: str, field: str, gone: str
+) -> None:
+    """A template field is named by the words after its qualifier (…的代表性案例, …的成本投入): the follow-up
+    asks of that field, and the earlier question's field does not stay in the question."""
+    answer = assistant.ask(message, history=_turns(earlier))
+    assert gone not in (answer.resolved_question or ""), answer.resolved_question
+    assert field in answer.answer.replace(" ", ""), answer.answer

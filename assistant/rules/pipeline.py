@@ -408,6 +408,16 @@ def _vocabulary(records: Records) -> Vocabulary:
         for name in (it.label, *it.aliases):
             if len(name) >= 3:
                 fields.setdefault(name, it.label)
+    # A label's head noun phrase after its qualifier names it too (数据驱动的建模分析方式 → 建模分析方式),
+    # when no other field has the same tail.
+    tails: dict[str, set[str]] = {}
+    for it in records.template.items:
+        head = it.label.rsplit("的", 1)[-1]
+        if head != it.label and len(head) >= 4:
+            tails.setdefault(head, set()).add(it.label)
+    for head, labels in tails.items():
+        if len(labels) == 1:
+            fields.setdefault(head, next(iter(labels)))
     indicators: dict[str, str] = {}
     for tree in records.indicators.trees.values():
         for n in tree.nodes():
