@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import cast
 
 import psycopg
 from psycopg import sql
@@ -94,6 +95,8 @@ class CorpusWatcher:
                     self._listen(conn)
             except psycopg.Error as exc:
                 log.warning("corpus listener: connection lost (%s); reconnecting in %.0f s", str(exc).strip()[:200], retry)
+            except Exception:  # noqa: BLE001 - the thread must outlive any one failure
+                log.exception("corpus listener failed; restarting in %.0f s", retry)
             finally:
                 self.connected.clear()
                 self.backend_pid = None
@@ -115,7 +118,7 @@ class CorpusWatcher:
 
     def _check(self, conn: psycopg.Connection[tuple[object, ...]], *, notified: bool) -> None:
         row = conn.execute("SELECT version FROM corpus_state WHERE name = %s", (CORPUS,)).fetchone()
-        version = int(str(row[0])) if row else 0
+        version = int(cast(int, row[0])) if row else 0
         if version == self.version:
             return
         self.seen = version
