@@ -213,6 +213,10 @@ def _is_store_error(exc: BaseException) -> bool:
     return isinstance(exc, (sqlite3.Error, OSError)) or type(exc).__module__.startswith("chromadb")
 
 
+# Commands that read the corpus (knowledge/ and the added notices).
+_CORPUS_COMMANDS = frozenset({"ask", "ingest", "sources", "eval", "audit"})
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command. Exit codes: 0 done, 2 bad input or configuration (a Chinese message), 1 internal error, 130 interrupted."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -224,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
     settings: Settings | None = None
     try:
         settings = get_settings()
+        if settings.database_url and args.command in _CORPUS_COMMANDS:
+            from .notices.store import open_store
+
+            open_store(settings).sync()  # shared mode: this DATA_DIR mirrors the database's notices first
         return runners[args.command](args, settings)
     except AssistantError as exc:
         sys.stderr.write(f"错误：{exc.message}\n")

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Optional, shared mode only: quotas counted in Redis (redis://host:port/db) instead of PostgreSQL.
     redis_url: str = ""
+    # Shared mode: besides LISTEN/NOTIFY, each worker compares its corpus version with the database's
+    # this often (seconds), so a notification lost with a dropped connection still reaches it.
+    corpus_check_seconds: float = Field(default=30.0, gt=0)
 
     # Clock override for reproducible runs (YYYY-MM-DD); empty → the real date.
     today: str = ""
@@ -80,8 +83,11 @@ class Settings(BaseSettings):
 
     @property
     def notices_dir(self) -> Path:
-        """Notices added at run time (`python -m assistant notice add`), beside the shipped knowledge/."""
-        return self.data_dir / "notices"
+        """Notices added at run time (`python -m assistant notice add`), beside the shipped knowledge/.
+
+        In shared mode this worker's mirror of the database's notices, a folder of its own so the
+        notices a single machine added to DATA_DIR/notices are never overwritten."""
+        return self.data_dir / ("shared-notices" if self.database_url else "notices")
 
     def ensure_dirs(self) -> None:
         """Create DATA_DIR and check it is a writable directory; a `ConfigError` names the path and the fix."""

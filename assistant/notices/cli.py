@@ -13,7 +13,7 @@ from assistant.settings import Settings
 from .amendments import Suggestion
 from .intake import commit, describe, prepare
 from .model import KIND_NAMES, Amendment, published_text
-from .store import NoticeStore
+from .store import NoticeStore, open_store
 
 
 def add_subparser(sub: Any) -> str:
@@ -36,7 +36,7 @@ def add_subparser(sub: Any) -> str:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    store = NoticeStore(settings.notices_dir)
+    store = open_store(settings)
     if args.notice_command == "add":
         return _add(args, settings, store)
     if args.notice_command == "list":
@@ -44,8 +44,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.notice_command == "show":
         return _show(store, args.notice_id)
     store.remove(args.notice_id)
-    print(f"已删除通知 {args.notice_id}；下次提问时索引自动重建。")
+    print(f"已删除通知 {args.notice_id}；{_TAKES_EFFECT[store.shared]}")
     return 0
+
+
+_TAKES_EFFECT = {False: "下次提问时索引自动重建。", True: "各服务进程随即按新语料重建索引并回答。"}
 
 
 def _confirm(suggestions: list[Suggestion], yes: bool) -> list[Amendment]:
@@ -81,7 +84,7 @@ def _add(args: argparse.Namespace, settings: Settings, store: NoticeStore) -> in
     meta = commit(draft, amendments, store)
     print(
         f"已添加通知 {draft.notice_id}（{KIND_NAMES[meta.kind]}，{published_text(meta.published)}发布，{len(amendments)} 条修改）：《{meta.title}》\n"
-        f"原文件已保存；下次提问时索引自动重建，修改自发布之日起生效。"
+        f"原文件已保存；{_TAKES_EFFECT[store.shared]}修改自发布之日起生效。"
     )
     return 0
 

@@ -20,7 +20,7 @@ from assistant.settings import Settings
 from .amendments import Suggestion, suggest, verify
 from .convert import convert
 from .model import TYPE_NAMES, Amendment, Kind, NoticeError, NoticeMeta
-from .store import NoticeStore
+from .store import NoticeStore, open_store
 
 _DATE_RE = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _DOC_NUMBER_RE = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［(（]20\d{2}[〕\]］)）]\s*\d+\s*号")
@@ -126,7 +126,8 @@ def prepare(
         given = [Amendment.model_validate(a) for a in front.get("amendments") or []]
     except ValueError as exc:
         raise NoticeError(f"通知信息无效：{exc}") from exc
-    store = NoticeStore(settings.notices_dir)
+    store = open_store(settings)
+    store.sync()  # shared mode: the other added notices, which this one may amend, are in the mirror
     notice_id = store.new_id(meta)
     doc = Document(doc_id=notice_id, body=body, **meta.model_dump(include={"division", "title", "issuer", "doc_number", "date", "source_file"}))
     chunks = load_chunks(settings.knowledge_dir, settings.notices_dir) + chunk_document(doc)

@@ -1,6 +1,9 @@
 """Added notices under DATA_DIR/notices: `<id>.md` (front matter + body), the original file in
 `originals/`. Nothing is ever written into the checkout; the knowledge loader reads this folder
-after `knowledge/`, so the corpus hash changes and the index rebuilds itself on next use."""
+after `knowledge/`, so the corpus hash changes and the index rebuilds itself on next use.
+
+With DATABASE_URL set the notices live in the shared database instead (`shared.py`); `open_store`
+picks the store the settings ask for."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from assistant.models import Chunk
+from assistant.settings import Settings
 
 from .amendments import verify
 from .apply import Amender, Notice
@@ -16,7 +20,13 @@ from .model import NoticeError, NoticeMeta, parse, render
 PREFIX = "notice-"
 
 
+def missing(notice_id: str) -> NoticeError:
+    return NoticeError(f"没有编号为“{notice_id}”的通知。用 python -m assistant notice list 查看已添加的通知。")
+
+
 class NoticeStore:
+    shared = False  # whether every worker sees this store (the shared database)
+
     def __init__(self, root: Path) -> None:
         self.root = root
         self.originals = root / "originals"
@@ -30,15 +40,14 @@ class NoticeStore:
             candidate = f"{base}-{n}"
         return candidate
 
-    def add(self, notice_id: str, meta: NoticeMeta, body: str, original: Path) -> Path:
-        """Keep the original file and write the notice; returns the notice file."""
+    def add(self, notice_id: str, meta: NoticeMeta, body: str, original: Path) -> None:
+        """Keep the original file and write the notice."""
         self.originals.mkdir(parents=True, exist_ok=True)
         shutil.copy2(original, self.originals / f"{notice_id}{original.suffix.lower()}")
         path = self.root / f"{notice_id}.md"
         tmp = path.with_suffix(".md.tmp")
         tmp.write_text(render(meta, body), encoding="utf-8")
         tmp.replace(path)  # the loader never sees half a file
-        return path
 
     def load(self) -> list[Notice]:
         """Every added notice, by id."""
@@ -53,7 +62,7 @@ class NoticeStore:
     def get(self, notice_id: str) -> Notice:
         path = self.root / f"{notice_id}.md"
         if not notice_id.startswith(PREFIX) or "/" in notice_id or not path.is_file():
-            raise NoticeError(f"没有编号为“{notice_id}”的通知。用 python -m assistant notice list 查看已添加的通知。")
+            raise missing(notice_id)
         meta, body = parse(path.read_text(encoding="utf-8"), path.name)
         return Notice(notice_id, meta, body)
 
@@ -69,3 +78,17 @@ class NoticeStore:
         for n in notices:
             verify(n.meta, n.body, chunks, name=n.notice_id)
         return Amender(notices, chunks) if notices else None
+
+    def sync(self) -> None:
+        """Bring the folder the knowledge loader reads up to date: nothing to do, the files are the store."""
+
+
+def open_store(settings: Settings) -> NoticeStore:
+    """The notices of DATA_DIR, or of the shared database when DATABASE_URL is set."""
+    if not settings.database_url:
+        return NoticeStore(settings.notices_dir)
+    from assistant.db import shared_database
+
+    from .shared import SharedNoticeStore
+
+    return SharedNoticeStore(shared_database(settings.database_url), settings.notices_dir)

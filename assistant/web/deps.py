@@ -21,6 +21,7 @@ from .store import QAStore
 
 if TYPE_CHECKING:
     from assistant.forms.service import FormService
+    from assistant.notices.watch import CorpusWatcher
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class WebServices:
     sites: Sites
     quotas: Quotas = field(default_factory=Quotas)
     forms: FormService | None = None
+    corpus: CorpusWatcher | None = None  # shared mode: follows the database's notices
     ready: threading.Event = field(default_factory=threading.Event)
     _cpu: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
 
@@ -109,14 +111,21 @@ class WebServices:
 
 def build_services(settings: Settings, *, progress: bool = True) -> WebServices:
     """Stores, sites and the assistant (wired to the approved answers) from settings."""
+    from assistant.notices.watch import open_corpus
     from assistant.services import build_assistant
 
     sites = load_sites(settings.sites_file)  # before the slow part, so a mistake there shows at once
     settings.ensure_dirs()
     store = QAStore.in_dir(settings.data_dir)
+    corpus = open_corpus(settings)  # shared mode: the database's notices mirrored before the engine reads them
     assistant = build_assistant(settings, progress=progress, approved=store)
     store.use_words(assistant.index.tokenizer.raw_words)
-    return WebServices(settings=settings, assistant=assistant, store=store, sites=sites, forms=_build_forms(settings))
+    services = WebServices(settings=settings, assistant=assistant, store=store, sites=sites, forms=_build_forms(settings), corpus=corpus)
+    if corpus is not None:
+        from .corpus import rebuild_engine
+
+        corpus.start(lambda: rebuild_engine(services))
+    return services
 
 
 def _build_forms(settings: Settings) -> FormService | None:

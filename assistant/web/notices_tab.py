@@ -1,8 +1,9 @@
 """The console's 通知管理 tab: add a 补充通知 / 延期公告 / 更正, confirm its amendments, list and remove.
 
 The notice is read and its amendments suggested by `assistant.notices.intake`, as on the CLI;
-after an add or a removal the engine is rebuilt from the new corpus, so the running server
-answers by the new notice without a restart.
+after an add or a removal the engine is rebuilt from the new corpus (`corpus.reload_engine`), so
+the running server answers by the new notice without a restart; in shared mode every other
+worker's listener does the same when it hears of the change.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from assistant.errors import AssistantError
 from assistant.models import DIVISION_IDS
 from assistant.notices.intake import Draft, commit, describe, prepare
 from assistant.notices.model import KIND_NAMES, Amendment
-from assistant.notices.store import NoticeStore
+from assistant.notices.store import NoticeStore, open_store
 from assistant.rules import divisions as div
 from assistant.settings import Settings
 
+from .corpus import reload_engine
 from .deps import WebServices
 from .render import esc
 
@@ -30,13 +32,6 @@ log = logging.getLogger(__name__)
 _DIVISIONS = [(div.SHORT[d], d) for d in DIVISION_IDS]
 _HEADERS = ["编号", "分赛", "类型", "发布日期", "标题", "修改条数"]
 INTERNAL = "内部错误，操作未完成，请查看日志。"
-
-
-def reload_engine(services: WebServices) -> None:
-    """A new engine on the new corpus (the index rebuilds itself); answers in flight keep the old one."""
-    from assistant.services import build_assistant
-
-    services.assistant = build_assistant(services.settings, progress=False, approved=services.store)
 
 
 def notice_rows(store: NoticeStore) -> list[list[str]]:
@@ -91,7 +86,7 @@ def remove_notice(services: WebServices, store: NoticeStore, notice_id: str) -> 
 
 def build(services: WebServices, token: gr.Textbox, guard: Callable[[Any, str], None], hidden: dict[str, Any]) -> None:
     settings = services.settings
-    store = NoticeStore(settings.notices_dir)
+    store = open_store(settings)
     gr.Markdown("上传补充通知、延期公告或更正（.docx、文字版 .pdf 或 .md），核对识别出的修改后确认添加。修改自发布日期起生效。")
     with gr.Row():
         upload = gr.File(label="通知文件", file_types=[".docx", ".pdf", ".md"], elem_id="notice-file", scale=3)
