@@ -6,7 +6,7 @@
 
 Each worker is the systemd unit's command (`deploy/assistant@.service`, `app.py --port P`) with
 its own DATA_DIR under `tmp_path` unless `data_dir` is given; the environment is the caller's
-dict over a clean base (no developer LLM, embedding, proxy or quota settings leak in; cwd is a
+dict over a clean base (no developer LLM, embedding, proxy, quota or database settings leak in; cwd is a
 temporary directory, so no `.env` either). nginx runs from `deploy/nginx.conf` rendered with the
 worker ports and a free loopback port, with its pid, logs and temp files in `tmp_path`; its access
 log records `$upstream_addr`, so a test can see which worker served a request and which retried.

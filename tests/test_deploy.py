@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import shutil
 import subprocess
 import sys
 import threading
@@ -53,6 +54,7 @@ def ask(base: str, question: str, **extra: object) -> httpx.Response:
 def test_port_and_host_flags_override_the_settings(tmp_path: Path, prebuilt: Path) -> None:
     port, ignored = free_port(), free_port()
     data_dir = tmp_path / "data"
+    shutil.copytree(prebuilt / "chroma", data_dir / "chroma")
     env = worker_env(NO_QUOTA, data_dir, tmp_path, {"HOST": "127.0.0.2", "PORT": str(ignored)})
     log_path = tmp_path / "worker.log"
     with log_path.open("wb") as log:
