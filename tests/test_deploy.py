@@ -184,7 +184,9 @@ def test_a_worker_killed_during_40_asks_costs_no_answer(tmp_path: Path, prebuilt
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             futures = [pool.submit(one, i) for i in range(40)]
-            while len(done) < 8:  # kill while the rest are queued or in flight on both workers
+            deadline = time.monotonic() + 60
+            # kill while the rest are queued or in flight on both workers (bounded: a broken front fails below)
+            while len(done) < 8 and not all(f.done() for f in futures) and time.monotonic() < deadline:
                 time.sleep(0.01)
             victim.kill()
             results = [f.result() for f in futures]
