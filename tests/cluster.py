@@ -4,6 +4,8 @@
         httpx.post(c.front + "/api/v1/ask", json={"question": "…"})
         c.workers[0].kill()                                   # SIGKILL, as a crash would
 
+    with cluster(tmp_path, 2, {"DATABASE_URL": url}) as c:   # shared mode: the workers share only the database
+
 Each worker is the systemd unit's command (`deploy/assistant@.service`, `app.py --port P`) with
 its own DATA_DIR under `tmp_path` unless `data_dir` is given; the environment is the caller's
 dict over a clean base (no developer LLM, embedding, proxy, quota or database settings leak in; cwd is a

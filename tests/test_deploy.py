@@ -28,6 +28,7 @@ from cluster import (
     cluster,
     free_port,
     nginx_binary,
+    render_site,
     start_workers,
     stop_all,
     wait_ready,
@@ -49,6 +50,19 @@ def prebuilt(kb_index: KnowledgeIndex, kb_data_dir: Path) -> Path:
 
 def ask(base: str, question: str, **extra: object) -> httpx.Response:
     return httpx.post(f"{base}/api/v1/ask", json={"question": question, **extra}, timeout=60)
+
+
+def test_the_shipped_nginx_example_renders_for_any_worker_ports(tmp_path: Path) -> None:
+    site = render_site([5001, 5002, 5003], 6000)
+    for upstream in ("assistant_api", "assistant_page"):
+        block = site.split(f"upstream {upstream} {{", 1)[1].split("}", 1)[0]
+        assert [line.split()[1] for line in block.splitlines() if line.strip().startswith("server ")] == [
+            "127.0.0.1:5001", "127.0.0.1:5002", "127.0.0.1:5003"]
+    assert "listen 127.0.0.1:6000;" in site and "listen 80;" not in site
+    bent = tmp_path / "nginx.conf"
+    bent.write_text(site.replace("listen 127.0.0.1:6000;", "listen 8080;"), encoding="utf-8")
+    with pytest.raises(ValueError, match="listen 80"):  # a template the tests cannot render fails loudly
+        render_site([5001], 6001, template=bent)
 
 
 def test_port_and_host_flags_override_the_settings(tmp_path: Path, prebuilt: Path) -> None:
