@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench eval setup browser office clean
+.PHONY: run test lint bench eval setup browser office services clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ browser:
 office:
 	bash scripts/ensure_office.sh
 
+services:
+	bash scripts/ensure_services.sh
+
 run: $(STAMP)
 	$(BIN)/python app.py
 
@@ -27,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check assistant tests app.py scripts
 	$(BIN)/mypy assistant app.py
 
-test: $(STAMP) browser office lint
+test: $(STAMP) browser office services lint
 	$(BIN)/python -m pytest -q
 
 eval: $(STAMP)

@@ -1,7 +1,10 @@
 """`make run`: build the services from settings, then serve the API, widget, console and page with uvicorn.
 
+    python app.py [--host 127.0.0.1] [--port 7860]    # flags override HOST / PORT
+
 Offline by design: Gradio's analytics are off (see assistant/web/__init__.py); the index is
-built on first start in DATA_DIR and reused afterwards.
+built on first start in DATA_DIR and reused afterwards. One process is one worker; several run
+side by side on their own ports behind nginx (see deploy/).
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+import argparse  # noqa: E402
 import logging  # noqa: E402
 import sys  # noqa: E402
+from typing import NoReturn  # noqa: E402
 
 import uvicorn  # noqa: E402
 
@@ -23,11 +28,40 @@ from assistant.settings import get_settings  # noqa: E402
 from assistant.web.deps import build_services  # noqa: E402
 from assistant.web.server import create_app  # noqa: E402
 
+_ARGPARSE_WORDS = (("unrecognized arguments:", "不认识的参数"), ("expected one argument", "缺少取值"), ("argument ", "参数 "))
 
-def main() -> int:
+
+class _Parser(argparse.ArgumentParser):
+    """Says a bad command line in Chinese (exit 2), without argparse's English usage error."""
+
+    def error(self, message: str) -> NoReturn:
+        for english, chinese in _ARGPARSE_WORDS:
+            message = message.replace(english, chinese)
+        print(f"无法启动：命令行参数有误（{message}）。用法：python app.py [--host 地址] [--port 端口]，"
+              "例如 python app.py --port 7861；运行 python app.py --help 查看说明。", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"端口须为 1–65535 之间的整数，收到 {text!r}")
+    return int(text)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = _Parser(prog="python app.py", description="数据要素×大赛智能助手的网页与接口服务（一个进程即一个工作进程）。")
+    parser.add_argument("--host", help="监听地址，覆盖 HOST（默认 127.0.0.1）")
+    parser.add_argument("--port", type=_port, help="监听端口，覆盖 PORT（默认 7860）")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = get_settings()
+        flags = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+        settings = settings.model_copy(update=flags)
         services = build_services(settings)
     except AssistantError as exc:  # e.g. a mistake in the sites file: say which, without a traceback
         print(f"无法启动：{exc.message}", file=sys.stderr)

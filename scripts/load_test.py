@@ -3,6 +3,14 @@
     python scripts/load_test.py                      # against a running server (make run), 20 clients, 60 s
     python scripts/load_test.py --spawn              # start app.py on a free port (fresh temp DATA_DIR), stop it after
     python scripts/load_test.py --clients 20 --duration 60 --check   # exit 1 if the targets are missed
+    python scripts/load_test.py --url http://127.0.0.1:8080          # against an nginx front (deploy/nginx.conf)
+    python scripts/load_test.py --workers 1,2 --duration 30          # 1 worker, then 2, each behind a real nginx
+    python scripts/load_test.py --workers 1,2,1,2 --duration 20      # alternated, on a machine others use too
+
+`--workers` starts, for each count, that many `app.py --port P` workers (each with its own temp
+DATA_DIR, the index built once and copied in) behind nginx rendered from deploy/nginx.conf by
+tests/cluster.py, drives the nginx front, stops them, and prints one row per count and the
+throughput ratio: the same run on the same machine.
 
 Targets (2 cores, extractive mode): no errors, at least 30 answers/s, p95 under 500 ms.
 """
@@ -121,6 +129,92 @@ def _wait_healthy(host: str, port: int, timeout: float) -> bool:
     return False
 
 
+@dataclass
+class Result:
+    target: str
+    clients: int
+    wall: float
+    tally: Tally
+
+    @property
+    def answers(self) -> int:
+        return len(self.tally.latencies)
+
+    @property
+    def errors(self) -> int:
+        return sum(self.tally.errors.values())
+
+    @property
+    def rate(self) -> float:
+        return self.answers / self.wall if self.wall else 0.0
+
+    def ms(self, p: float) -> float:
+        return _percentile(self.tally.latencies, p) * 1000 if self.tally.latencies else float("nan")
+
+    @property
+    def met(self) -> bool:
+        return self.errors == 0 and self.rate >= 30 and self.ms(95) < 500
+
+
+def drive(host: str, port: int, clients: int, duration: float, division: str | None) -> Result:
+    """`clients` threads asking one after another for `duration` seconds."""
+    tally = Tally()
+    deadline = time.perf_counter() + duration
+    threads = [
+        threading.Thread(target=_client, args=(host, port, deadline, n * 7, tally, division), daemon=True)
+        for n in range(clients)
+    ]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return Result(f"http://{host}:{port}/api/v1/ask", clients, time.perf_counter() - started, tally)
+
+
+def report(result: Result) -> None:
+    lat = result.tally.latencies
+    mean = statistics.fmean(lat) * 1000 if lat else float("nan")
+    errors = result.errors
+    print(f"clients {result.clients}, duration {result.wall:.1f} s, target {result.target}")
+    print(f"answers {result.answers}, errors {errors}{' ' + dict(result.tally.errors).__repr__() if errors else ''}")
+    print(f"throughput {result.rate:.1f} answers/s")
+    print(f"latency ms: p50 {result.ms(50):.0f}, p95 {result.ms(95):.0f}, p99 {result.ms(99):.0f}, mean {mean:.0f}, "
+          f"max {max(lat, default=0) * 1000:.0f}")
+    print("targets (no errors, ≥30 answers/s, p95 < 500 ms):", "met" if result.met else "NOT met")
+
+
+def compare_workers(counts: list[int], clients: int, duration: float, division: str | None) -> list[Result]:
+    """For each count, that many workers behind a real nginx, driven through the nginx front."""
+    sys.path.insert(0, str(ROOT / "tests"))  # the cluster helpers the deployment tests use
+    from cluster import cluster, worker_env
+
+    # Capacity is measured, so no key-less quota; the index is built once and copied into each DATA_DIR.
+    env = {"API_QUOTA_PER_MINUTE": "0", "API_QUOTA_PER_DAY": "0"}
+    results = []
+    with tempfile.TemporaryDirectory(prefix="load-test-") as tmp:
+        seed = Path(tmp) / "seed"
+        seed_env = {**worker_env({}, seed, Path(tmp), {}), "PYTHONPATH": str(ROOT)}  # the workers' clean environment
+        built = subprocess.run([sys.executable, "-m", "assistant", "ingest"], cwd=tmp, env=seed_env, capture_output=True, text=True)
+        if built.returncode != 0:
+            raise RuntimeError(f"python -m assistant ingest failed:\n{built.stderr[-3000:]}")
+        for n in counts:
+            with cluster(Path(tmp) / f"workers-{n}", n, env, seed=seed) as running:
+                print(f"--- {n} worker(s) behind nginx :{running.nginx.port} ---", flush=True)
+                result = drive("127.0.0.1", running.nginx.port, clients, duration, division)
+                report(result)
+                results.append(result)
+    print("\nworkers | answers/s | p50 ms | p95 ms | errors")
+    for n, r in zip(counts, results, strict=True):
+        print(f"{n:7d} | {r.rate:9.1f} | {r.ms(50):6.0f} | {r.ms(95):6.0f} | {r.errors}")
+    # Alternating counts (1,2,1,2) spreads a busy machine's drift over both; each count's mean rate is compared.
+    means = {n: statistics.fmean(r.rate for m, r in zip(counts, results, strict=True) if m == n) for n in sorted(set(counts))}
+    low, high = min(means), max(means)
+    if high != low and means[low]:
+        print(f"throughput ratio {high} vs {low} worker(s): {means[high] / means[low]:.2f}×")
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Drive POST /api/v1/ask with concurrent clients.")
     parser.add_argument("--url", default="http://127.0.0.1:7860", help="server base URL (loopback)")
@@ -129,10 +223,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--division", default=None, help="scope every question to this division")
     parser.add_argument("--spawn", action="store_true", help="start app.py on a free loopback port for the run")
     parser.add_argument("--data-dir", default=None, help="DATA_DIR for --spawn (default: a fresh temporary directory)")
+    parser.add_argument("--workers", default=None,
+                        help="worker counts to compare, e.g. 1,2: each started behind a real nginx (deploy/nginx.conf)")
     parser.add_argument("--check", action="store_true", help="exit 1 unless: no errors, ≥30 answers/s, p95 < 500 ms")
     args = parser.parse_args(argv)
     if not 1 <= args.clients <= MAX_CLIENTS or not 1 <= args.duration <= MAX_DURATION:
         parser.error(f"--clients must be 1–{MAX_CLIENTS} and --duration 1–{MAX_DURATION} seconds")
+    if args.workers is not None:
+        try:
+            counts = [int(n) for n in args.workers.split(",")]
+        except ValueError:
+            counts = []
+        if not counts or not all(1 <= n <= 16 for n in counts) or args.spawn:
+            parser.error("--workers takes counts 1–16 separated by commas (e.g. 1,2), without --spawn")
+        results = compare_workers(counts, args.clients, args.duration, args.division)
+        return 1 if args.check and not all(r.met for r in results) else 0
 
     server: subprocess.Popen[bytes] | None = None
     if args.spawn:
@@ -156,38 +261,15 @@ def main(argv: list[str] | None = None) -> int:
             hint = f"日志：{server_log.name}" if server else "请先运行 make run，或加 --spawn。"
             print(f"服务器 http://{host}:{port} 未就绪：{hint}", file=sys.stderr)
             return 2
-        tally = Tally()
-        deadline = time.perf_counter() + args.duration
-        threads = [
-            threading.Thread(target=_client, args=(host, port, deadline, n * 7, tally, args.division), daemon=True)
-            for n in range(args.clients)
-        ]
-        started = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - started
+        result = drive(host, port, args.clients, args.duration, args.division)
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
             server_log.close()
 
-    ok = len(tally.latencies)
-    errors = sum(tally.errors.values())
-    rate = ok / wall if wall else 0.0
-    p50 = _percentile(tally.latencies, 50) * 1000 if ok else float("nan")
-    p95 = _percentile(tally.latencies, 95) * 1000 if ok else float("nan")
-    p99 = _percentile(tally.latencies, 99) * 1000 if ok else float("nan")
-    mean = statistics.fmean(tally.latencies) * 1000 if ok else float("nan")
-    print(f"clients {args.clients}, duration {wall:.1f} s, target http://{host}:{port}/api/v1/ask")
-    print(f"answers {ok}, errors {errors}{' ' + dict(tally.errors).__repr__() if errors else ''}")
-    print(f"throughput {rate:.1f} answers/s")
-    print(f"latency ms: p50 {p50:.0f}, p95 {p95:.0f}, p99 {p99:.0f}, mean {mean:.0f}, max {max(tally.latencies, default=0) * 1000:.0f}")
-    met = errors == 0 and rate >= 30 and p95 < 500
-    print("targets (no errors, ≥30 answers/s, p95 < 500 ms):", "met" if met else "NOT met")
-    return 1 if args.check and not met else 0
+    report(result)
+    return 1 if args.check and not result.met else 0
 
 
 if __name__ == "__main__":

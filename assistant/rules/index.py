@@ -4,15 +4,19 @@ The Chroma collection lives in `DATA_DIR/chroma` and is rebuilt automatically wh
 knowledge files or the embedding configuration change (content hash stored on the collection).
 At open, the stored embeddings are read into one matrix so a question's vector search over all
 divisions is a single matrix product; BM25 over a few hundred chunks takes milliseconds, so it
-is rebuilt in memory at start-up. The index owns its tokenizer.
+is rebuilt in memory at start-up. The index owns its tokenizer. Several processes may open one
+DATA_DIR at once (workers started together): a file lock lets one build while the others wait
+and then open what it built.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,6 +108,22 @@ class KnowledgeIndex:
         return np.asarray(self.vectors @ self.query_vector(query), dtype=np.float32)
 
 
+@contextmanager
+def _build_lock(data_dir: Path) -> Iterator[None]:
+    """Hold `DATA_DIR/index.lock` exclusively: one process at a time opens, checks or builds the collection.
+
+    Without it two workers started together on an empty DATA_DIR each delete and create the
+    collection, and one dies (`Collection [notices] already exists`). The kernel drops the lock
+    when its holder exits, even on SIGKILL, so a crashed build never blocks the next start.
+    """
+    with (data_dir / "index.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _client(data_dir: Path) -> object:
     import chromadb
     from chromadb.config import Settings as ChromaSettings
@@ -151,6 +171,22 @@ def _stored_vectors(col: object, chunks: list[Chunk]) -> np.ndarray:
     return np.asarray(matrix / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
+def _open_or_build(
+    client: object, chunks: list[Chunk], embedder: Embedder, ihash: str, *, rebuild: bool, progress: bool
+) -> object:
+    """The persisted collection if it matches this corpus and embedding, else a freshly built one."""
+    if not rebuild:
+        try:
+            existing = client.get_collection(COLLECTION, embedding_function=None)  # type: ignore[attr-defined]
+            meta = existing.metadata or {}
+            if meta.get("index_hash") == ihash and existing.count() == len(chunks):
+                return existing
+        except Exception:  # noqa: BLE001 - missing collection means build it
+            pass
+    log.info("building vector index for %d chunks with %s", len(chunks), embedder.name)
+    return _build_collection(client, chunks, embedder, ihash, progress)
+
+
 def open_index(
     *,
     knowledge_dir: Path,
@@ -165,19 +201,10 @@ def open_index(
     chunks = load_chunks(knowledge_dir, *extra_dirs)
     chash = corpus_hash(knowledge_dir, *extra_dirs)
     ihash = hashlib.sha256(f"{chash}|{embedder.name}|{COLLECTION}|v1".encode()).hexdigest()
-    client = _client(data_dir)
-    col = None
-    if not rebuild:
-        try:
-            existing = client.get_collection(COLLECTION, embedding_function=None)  # type: ignore[attr-defined]
-            meta = existing.metadata or {}
-            if meta.get("index_hash") == ihash and existing.count() == len(chunks):
-                col = existing
-        except Exception:  # noqa: BLE001 - missing collection means build it
-            col = None
-    if col is None:
-        log.info("building vector index for %d chunks with %s", len(chunks), embedder.name)
-        col = _build_collection(client, chunks, embedder, ihash, progress)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with _build_lock(data_dir):
+        col = _open_or_build(_client(data_dir), chunks, embedder, ihash, rebuild=rebuild, progress=progress)
+        vectors = _stored_vectors(col, chunks)
     tokenizer = Tokenizer(heading_terms(chunks))
     corpus_tokens = [tokenizer.tokens(bm25_text(c)) for c in chunks]
     bm = bm25s.BM25()
@@ -196,7 +223,7 @@ def open_index(
         collection=col,
         tokenizer=tokenizer,
         bm25=bm,
-        vectors=_stored_vectors(col, chunks),
+        vectors=vectors,
         divisions=np.array([c.division for c in chunks]),
         units=units,
         plain_units=[[plain(u.text) for u in us] for us in units],

@@ -1,0 +1,216 @@
+"""Several real workers (`app.py --port P`) behind a real nginx rendered from `deploy/nginx.conf`.
+
+Start-up flags, workers started together on one empty DATA_DIR, routing (round-robin API,
+sticky page, event streams through the proxy), the client address nginx forwards, and a
+worker SIGKILLed while asks go through nginx. Each worker has its own DATA_DIR unless a test
+is about sharing one.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from cluster import (
+    ROOT,
+    Cluster,
+    Worker,
+    cluster,
+    free_port,
+    nginx_binary,
+    render_site,
+    start_workers,
+    stop_all,
+    wait_ready,
+    worker_env,
+)
+
+from assistant.rules.index import KnowledgeIndex
+
+needs_nginx = pytest.mark.skipif(nginx_binary() is None, reason="nginx missing: scripts/ensure_services.sh installs nginx-light")
+NO_QUOTA = {"API_QUOTA_PER_MINUTE": "0", "API_QUOTA_PER_DAY": "0"}
+QUESTIONS = ["山西分赛一等奖奖金多少？", "陕西分赛报名截止时间是什么时候？", "新疆分赛的联系方式是什么？", "益阳初赛有哪些赛道？"]
+
+
+@pytest.fixture(scope="module")
+def prebuilt(kb_index: KnowledgeIndex, kb_data_dir: Path) -> Path:
+    """A DATA_DIR holding the session's built index, copied into each worker's own DATA_DIR."""
+    return kb_data_dir
+
+
+def ask(base: str, question: str, **extra: object) -> httpx.Response:
+    return httpx.post(f"{base}/api/v1/ask", json={"question": question, **extra}, timeout=60)
+
+
+def test_the_shipped_nginx_example_renders_for_any_worker_ports(tmp_path: Path) -> None:
+    site = render_site([5001, 5002, 5003], 6000)
+    for upstream in ("assistant_api", "assistant_page"):
+        block = site.split(f"upstream {upstream} {{", 1)[1].split("}", 1)[0]
+        assert [line.split()[1] for line in block.splitlines() if line.strip().startswith("server ")] == [
+            "127.0.0.1:5001", "127.0.0.1:5002", "127.0.0.1:5003"]
+    assert "listen 127.0.0.1:6000;" in site and "listen 80;" not in site
+    bent = tmp_path / "nginx.conf"
+    bent.write_text(site.replace("listen 127.0.0.1:6000;", "listen 8080;"), encoding="utf-8")
+    with pytest.raises(ValueError, match="listen 80"):  # a template the tests cannot render fails loudly
+        render_site([5001], 6001, template=bent)
+
+
+def test_port_and_host_flags_override_the_settings(tmp_path: Path, prebuilt: Path) -> None:
+    port, ignored = free_port(), free_port()
+    data_dir = tmp_path / "data"
+    shutil.copytree(prebuilt / "chroma", data_dir / "chroma")
+    env = worker_env(NO_QUOTA, data_dir, tmp_path, {"HOST": "127.0.0.2", "PORT": str(ignored)})
+    log_path = tmp_path / "worker.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--host", "127.0.0.1", "--port", str(port)],
+                                cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+    worker = Worker(port, data_dir, log_path, proc)
+    try:
+        wait_ready([worker])
+        assert ask(worker.base, QUESTIONS[0]).json()["status"] == "answered"
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.2:{ignored}/healthz", timeout=2)
+        assert f"http://127.0.0.1:{port}/" in worker.log()  # the address it prints is the one it binds
+    finally:
+        worker.stop()
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [(["--bogus"], "--bogus"), (["--port", "http"], "--port"), (["--port", "70000"], "--port"), (["--port"], "--port")],
+)
+def test_a_bad_command_line_is_said_in_chinese(tmp_path: Path, args: list[str], named: str) -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "app.py"), *args], cwd=tmp_path, capture_output=True, text=True,
+                          env=worker_env({}, tmp_path / "data", tmp_path, {}), timeout=60)
+    assert done.returncode == 2
+    assert "无法启动：命令行参数有误" in done.stderr and named in done.stderr
+    assert "Traceback" not in done.stderr and "usage:" not in done.stderr and "error:" not in done.stderr
+    assert not (tmp_path / "data").exists()  # refused before any start-up work
+
+
+def test_workers_started_together_on_one_empty_data_dir_all_serve(tmp_path: Path) -> None:
+    shared = tmp_path / "shared-data"
+    workers = start_workers(tmp_path, 3, NO_QUOTA, data_dir=shared, wait=False)
+    try:
+        wait_ready(workers)
+        answers = [ask(w.base, QUESTIONS[1]).json() for w in workers]
+        assert all(a["status"] == "answered" for a in answers)
+        assert len({json.dumps(a["citations"], ensure_ascii=False) + a["answer"] for a in answers}) == 1
+        builds = sum(w.log().count("building vector index") for w in workers)
+        assert builds == 1, [w.log() for w in workers]  # one built it, the others opened what it built
+    finally:
+        stop_all(workers)
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory, prebuilt: Path) -> Iterator[Cluster]:
+    if nginx_binary() is None:
+        pytest.skip("nginx missing: scripts/ensure_services.sh installs nginx-light")
+    with cluster(tmp_path_factory.mktemp("pair"), 2, NO_QUOTA, seed=prebuilt) as running:
+        yield running
+
+
+@needs_nginx
+def test_the_api_is_shared_round_robin_and_the_page_is_sticky(pair: Cluster) -> None:
+    before = len(pair.nginx.upstreams())
+    direct = {q: ask(pair.workers[0].base, q).json() for q in QUESTIONS}
+    for q in QUESTIONS:
+        via = ask(pair.front, q).json()
+        assert (via["answer"], via["citations"]) == (direct[q]["answer"], direct[q]["citations"])
+    for _ in range(4):
+        page = httpx.get(pair.front + "/", timeout=30)
+        assert page.status_code == 200 and "gradio" in page.text.lower()
+    time.sleep(0.2)  # nginx writes the access log line after the response
+    rows = pair.nginx.upstreams()[before:]
+    api = {tried[-1] for uri, tried in rows if uri == "/api/v1/ask"}
+    page_workers = {tried[-1] for uri, tried in rows if uri == "/"}
+    assert api == {w.address for w in pair.workers}
+    assert len(page_workers) == 1
+
+
+@needs_nginx
+def test_event_streams_pass_through_nginx(pair: Cluster) -> None:
+    from gradio_client import Client
+
+    expected = ask(pair.front, QUESTIONS[0]).json()
+    events: list[tuple[str, dict[str, object]]] = []
+    with httpx.stream("POST", pair.front + "/api/v1/ask/stream", json={"question": QUESTIONS[0]}, timeout=60) as resp:
+        assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/event-stream")
+        name = ""
+        for line in resp.iter_lines():
+            if line.startswith("event:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                events.append((name, json.loads(line.split(":", 1)[1])))
+    kinds = [k for k, _ in events]
+    assert kinds[0] == "token" and kinds[-2:] == ["answer", "done"] and set(kinds[:-2]) == {"token"}
+    assert events[-2][1]["answer"] == expected["answer"]
+    # The page's own queue (Gradio's event stream) through the sticky upstream.
+    result = Client(pair.front + "/", verbose=False).predict(QUESTIONS[0], "全部", api_name="/ask")
+    assert result["citations"][0]["quote"] == expected["citations"][0]["quote"]
+
+
+@needs_nginx
+def test_nginx_forwards_the_client_address_and_replaces_a_forged_one(tmp_path: Path, prebuilt: Path) -> None:
+    """Key-less quota 2 a minute: counted per real client (nginx's X-Forwarded-For, believed
+    because the unit sets FORWARDED_ALLOW_IPS=127.0.0.1), and a forged header changes nothing."""
+    with cluster(tmp_path, 1, {"API_QUOTA_PER_MINUTE": "2", "API_QUOTA_PER_DAY": "100"}, seed=prebuilt) as running:
+
+        def from_address(address: str, forged: str | None = None) -> int:
+            transport = httpx.HTTPTransport(local_address=address)
+            headers = {"X-Forwarded-For": forged} if forged else {}
+            with httpx.Client(transport=transport, timeout=60) as client:
+                return client.post(running.front + "/api/v1/ask", json={"question": QUESTIONS[0]}, headers=headers).status_code
+
+        assert [from_address("127.0.0.2") for _ in range(2)] == [200, 200]
+        assert from_address("127.0.0.2", forged="203.0.113.7") == 429
+        assert from_address("127.0.0.3") == 200
+
+
+@needs_nginx
+def test_a_worker_killed_during_40_asks_costs_no_answer(tmp_path: Path, prebuilt: Path) -> None:
+    with cluster(tmp_path, 2, NO_QUOTA, seed=prebuilt) as running:
+        victim, survivor = running.workers
+        front = running.nginx
+        done: list[int] = []
+        lock = threading.Lock()
+
+        def one(i: int) -> tuple[int, int, dict[str, object]]:
+            conn = http.client.HTTPConnection("127.0.0.1", front.port, timeout=60)
+            body = json.dumps({"id": str(i), "question": QUESTIONS[i % len(QUESTIONS)]}, ensure_ascii=False)
+            conn.request("POST", "/api/v1/ask", body.encode("utf-8"), {"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            status, data = resp.status, resp.read()
+            conn.close()
+            with lock:
+                done.append(i)
+            return i, status, json.loads(data) if status == 200 else {"raw": data.decode("utf-8", "replace")}
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [pool.submit(one, i) for i in range(40)]
+            deadline = time.monotonic() + 60
+            # kill while the rest are queued or in flight on both workers (bounded: a broken front fails below)
+            while len(done) < 8 and not all(f.done() for f in futures) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            victim.kill()
+            results = [f.result() for f in futures]
+
+        failed = [(i, status, body) for i, status, body in results if status != 200 or not body.get("answer")]
+        assert not failed, failed
+        assert [body["id"] for _, _, body in results] == [str(i) for i in range(40)]
+        assert victim.proc.returncode == -9 and survivor.health() is not None
+        time.sleep(0.2)
+        rows = [tried for uri, tried in front.upstreams() if uri == "/api/v1/ask"]
+        assert len(rows) == 40
+        retried = [tried for tried in rows if len(tried) > 1]
+        assert retried and all(tried[0] == victim.address and tried[-1] == survivor.address for tried in retried)
