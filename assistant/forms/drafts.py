@@ -35,6 +35,7 @@ FIRST_VERSION = 1
 KEEP_VERSIONS = 20  # a window more than this many saves behind must reload
 CONFLICT = "草稿已在另一窗口更新，请刷新后再填。"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class DraftNotFound(InputError):
@@ -75,9 +76,11 @@ def _now() -> str:
 
 
 def _title(state: DraftState) -> str:
+    """The project name as listed; without control characters (PostgreSQL text cannot hold NUL, and a
+    draft stored before they were refused may still have some)."""
     basic = state.answers.get("basic")
     name = basic.get("name") if isinstance(basic, dict) else None
-    return str(name) if name else ""
+    return _CONTROL.sub("", str(name)) if name else ""
 
 
 def _parse(token: str, raw: str) -> DraftState:
