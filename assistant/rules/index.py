@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from assistant.models import Chunk
 
+from .embedding_cache import EmbeddingCache, text_hash
 from .embeddings import Embedder
 from .knowledge import corpus_hash, load_chunks
 from .text import plain
@@ -114,7 +115,34 @@ def _client(data_dir: Path) -> object:
     )
 
 
-def _build_collection(client: object, chunks: list[Chunk], embedder: Embedder, index_hash: str, progress: bool) -> object:
+def _chunk_vectors(chunks: list[Chunk], embedder: Embedder, cache: EmbeddingCache | None, progress: bool) -> np.ndarray:
+    """One embedding per chunk: read from `cache` when stored there, else computed (in batches of
+    _BATCH, as without a cache) and written back batch by batch."""
+    texts = [embedding_text(c) for c in chunks]
+    rows: list[np.ndarray | None] = [None] * len(texts)
+    keys = [text_hash(embedder.passage_input(t)) for t in texts] if cache is not None else []
+    if cache is not None:
+        stored = cache.get(embedder.identity, keys)
+        rows = [stored.get(k) for k in keys]
+    todo = [i for i, row in enumerate(rows) if row is None]
+    if todo:
+        log.info("embedding %d of %d chunks with %s", len(todo), len(chunks), embedder.name)
+    bar = tqdm(total=len(todo), desc="建立向量索引", unit="段", disable=not progress or not todo)
+    for start in range(0, len(todo), _BATCH):
+        batch = todo[start : start + _BATCH]
+        vecs = embedder.passages([texts[i] for i in batch])
+        for i, vec in zip(batch, vecs, strict=True):
+            rows[i] = vec
+        if cache is not None:
+            cache.put(embedder.identity, {keys[i]: vec for i, vec in zip(batch, vecs, strict=True)})
+        bar.update(len(batch))
+    bar.close()
+    return np.stack([row for row in rows if row is not None]) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+def _build_collection(
+    client: object, chunks: list[Chunk], vectors: np.ndarray, index_hash: str
+) -> object:
     try:
         client.delete_collection(COLLECTION)  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - absent collection
@@ -122,21 +150,17 @@ def _build_collection(client: object, chunks: list[Chunk], embedder: Embedder, i
     col = client.create_collection(  # type: ignore[attr-defined]
         COLLECTION, metadata={"hnsw:space": "cosine", "index_hash": index_hash}, embedding_function=None
     )
-    bar = tqdm(total=len(chunks), desc="建立向量索引", unit="段", disable=not progress)
     for start in range(0, len(chunks), _BATCH):
         batch = chunks[start : start + _BATCH]
-        vecs = embedder.passages([embedding_text(c) for c in batch])
         col.add(
             ids=[c.chunk_id for c in batch],
-            embeddings=vecs.tolist(),
+            embeddings=vectors[start : start + _BATCH].tolist(),
             documents=[c.text for c in batch],
             metadatas=[
                 {"row": start + i, "division": c.division, "section": c.section, "doc_title": c.doc_title}
                 for i, c in enumerate(batch)
             ],
         )
-        bar.update(len(batch))
-    bar.close()
     return col
 
 
@@ -159,9 +183,11 @@ def open_index(
     rebuild: bool = False,
     progress: bool = True,
     extra_dirs: Sequence[Path] = (),
+    embedding_cache: EmbeddingCache | None = None,
 ) -> KnowledgeIndex:
     """Load the chunks (`knowledge/`, then notices added at run time in `extra_dirs`), then open the
-    persisted collection or (re)build it if stale."""
+    persisted collection or (re)build it if stale; a build reads and fills `embedding_cache`
+    (shared mode) instead of embedding every chunk itself."""
     chunks = load_chunks(knowledge_dir, *extra_dirs)
     chash = corpus_hash(knowledge_dir, *extra_dirs)
     ihash = hashlib.sha256(f"{chash}|{embedder.name}|{COLLECTION}|v1".encode()).hexdigest()
@@ -177,7 +203,7 @@ def open_index(
             col = None
     if col is None:
         log.info("building vector index for %d chunks with %s", len(chunks), embedder.name)
-        col = _build_collection(client, chunks, embedder, ihash, progress)
+        col = _build_collection(client, chunks, _chunk_vectors(chunks, embedder, embedding_cache, progress), ihash)
     tokenizer = Tokenizer(heading_terms(chunks))
     corpus_tokens = [tokenizer.tokens(bm25_text(c)) for c in chunks]
     bm = bm25s.BM25()
