@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from backends import DraftBackend
 
-from assistant.errors import AssistantError, ConflictError
+from assistant.errors import AssistantError, ConfigError, ConflictError
 from assistant.forms.changes import changed, overlap
 from assistant.forms.drafts import CONFLICT, KEEP_VERSIONS, DraftStore
 from assistant.forms.schema import load_schema
@@ -232,3 +232,10 @@ def test_the_terminal_dialogue_sends_its_version_and_is_told_of_a_conflict(draft
     assert fill(service, token, None, Script(), out) == 0
     assert "草稿已在另一窗口更新" in out.getvalue()
     assert service.store.load(token).answers["basic"]["name"] == "乙窗口的项目"
+
+
+def test_a_damaged_drafts_file_names_its_directory_and_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "forms.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ConfigError) as caught:
+        DraftStore.in_dir(tmp_path)
+    assert str(tmp_path) in caught.value.message and "DATA_DIR" in caught.value.message

@@ -19,11 +19,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 from sqlalchemy import Connection, delete, inspect, literal, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from assistant.db import Database, shared_database, sqlite_database
 from assistant.db.dialect import insert
 from assistant.db.schema import DRAFT_TABLES, draft_versions, drafts
-from assistant.errors import ConflictError, InputError
+from assistant.errors import ConfigError, ConflictError, InputError, store_problem
 from assistant.forms.masking import mask_token
 from assistant.forms.state import DraftState
 from assistant.settings import Settings
@@ -208,10 +209,14 @@ class DraftStore:
 
 
 def _embedded(path: Path) -> Database:
-    """The SQLite file of DATA_DIR, with its tables; a file from before versions gains the column."""
-    database = sqlite_database(path, DRAFT_TABLES)
-    columns = {c["name"] for c in inspect(database.engine).get_columns(drafts.name)}
-    if "version" not in columns:
-        with database.begin() as conn:
-            conn.execute(text(f"ALTER TABLE drafts ADD COLUMN version INTEGER NOT NULL DEFAULT {FIRST_VERSION}"))
+    """The SQLite file of DATA_DIR, with its tables; a file from before versions gains the column.
+    A damaged file is a ConfigError naming it (SQLAlchemy wraps sqlite3's own error)."""
+    try:
+        database = sqlite_database(path, DRAFT_TABLES)
+        columns = {c["name"] for c in inspect(database.engine).get_columns(drafts.name)}
+        if "version" not in columns:
+            with database.begin() as conn:
+                conn.execute(text(f"ALTER TABLE drafts ADD COLUMN version INTEGER NOT NULL DEFAULT {FIRST_VERSION}"))
+    except DBAPIError as exc:
+        raise ConfigError(store_problem(path.parent, exc.orig or exc)) from exc
     return database
