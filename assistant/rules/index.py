@@ -142,9 +142,7 @@ def _chunk_vectors(chunks: list[Chunk], embedder: Embedder, cache: EmbeddingCach
     return np.stack([row for row in rows if row is not None]) if rows else np.zeros((0, 0), dtype=np.float32)
 
 
-def _build_collection(
-    client: object, chunks: list[Chunk], vectors: np.ndarray, index_hash: str
-) -> object:
+def _build_collection(client: object, chunks: list[Chunk], vectors: np.ndarray, index_hash: str) -> object:
     try:
         client.delete_collection(COLLECTION)  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - absent collection
