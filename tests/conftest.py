@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from backends import DraftBackend
 from servers import Postgres, Redis, start_postgres, start_redis
 
 from assistant.rules.index import KnowledgeIndex
@@ -68,3 +69,14 @@ def redis_server() -> Iterator[Redis]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def drafts(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DraftBackend]:
+    """The test's draft store, once on the embedded SQLite file and once on a fresh PostgreSQL database."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else ""
+    backend = DraftBackend(name=request.param, data_dir=tmp_path / "data", url=url)
+    try:
+        yield backend
+    finally:
+        backend.close()

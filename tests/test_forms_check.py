@@ -9,12 +9,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from backends import DraftBackend
 from docx import Document
 from docx.document import Document as DocumentType
 
 from assistant.forms import cli
 from assistant.forms.check import check_docx
-from assistant.forms.drafts import DraftStore
 from assistant.forms.schema import load_schema
 from assistant.forms.service import FormService
 from assistant.settings import Settings
@@ -151,9 +151,9 @@ def test_a_document_without_template_headings() -> None:
     assert {s.status for s in report.sections if s.key != "basic.summary"} == {"missing"}
 
 
-def test_our_own_export_passes_the_check(tmp_path: Path) -> None:
+def test_our_own_export_passes_the_check(drafts: DraftBackend) -> None:
     service = FormService(
-        schema=SCHEMA, store=DraftStore(tmp_path / "f.sqlite3"), today=lambda: date(2025, 6, 1)
+        schema=SCHEMA, store=drafts.store(), today=lambda: date(2025, 6, 1)
     )
     token = service.create().token
     state = service.store.load(token)

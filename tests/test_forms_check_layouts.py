@@ -16,12 +16,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from backends import DraftBackend
 from docx import Document
 from docx.document import Document as DocumentType
 from docx.table import _Cell
 
 from assistant.forms.check import CheckReport, SectionCheck, check_docx, check_file, report_text
-from assistant.forms.drafts import DraftStore
 from assistant.forms.marks import MISSING, min_filled, over_limit
 from assistant.forms.schema import load_schema
 from assistant.forms.service import FormService
@@ -146,10 +146,10 @@ def test_first_part_labels_are_not_counted_into_sections(star: str) -> None:
     assert found["overview.background"] == (3, "ok")
 
 
-def test_our_own_marks_are_never_counted(tmp_path: Path) -> None:
+def test_our_own_marks_are_never_counted(drafts: DraftBackend) -> None:
     """Our export marks 超出字数限制, 本部分合计… and 未填写; checking that export counts only the text."""
     service = FormService(
-        schema=SCHEMA, store=DraftStore(tmp_path / "f.sqlite3"), today=lambda: date(2025, 6, 1)
+        schema=SCHEMA, store=drafts.store(), today=lambda: date(2025, 6, 1)
     )
     token = service.create().token
     state = service.store.load(token)

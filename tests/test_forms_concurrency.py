@@ -1,8 +1,10 @@
-"""Two windows on one draft, against the service with real SQLite: every write lands or is refused.
+"""Two windows on one draft, against the service with real SQLite and PostgreSQL: every write lands or is refused.
 
 Each window sends the version it last saw. A write based on an old version is re-applied on
 the current draft when it changes another field, and refused with the Chinese conflict message
-when the other window changed the same field; nothing is ever lost silently.
+when the other window changed the same field; nothing is ever lost silently. In shared mode
+the two windows may be served by two workers: two services, each with its own engine, on one
+PostgreSQL database.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from functools import partial
 from pathlib import Path
 
 import pytest
+from backends import DraftBackend
 
-from assistant.errors import AssistantError, ConflictError
+from assistant.errors import AssistantError, ConfigError, ConflictError
 from assistant.forms.changes import changed, overlap
 from assistant.forms.drafts import CONFLICT, KEEP_VERSIONS, DraftStore
 from assistant.forms.schema import load_schema
@@ -26,8 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = load_schema(ROOT / "form_schema")
 
 
-def make_service(data_dir: Path) -> FormService:
-    return FormService(schema=SCHEMA, store=DraftStore.in_dir(data_dir), today=lambda: date(2025, 6, 1))
+def make_service(drafts: DraftBackend) -> FormService:
+    """A service on the test's store with its own engine: another worker, or the same one restarted."""
+    return FormService(schema=SCHEMA, store=drafts.store(), today=lambda: date(2025, 6, 1))
 
 
 def _at_once(*calls: Callable[[], FormReply]) -> list[FormReply | AssistantError]:
@@ -51,8 +55,8 @@ def _at_once(*calls: Callable[[], FormReply]) -> list[FormReply | AssistantError
     return [r for r in results if r is not None]
 
 
-def test_two_simultaneous_answers_to_one_field_one_lands_one_is_refused(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_two_simultaneous_answers_to_one_field_one_lands_one_is_refused(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     for trial in range(20):
         created = service.create()
         texts = [f"甲窗口项目{trial}", f"乙窗口项目{trial}"]
@@ -64,8 +68,8 @@ def test_two_simultaneous_answers_to_one_field_one_lands_one_is_refused(tmp_path
         assert service.store.load(created.token).answers["basic"]["name"] == landed[0]
 
 
-def test_two_simultaneous_answers_to_different_fields_both_land(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_two_simultaneous_answers_to_different_fields_both_land(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     for trial in range(10):
         a = service.create()  # window A is asked 项目名称
         b = service.answer(a.token, "修改 参赛单位1·单位名称", version=a.version)  # window B opens 单位名称
@@ -79,8 +83,48 @@ def test_two_simultaneous_answers_to_different_fields_both_land(tmp_path: Path) 
         assert answers["units"][0]["name"] == f"煤炭数据公司{trial}"
 
 
-def test_a_stale_window_answering_another_field_is_reapplied(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def two_workers(pg_url: str, tmp_path: Path) -> tuple[FormService, FormService]:
+    """Two services as two worker processes have them: each its own engine, one PostgreSQL database."""
+    shared = DraftBackend(name="postgresql", data_dir=tmp_path / "data", url=pg_url)
+    return make_service(shared), make_service(shared)
+
+
+def test_two_workers_answering_different_fields_at_once_lose_nothing(pg_url: str, tmp_path: Path) -> None:
+    w1, w2 = two_workers(pg_url, tmp_path)
+    for trial in range(20):
+        a = w1.create()  # the window on worker 1 is asked 项目名称
+        b = w2.answer(a.token, "修改 参赛单位1·单位名称", version=a.version)  # the one on worker 2 opens 单位名称
+        results = _at_once(
+            partial(w1.answer, a.token, f"智煤平台{trial}", version=a.version),
+            partial(w2.answer, a.token, f"煤炭数据公司{trial}", version=b.version),
+        )
+        assert all(isinstance(r, FormReply) for r in results), results
+        for worker in (w1, w2):
+            state, version = worker.store.load_versioned(a.token)
+            assert state.answers["basic"]["name"] == f"智煤平台{trial}"
+            assert state.answers["units"][0]["name"] == f"煤炭数据公司{trial}"
+            assert version == b.version + 2
+
+
+def test_two_workers_answering_one_field_at_once_one_wins_the_other_is_told(pg_url: str, tmp_path: Path) -> None:
+    w1, w2 = two_workers(pg_url, tmp_path)
+    for trial in range(20):
+        created = w1.create()
+        texts = [f"一号进程项目{trial}", f"二号进程项目{trial}"]
+        results = _at_once(
+            partial(w1.answer, created.token, texts[0], version=created.version),
+            partial(w2.answer, created.token, texts[1], version=created.version),
+        )
+        landed = [t for t, r in zip(texts, results, strict=True) if isinstance(r, FormReply)]
+        refused = [r for r in results if isinstance(r, AssistantError)]
+        assert len(landed) == 1, results
+        assert len(refused) == 1 and isinstance(refused[0], ConflictError) and refused[0].message == CONFLICT
+        assert w2.store.load(created.token).answers["basic"]["name"] == landed[0]
+        assert w1.store.load_versioned(created.token)[1] == created.version + 1
+
+
+def test_a_stale_window_answering_another_field_is_reapplied(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     a = service.create()  # window A: asked 项目名称, version 1
     token = a.token
     b = service.answer(token, "修改 参赛单位1·单位名称", version=a.version)  # window B moves on…
@@ -92,8 +136,8 @@ def test_a_stale_window_answering_another_field_is_reapplied(tmp_path: Path) -> 
     assert late.version == b.version + 1 and "项目名称" in late.message
 
 
-def test_a_stale_window_answering_the_same_field_is_refused(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_a_stale_window_answering_the_same_field_is_refused(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     a = service.create()
     token = a.token
     service.answer(token, "乙窗口的项目", version=a.version)
@@ -106,8 +150,8 @@ def test_a_stale_window_answering_the_same_field_is_refused(tmp_path: Path) -> N
     assert service.store.load(token).answers["basic"]["name"] == "甲窗口的项目"
 
 
-def test_a_window_far_behind_must_refresh(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_a_window_far_behind_must_refresh(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     a = service.create()
     for _ in range(KEEP_VERSIONS + 1):
         service.answer(a.token, "进度")
@@ -124,9 +168,9 @@ def test_versions_survive_a_restart_and_old_data_dirs_get_them(tmp_path: Path) -
             "CREATE TABLE drafts (token TEXT PRIMARY KEY, schema_id TEXT NOT NULL, schema_version INTEGER NOT NULL,"
             " title TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL, state TEXT NOT NULL)"
         )
-    service = make_service(tmp_path)
+    service = FormService(schema=SCHEMA, store=DraftStore.in_dir(tmp_path), today=lambda: date(2025, 6, 1))
     reply = service.create()
-    again = make_service(tmp_path).answer(reply.token, "山西智煤数据平台", version=reply.version)
+    again = FormService(schema=SCHEMA, store=DraftStore(db), today=lambda: date(2025, 6, 1)).answer(reply.token, "山西智煤数据平台", version=reply.version)
     assert again.version == reply.version + 1
 
 
@@ -163,14 +207,14 @@ def test_a_flag_and_a_value_of_one_field_overlap() -> None:
     assert overlap(changed(SCHEMA, base, confirmed), changed(SCHEMA, base, retyped)) == [("units", 0, "uscc")]
 
 
-def test_the_terminal_dialogue_sends_its_version_and_is_told_of_a_conflict(tmp_path: Path) -> None:
+def test_the_terminal_dialogue_sends_its_version_and_is_told_of_a_conflict(drafts: DraftBackend) -> None:
     """`form fill` answers on the version it showed: a web tab that changed the same field meanwhile
     wins, and the terminal says so and shows the current question instead of overwriting it."""
     import io
 
     from assistant.forms.fill import fill
 
-    service = make_service(tmp_path)
+    service = make_service(drafts)
     token = service.create().token
     replies = iter(["甲终端的项目", None])
 
@@ -188,3 +232,10 @@ def test_the_terminal_dialogue_sends_its_version_and_is_told_of_a_conflict(tmp_p
     assert fill(service, token, None, Script(), out) == 0
     assert "草稿已在另一窗口更新" in out.getvalue()
     assert service.store.load(token).answers["basic"]["name"] == "乙窗口的项目"
+
+
+def test_a_damaged_drafts_file_names_its_directory_and_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "forms.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ConfigError) as caught:
+        DraftStore.in_dir(tmp_path)
+    assert str(tmp_path) in caught.value.message and "DATA_DIR" in caught.value.message

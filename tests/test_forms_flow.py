@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from backends import DraftBackend
 
 from assistant.errors import LLMError
 from assistant.forms.assist import FormAssistant
@@ -35,11 +36,11 @@ class ScriptedCompleter:
         return reply
 
 
-def make_service(tmp_path: Path, completer: ScriptedCompleter | None = None) -> FormService:
+def make_service(where: Path | DraftBackend, completer: ScriptedCompleter | None = None) -> FormService:
     assistant = FormAssistant(completer, ROOT / "prompts") if completer else None
     return FormService(
         schema=load_schema(ROOT / "form_schema"),
-        store=DraftStore(tmp_path / "forms.sqlite3"),
+        store=where.store() if isinstance(where, DraftBackend) else DraftStore(where / "forms.sqlite3"),
         today=lambda: TODAY,
         assistant=assistant,
     )
@@ -64,8 +65,8 @@ def jump(service: FormService, token: str, step_id: str) -> None:
     service.store.save(token, state)
 
 
-def test_first_question_is_the_first_field_with_the_template_order(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_first_question_is_the_first_field_with_the_template_order(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     reply = service.create()
     assert reply.question is not None and reply.question.step_id == "basic.name"
     reply = say(service, reply.token, "智慧能源平台")
@@ -75,8 +76,8 @@ def test_first_question_is_the_first_field_with_the_template_order(tmp_path: Pat
     )
 
 
-def test_wrong_number_of_choices_is_reasked_naming_the_limit(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_wrong_number_of_choices_is_reasked_naming_the_limit(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     reply = say(service, token, "修改 项目数据来源", "1、2、3")
     assert "项目数据来源最多选 2 项，您选了 3 项" in reply.message
@@ -89,16 +90,16 @@ def test_wrong_number_of_choices_is_reasked_naming_the_limit(tmp_path: Path) -> 
     )  # the 如是 follow-up
 
 
-def test_template_hint_text_is_shown(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_template_hint_text_is_shown(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     reply = say(service, token, "修改 项目背景")
     assert "围绕所选赛题方向，介绍参赛项目的行业背景" in reply.message
     assert "限 500 字" in reply.message
 
 
-def test_skip_back_modify_progress_preview(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_skip_back_modify_progress_preview(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     first = say(service, token, "项目甲")
     assert first.progress.done == 1
@@ -124,8 +125,8 @@ def test_skip_back_modify_progress_preview(tmp_path: Path) -> None:
     )
 
 
-def test_modify_with_an_ambiguous_name_lists_the_candidates(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_modify_with_an_ambiguous_name_lists_the_candidates(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     reply = say(service, token, "修改 单位名称")
     assert "对应多个字段：团队成员1·单位名称、参赛单位1·单位名称" in reply.message
@@ -133,8 +134,8 @@ def test_modify_with_an_ambiguous_name_lists_the_candidates(tmp_path: Path) -> N
     assert "没有找到字段“不存在的字段”" in reply.message
 
 
-def test_over_limit_text_is_kept_whole_and_flagged(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_over_limit_text_is_kept_whole_and_flagged(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     long_text = "本公司深耕煤炭数据服务。" * 30  # 12 字 × 30 = 360 字 > 300
     reply = say(service, token, "修改 参赛单位1·单位简介", long_text)
@@ -149,8 +150,8 @@ def test_over_limit_text_is_kept_whole_and_flagged(tmp_path: Path) -> None:
     assert reply.question is not None and reply.question.step_id != "units[0].intro"
 
 
-def test_over_limit_then_a_shorter_text_replaces_it(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_over_limit_then_a_shorter_text_replaces_it(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     say(service, token, "修改 参赛单位1·单位简介", "很长的简介。" * 60)
     reply = say(service, token, "公司成立于2015年，专注数据服务。")
@@ -158,15 +159,15 @@ def test_over_limit_then_a_shorter_text_replaces_it(tmp_path: Path) -> None:
     assert "已记录" in reply.message
 
 
-def test_section_total_over_its_limit_is_noted(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_section_total_over_its_limit_is_noted(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     reply = say(service, token, "修改 需求痛点", "痛" * 4000, "修改 质效提升成效", "效" * 1500)
     assert "三、应用成效各部分合计 5500 字，超出“限 5000 字”的要求 500 字" in reply.message
 
 
-def test_uscc_check_character_warning_can_be_confirmed(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_uscc_check_character_warning_can_be_confirmed(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     reply = say(service, token, "修改 统一社会信用代码", "91350100M000100Y44")
     assert "校验位不符：按前 17 位计算第 18 位应为 3" in reply.message and "确认" in reply.message
@@ -177,8 +178,8 @@ def test_uscc_check_character_warning_can_be_confirmed(tmp_path: Path) -> None:
     assert state.flags["units[0].uscc"] == ["checksum_confirmed"]
 
 
-def test_uscc_warning_answered_with_a_corrected_code(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_uscc_warning_answered_with_a_corrected_code(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     say(service, token, "修改 统一社会信用代码", "91350100M000100Y44")
     reply = say(service, token, "91350100M000100Y43")
@@ -194,8 +195,8 @@ def test_uscc_warning_answered_with_a_corrected_code(tmp_path: Path) -> None:
         ("91350100M0001O0Y43", "第 14 位“O”不是允许的字符"),
     ],
 )
-def test_invalid_uscc_names_the_reason(tmp_path: Path, code: str, reason: str) -> None:
-    service = make_service(tmp_path)
+def test_invalid_uscc_names_the_reason(drafts: DraftBackend, code: str, reason: str) -> None:
+    service = make_service(drafts)
     token = service.create().token
     reply = say(service, token, "修改 统一社会信用代码", code)
     assert reason in reply.message and "请重新输入" in reply.message
@@ -223,8 +224,8 @@ def fill_member(service: FormService, token: str, n: int, contact: str) -> FormR
     )
 
 
-def test_team_contact_exactly_one(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_team_contact_exactly_one(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     jump(service, token, "team.team_name")
     say(service, token, "智煤团队")
@@ -238,8 +239,8 @@ def test_team_contact_exactly_one(tmp_path: Path) -> None:
     assert "团队联络人只能有 1 名，团队成员2已是团队联络人" in reply.message
 
 
-def test_identity_number_checked_for_resident_cards_only(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_identity_number_checked_for_resident_cards_only(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     jump(service, token, "team.team_name")
     reply = say(service, token, "智煤团队", "张三", "居民身份证", "140105199003072318")
@@ -248,8 +249,8 @@ def test_identity_number_checked_for_resident_cards_only(tmp_path: Path) -> None
     assert answers(service, token)["team"]["members"][0]["id_number"] == "E12345678"
 
 
-def test_sixth_member_is_refused_with_the_limit(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_sixth_member_is_refused_with_the_limit(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     jump(service, token, "team.team_name")
     say(service, token, "智煤团队")
@@ -263,8 +264,8 @@ def test_sixth_member_is_refused_with_the_limit(tmp_path: Path) -> None:
     assert len(answers(service, token)["team"]["members"]) == 5
 
 
-def test_export_asks_for_confirmation_with_a_summary(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_export_asks_for_confirmation_with_a_summary(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     reply = say(service, token, "项目甲", "导出")
     assert "填写情况：必填项已完成 1/" in reply.message and "未填写的必填项" in reply.message
@@ -274,16 +275,16 @@ def test_export_asks_for_confirmation_with_a_summary(tmp_path: Path) -> None:
     assert service.export(token, "docx").data[:2] == b"PK"
 
 
-def test_export_can_be_cancelled(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_export_can_be_cancelled(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     say(service, token, "导出")
     reply = say(service, token, "取消")
     assert not reply.export_ready and "已取消导出" in reply.message
 
 
-def test_min_filled_block_asks_for_two_items(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_min_filled_block_asks_for_two_items(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     jump(service, token, "basic.standards")
     reply = say(service, token, "团体标准：1", "无")
@@ -299,9 +300,9 @@ def test_min_filled_block_asks_for_two_items(tmp_path: Path) -> None:
 # ---- optional LLM assistance, with a scripted model ----------------------------------------------
 
 
-def test_extract_fields_from_a_paragraph_only_keeps_supported_values(tmp_path: Path) -> None:
+def test_extract_fields_from_a_paragraph_only_keeps_supported_values(drafts: DraftBackend) -> None:
     completer = ScriptedCompleter('{"f1": "山西智煤数据平台", "f3": "山西省", "f2": "赛道一", "f9": "1.5"}')
-    service = make_service(tmp_path, completer)
+    service = make_service(drafts, completer)
     token = service.create().token
     paragraph = "我们的项目叫山西智煤数据平台，由山西省推荐。"
     reply = say(service, token, f"提取：{paragraph}")
@@ -314,9 +315,9 @@ def test_extract_fields_from_a_paragraph_only_keeps_supported_values(tmp_path: P
     assert paragraph in completer.calls[0][1]["content"]
 
 
-def test_extraction_drops_values_not_in_the_text(tmp_path: Path) -> None:
+def test_extraction_drops_values_not_in_the_text(drafts: DraftBackend) -> None:
     completer = ScriptedCompleter('{"f1": "完全不同的名字", "f3": "山西省"}')
-    service = make_service(tmp_path, completer)
+    service = make_service(drafts, completer)
     token = service.create().token
     reply = say(service, token, "提取：项目由山西省推荐。")
     assert "项目名称：未采用（原文中找不到依据）" in reply.message
@@ -324,11 +325,11 @@ def test_extraction_drops_values_not_in_the_text(tmp_path: Path) -> None:
     assert answers(service, token)["basic"] == {"source": "山西省"}
 
 
-def test_shorter_version_is_proposed_and_applied_only_on_accept(tmp_path: Path) -> None:
+def test_shorter_version_is_proposed_and_applied_only_on_accept(drafts: DraftBackend) -> None:
     original = "公司成立于2015年，专注煤炭数据服务。" + "我们长期服务山西煤矿，积累了丰富经验。" * 20
     short = "公司成立于2015年，专注煤炭数据服务，长期服务山西煤矿。"
     completer = ScriptedCompleter(short)
-    service = make_service(tmp_path, completer)
+    service = make_service(drafts, completer)
     token = service.create().token
     reply = say(service, token, "修改 参赛单位1·单位简介", original)
     assert short in reply.message and "采用" in reply.message
@@ -338,19 +339,19 @@ def test_shorter_version_is_proposed_and_applied_only_on_accept(tmp_path: Path) 
     assert count_words(short) <= 300
 
 
-def test_a_shorter_version_with_invented_numbers_is_rejected(tmp_path: Path) -> None:
+def test_a_shorter_version_with_invented_numbers_is_rejected(drafts: DraftBackend) -> None:
     original = "公司成立于2015年，专注煤炭数据服务。" * 30
     completer = ScriptedCompleter("公司成立于2015年，服务 50 家煤矿。")
-    service = make_service(tmp_path, completer)
+    service = make_service(drafts, completer)
     token = service.create().token
     reply = say(service, token, "修改 参赛单位1·单位简介", original)
     assert "智能辅助暂不可用" in reply.message and "原文没有的数字" in reply.message
     assert answers(service, token)["units"][0]["intro"] == original
 
 
-def test_llm_failure_continues_offline(tmp_path: Path) -> None:
+def test_llm_failure_continues_offline(drafts: DraftBackend) -> None:
     completer = ScriptedCompleter(TimeoutError("timed out"), LLMError("HTTP 500"))
-    service = make_service(tmp_path, completer)
+    service = make_service(drafts, completer)
     token = service.create().token
     reply = say(service, token, "说明")
     assert "智能辅助暂不可用" in reply.message and "已改为离线方式继续" in reply.message
@@ -360,31 +361,31 @@ def test_llm_failure_continues_offline(tmp_path: Path) -> None:
     assert answers(service, token)["basic"]["name"] == "项目甲"
 
 
-def test_explain_offline_uses_the_template_hint(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_explain_offline_uses_the_template_hint(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     reply = say(service, token, "修改 项目简述", "说明")
     assert "介绍参赛项目的背景、拟解决的问题" in reply.message
 
 
-def test_explain_with_llm_keeps_the_template_words(tmp_path: Path) -> None:
+def test_explain_with_llm_keeps_the_template_words(drafts: DraftBackend) -> None:
     completer = ScriptedCompleter("请简要说明项目背景、问题、技术和成效。")
-    service = make_service(tmp_path, completer)
+    service = make_service(drafts, completer)
     token = service.create().token
     reply = say(service, token, "修改 项目简述", "解释")
     assert "请简要说明项目背景" in reply.message and "模板原文：介绍参赛项目的背景" in reply.message
 
 
-def test_no_llm_call_without_a_completer(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    service = make_service(tmp_path)
+def test_no_llm_call_without_a_completer(drafts: DraftBackend, caplog: pytest.LogCaptureFixture) -> None:
+    service = make_service(drafts)
     token = service.create().token
     with caplog.at_level(logging.DEBUG):
         reply = say(service, token, "提取：项目叫甲。")
     assert "未配置大模型" in reply.message
 
 
-def test_sixth_unit_is_refused_with_the_limit(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_sixth_unit_is_refused_with_the_limit(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     state = service.store.load(token)
     state.answers["units"] = [{"name": f"单位{i}"} for i in range(1, 6)]

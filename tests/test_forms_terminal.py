@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backends import DraftBackend
 
 from assistant.forms.drafts import DraftStore
 from assistant.forms.schema import load_schema
@@ -84,14 +85,14 @@ def pane(tmp_path: Path) -> Iterator[Pane]:
     p.close()
 
 
-def store(tmp_path: Path) -> DraftStore:
-    return DraftStore.in_dir(tmp_path / "data")
+def store(drafts: DraftBackend) -> DraftStore:
+    return drafts.store()
 
 
-def draft_at_summary(tmp_path: Path) -> str:
+def draft_at_summary(drafts: DraftBackend) -> str:
     """A draft whose next question is 项目简述 (long text), made through the real service and store."""
     service = FormService(
-        schema=load_schema(ROOT / "form_schema"), store=store(tmp_path), today=lambda: date(2025, 6, 1)
+        schema=load_schema(ROOT / "form_schema"), store=store(drafts), today=lambda: date(2025, 6, 1)
     )
     token = service.create().token
     for reply in ("山西智煤数据平台", "1.2", "山西省"):
@@ -100,9 +101,9 @@ def draft_at_summary(tmp_path: Path) -> str:
     return token
 
 
-def start_fill(pane: Pane, tmp_path: Path, token: str) -> None:
+def start_fill(pane: Pane, drafts: DraftBackend, token: str) -> None:
     env = {
-        "DATA_DIR": str(tmp_path / "data"),
+        **drafts.env,
         "TODAY": "2025-06-01",
         "PYTHONPATH": str(ROOT),
         "PYTHONIOENCODING": "utf-8",
@@ -113,19 +114,19 @@ def start_fill(pane: Pane, tmp_path: Path, token: str) -> None:
     }
     assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
     pane.start(
-        f"cd {shlex.quote(str(tmp_path))} && env {assignments} {shlex.quote(sys.executable)} -m assistant form fill {token}"
+        f"cd {shlex.quote(str(drafts.data_dir.parent))} && env {assignments} {shlex.quote(sys.executable)} -m assistant form fill {token}"
     )
     pane.wait_for("> ")
 
 
-def basic(tmp_path: Path, token: str) -> dict[str, Any]:
-    return dict(store(tmp_path).load(token).answers.get("basic") or {})
+def basic(drafts: DraftBackend, token: str) -> dict[str, Any]:
+    return dict(store(drafts).load(token).answers.get("basic") or {})
 
 
 @pytest.mark.parametrize("bracketed", [True, False], ids=["bracketed-paste", "plain-paste"])
-def test_a_3000_zi_paste_is_stored_whole(pane: Pane, tmp_path: Path, bracketed: bool) -> None:
-    token = draft_at_summary(tmp_path)
-    start_fill(pane, tmp_path, token)
+def test_a_3000_zi_paste_is_stored_whole(pane: Pane, drafts: DraftBackend, bracketed: bool) -> None:
+    token = draft_at_summary(drafts)
+    start_fill(pane, drafts, token)
     text = "".join(f"第{i:03d}句数据要素赋能煤矿。" for i in range(250))  # 3,000 字, 9,000 bytes
     assert count_words(text) == 3000 and len(text.encode()) == 9000
     pane.paste(text, bracketed=bracketed)
@@ -135,12 +136,12 @@ def test_a_3000_zi_paste_is_stored_whole(pane: Pane, tmp_path: Path, bracketed: 
     pane.wait_for("已保存：项目简述，共 3000 字")
     pane.type("退出")
     pane.wait_for("EXIT=0")
-    assert basic(tmp_path, token)["summary"] == text
+    assert basic(drafts, token)["summary"] == text
 
 
-def test_paragraphs_pasted_with_blank_lines_stay_in_their_field(pane: Pane, tmp_path: Path) -> None:
-    token = draft_at_summary(tmp_path)
-    start_fill(pane, tmp_path, token)
+def test_paragraphs_pasted_with_blank_lines_stay_in_their_field(pane: Pane, drafts: DraftBackend) -> None:
+    token = draft_at_summary(drafts)
+    start_fill(pane, drafts, token)
     text = "说明：本项目面向煤矿安全生产。\n\n第二段：数据来自井下传感器。\n\n修改版方案见附件。"
     pane.paste(text, bracketed=False)
     pane.wait_for("修改版方案见附件。")
@@ -149,39 +150,39 @@ def test_paragraphs_pasted_with_blank_lines_stay_in_their_field(pane: Pane, tmp_
     pane.wait_for("已记录：项目简述")
     pane.type("退出")
     pane.wait_for("EXIT=0")
-    saved = basic(tmp_path, token)
+    saved = basic(drafts, token)
     assert saved["summary"] == text
     assert saved["name"] == "山西智煤数据平台"
 
 
-def test_a_paste_of_several_lines_into_a_one_line_field_is_refused(pane: Pane, tmp_path: Path) -> None:
+def test_a_paste_of_several_lines_into_a_one_line_field_is_refused(pane: Pane, drafts: DraftBackend) -> None:
     service = FormService(
-        schema=load_schema(ROOT / "form_schema"), store=store(tmp_path), today=lambda: date(2025, 6, 1)
+        schema=load_schema(ROOT / "form_schema"), store=store(drafts), today=lambda: date(2025, 6, 1)
     )
     token = service.create().token
-    start_fill(pane, tmp_path, token)
+    start_fill(pane, drafts, token)
     pane.paste("山西智煤数据平台\n1.2\n山西省", bracketed=True)
     pane.wait_for("山西省")
     pane.type("")
     pane.wait_for("有 3 行，没有保存")
     pane.type("退出")
     pane.wait_for("EXIT=0")
-    assert basic(tmp_path, token) == {}
+    assert basic(drafts, token) == {}
 
 
-def test_a_line_exactly_at_the_terminal_limit_is_confirmed(pane: Pane, tmp_path: Path) -> None:
-    token = draft_at_summary(tmp_path)
-    start_fill(pane, tmp_path, token)
+def test_a_line_exactly_at_the_terminal_limit_is_confirmed(pane: Pane, drafts: DraftBackend) -> None:
+    token = draft_at_summary(drafts)
+    start_fill(pane, drafts, token)
     text = "煤" * 1365  # 4,095 bytes: what a cut-off paste looks like
     pane.paste(text, bracketed=True)
     time.sleep(1)
     pane.type("")
     pane.type("结束")
     pane.wait_for("正好 4095 字节")
-    assert "summary" not in basic(tmp_path, token)
+    assert "summary" not in basic(drafts, token)
     pane.type("确认")
     pane.wait_for("已保存：项目简述，共 1365 字")
     pane.type("退出")
     pane.wait_for("EXIT=0")
-    assert basic(tmp_path, token)["summary"] == text
+    assert basic(drafts, token)["summary"] == text
 

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from backends import DraftBackend
 from docx_files import broken_xml, not_word, ordinary_docx, with_body, zip_bomb
 
 from assistant.errors import AssistantError, FileRejected, InputError
@@ -24,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = load_schema(ROOT / "form_schema")
 
 
-def make_service(tmp_path: Path, **limits: float) -> FormService:
+def make_service(where: Path | DraftBackend, **limits: float) -> FormService:
     return FormService(
         schema=SCHEMA,
-        store=DraftStore.in_dir(tmp_path),
+        store=where.store() if isinstance(where, DraftBackend) else DraftStore.in_dir(where),
         today=lambda: date(2025, 6, 1),
         limits=UploadLimits(**limits),  # type: ignore[arg-type]
     )
@@ -109,12 +110,12 @@ def test_cli_check_of_a_damaged_file_exits_2_with_the_same_message(tmp_path: Pat
     assert "Traceback" not in done.stdout + done.stderr
 
 
-def test_deeply_nested_json_is_refused_with_a_chinese_message(tmp_path: Path) -> None:
+def test_deeply_nested_json_is_refused_with_a_chinese_message(drafts: DraftBackend) -> None:
     deep = "[" * 100_000 + "]" * 100_000
     with pytest.raises(InputError, match="JSON 嵌套超过 32 层"):
-        make_service(tmp_path).import_json(deep)
+        make_service(drafts).import_json(deep)
     with pytest.raises(InputError, match="括号不配对"):
-        make_service(tmp_path).import_json("{" * 100_000)
+        make_service(drafts).import_json("{" * 100_000)
 
 
 @pytest.mark.parametrize(
@@ -129,8 +130,8 @@ def test_json_depth_counts_brackets_outside_strings(text: str, ok: bool) -> None
             check_json_depth(text, 5)
 
 
-def test_control_characters_are_refused_in_answers_and_imports(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_control_characters_are_refused_in_answers_and_imports(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     with pytest.raises(InputError, match="控制字符"):
         service.answer(token, "山西\x00智煤平台")
@@ -142,8 +143,8 @@ def test_control_characters_are_refused_in_answers_and_imports(tmp_path: Path) -
         service.import_json(json.dumps(exported))
 
 
-def test_a_draft_that_already_holds_control_characters_still_exports(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_a_draft_that_already_holds_control_characters_still_exports(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     state = service.store.load(token)
     state.answers = {"basic": {"name": "山西\x00智煤\x0b平台"}}

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
+from backends import DraftBackend
 from docx import Document
 from docx.oxml.ns import qn
 
@@ -27,10 +28,10 @@ SCRIPT = yaml.safe_load((ROOT / "tests" / "data" / "forms" / "full_walk.yaml").r
 TODAY = date(2025, 6, 1)
 
 
-def make_service(tmp_path: Path) -> FormService:
+def make_service(where: Path | DraftBackend) -> FormService:
     return FormService(
         schema=load_schema(ROOT / "form_schema"),
-        store=DraftStore(tmp_path / "forms.sqlite3"),
+        store=where.store() if isinstance(where, DraftBackend) else DraftStore(where / "forms.sqlite3"),
         today=lambda: TODAY,
     )
 
@@ -227,8 +228,8 @@ def test_import_refuses_other_files(walked: tuple[FormService, str]) -> None:
         service.import_json(b'{"answers": {}}')
 
 
-def test_incomplete_draft_exports_with_missing_fields_marked(tmp_path: Path) -> None:
-    service = make_service(tmp_path)
+def test_incomplete_draft_exports_with_missing_fields_marked(drafts: DraftBackend) -> None:
+    service = make_service(drafts)
     token = service.create().token
     service.answer(token, "半成品项目")
     text = docx_text(service.export(token, "docx").data)

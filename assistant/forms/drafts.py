@@ -1,9 +1,11 @@
-"""Drafts in SQLite (in the data dir): one row per draft, saved after every accepted answer.
+"""Drafts: one row per draft, saved after every accepted answer, in SQLite or the shared PostgreSQL.
 
 A draft is reachable only through its unguessable token, so drafts of different
 applicants are isolated; only the local CLI lists all of them. Every save makes a new
 version; a save can require the version it was based on (compare-and-set), and the last
 few versions are kept so a write from another window can be re-applied on the current one.
+One code path runs on both engines: `DATA_DIR/forms.sqlite3` by default, the shared database
+when DATABASE_URL is set (several workers then compare-and-set on the same row).
 """
 
 from __future__ import annotations
@@ -11,18 +13,21 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
+from sqlalchemy import Connection, delete, inspect, literal, select, text, update
+from sqlalchemy.exc import DBAPIError
 
-from assistant.errors import ConflictError, InputError
+from assistant.db import Database, shared_database, sqlite_database
+from assistant.db.dialect import insert
+from assistant.db.schema import DRAFT_TABLES, draft_versions, drafts
+from assistant.errors import ConfigError, ConflictError, InputError, store_problem
 from assistant.forms.masking import mask_token
 from assistant.forms.state import DraftState
+from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -31,26 +36,7 @@ FIRST_VERSION = 1
 KEEP_VERSIONS = 20  # a window more than this many saves behind must reload
 CONFLICT = "草稿已在另一窗口更新，请刷新后再填。"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS drafts (
-    token TEXT PRIMARY KEY,
-    schema_id TEXT NOT NULL,
-    schema_version INTEGER NOT NULL,
-    title TEXT NOT NULL DEFAULT '',
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    state TEXT NOT NULL,
-    version INTEGER NOT NULL DEFAULT 1
-)
-"""
-_VERSIONS = """
-CREATE TABLE IF NOT EXISTS draft_versions (
-    token TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    state TEXT NOT NULL,
-    PRIMARY KEY (token, version)
-)
-"""
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class DraftNotFound(InputError):
@@ -91,9 +77,11 @@ def _now() -> str:
 
 
 def _title(state: DraftState) -> str:
+    """The project name as listed; without control characters (PostgreSQL text cannot hold NUL, and a
+    draft stored before they were refused may still have some)."""
     basic = state.answers.get("basic")
     name = basic.get("name") if isinstance(basic, dict) else None
-    return str(name) if name else ""
+    return _CONTROL.sub("", str(name)) if name else ""
 
 
 def _parse(token: str, raw: str) -> DraftState:
@@ -105,46 +93,37 @@ def _parse(token: str, raw: str) -> DraftState:
 
 
 class DraftStore:
-    """Drafts in one SQLite file; every method opens its own short connection."""
+    """Drafts in one database (an embedded SQLite file, or the shared PostgreSQL); each call is one short transaction."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute(_SCHEMA)
-            conn.execute(_VERSIONS)
-            columns = {row[1] for row in conn.execute("PRAGMA table_info(drafts)")}
-            if "version" not in columns:  # a data dir from before versions
-                conn.execute(f"ALTER TABLE drafts ADD COLUMN version INTEGER NOT NULL DEFAULT {FIRST_VERSION}")
+    def __init__(self, database: Database | Path) -> None:
+        if isinstance(database, Path):
+            database = _embedded(database)
+        self.database = database
 
     @classmethod
     def in_dir(cls, data_dir: Path) -> DraftStore:
         return cls(data_dir / DB_NAME)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=10)
-        try:
-            with conn:
-                yield conn
-        finally:
-            conn.close()
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DraftStore:
+        """The shared database when DATABASE_URL is set, else `DATA_DIR/forms.sqlite3`."""
+        if settings.database_url:
+            return cls(shared_database(settings.database_url))
+        return cls.in_dir(settings.data_dir)
 
     def create(self, state: DraftState) -> str:
         """A new draft at FIRST_VERSION; returns its token."""
         token = new_token()
         now = _now()
         data = state.model_dump_json()
-        with self._connect() as conn:
+        with self.database.begin() as conn:
             conn.execute(
-                "INSERT INTO drafts (token, schema_id, schema_version, title, created_at, updated_at, state, version)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (token, state.schema_id, state.schema_version, _title(state), now, now, data, FIRST_VERSION),
+                drafts.insert().values(
+                    token=token, schema_id=state.schema_id, schema_version=state.schema_version, title=_title(state),
+                    created_at=now, updated_at=now, state=data, version=FIRST_VERSION,
+                )
             )
-            conn.execute(
-                "INSERT INTO draft_versions (token, version, state) VALUES (?, ?, ?)", (token, FIRST_VERSION, data)
-            )
+            conn.execute(draft_versions.insert().values(token=token, version=FIRST_VERSION, state=data))
         log.info("draft %s created", mask_token(token))
         return token
 
@@ -155,67 +134,89 @@ class DraftStore:
         """The current state and its version."""
         if not _TOKEN.fullmatch(token or ""):
             raise DraftNotFound()
-        with self._connect() as conn:
-            row = conn.execute("SELECT state, version FROM drafts WHERE token = ?", (token,)).fetchone()
+        with self.database.connect() as conn:
+            row = conn.execute(select(drafts.c.state, drafts.c.version).where(drafts.c.token == token)).first()
         if row is None:
             raise DraftNotFound()
-        return _parse(token, row[0]), int(row[1])
+        return _parse(token, row.state), int(row.version)
 
     def load_version(self, token: str, version: int) -> DraftState | None:
         """The state as it was at `version`, if still kept."""
         if not _TOKEN.fullmatch(token or ""):
             raise DraftNotFound()
-        with self._connect() as conn:
-            row = conn.execute(
-                "SELECT state FROM draft_versions WHERE token = ? AND version = ?", (token, version)
-            ).fetchone()
-        return _parse(token, row[0]) if row is not None else None
+        with self.database.connect() as conn:
+            raw = conn.execute(
+                select(draft_versions.c.state).where(draft_versions.c.token == token, draft_versions.c.version == version)
+            ).scalar_one_or_none()
+        return _parse(token, raw) if raw is not None else None
 
     def save(self, token: str, state: DraftState, *, expected: int | None = None) -> int:
         """Store `state` as the next version and return it. With `expected`, only if the draft
-        is still at that version (else StaleVersion), so two windows never overwrite each other."""
+        is still at that version (else StaleVersion), so two windows never overwrite each other.
+
+        The check and the increment are one UPDATE: PostgreSQL re-reads the row a concurrent
+        writer just committed before applying its WHERE, and SQLite runs writers one at a time,
+        so of two saves based on one version exactly one matches."""
         data = state.model_dump_json()
-        with self._connect() as conn:
-            cur = conn.execute(
-                "UPDATE drafts SET state = ?, title = ?, updated_at = ?, version = version + 1"
-                " WHERE token = ? AND (? IS NULL OR version = ?)",
-                (data, _title(state), _now(), token, expected, expected),
-            )
-            if cur.rowcount == 0:
-                if conn.execute("SELECT 1 FROM drafts WHERE token = ?", (token,)).fetchone() is None:
+        where = drafts.c.token == token
+        if expected is not None:
+            where = where & (drafts.c.version == expected)
+        with self.database.begin() as conn:
+            version = conn.execute(
+                update(drafts)
+                .where(where)
+                .values(state=data, title=_title(state), updated_at=_now(), version=drafts.c.version + 1)
+                .returning(drafts.c.version)
+            ).scalar_one_or_none()
+            if version is None:
+                if conn.execute(select(literal(1)).where(drafts.c.token == token)).first() is None:
                     raise DraftNotFound()
                 raise StaleVersion()
-            version = int(conn.execute("SELECT version FROM drafts WHERE token = ?", (token,)).fetchone()[0])
-            conn.execute(
-                "INSERT OR REPLACE INTO draft_versions (token, version, state) VALUES (?, ?, ?)",
-                (token, version, data),
-            )
-            conn.execute(
-                "DELETE FROM draft_versions WHERE token = ? AND version <= ?", (token, version - KEEP_VERSIONS)
-            )
+            self._keep_version(conn, token, int(version), data)
         log.debug("draft %s saved as version %d", mask_token(token), version)
-        return version
+        return int(version)
+
+    def _keep_version(self, conn: Connection, token: str, version: int, data: str) -> None:
+        row = insert(self.database, draft_versions).values(token=token, version=version, state=data)
+        conn.execute(row.on_conflict_do_update(index_elements=["token", "version"], set_={"state": row.excluded.state}))
+        conn.execute(
+            delete(draft_versions).where(
+                draft_versions.c.token == token, draft_versions.c.version <= version - KEEP_VERSIONS
+            )
+        )
 
     def delete(self, token: str) -> bool:
         if not _TOKEN.fullmatch(token or ""):
             return False
-        with self._connect() as conn:
-            cur = conn.execute("DELETE FROM drafts WHERE token = ?", (token,))
-            conn.execute("DELETE FROM draft_versions WHERE token = ?", (token,))
-        if cur.rowcount:
+        with self.database.begin() as conn:
+            deleted = conn.execute(delete(drafts).where(drafts.c.token == token)).rowcount
+            conn.execute(delete(draft_versions).where(draft_versions.c.token == token))
+        if deleted:
             log.info("draft %s deleted", mask_token(token))
-        return cur.rowcount > 0
+        return deleted > 0
 
     def summaries(self, tokens: list[str] | None = None) -> list[DraftSummary]:
         """Drafts named by `tokens` (what one applicant may see), or all of them (local CLI only)."""
-        query = "SELECT token, title, schema_id, created_at, updated_at FROM drafts"
-        params: list[str] = []
+        query = select(drafts.c.token, drafts.c.title, drafts.c.schema_id, drafts.c.created_at, drafts.c.updated_at)
         if tokens is not None:
             wanted = [t for t in tokens if _TOKEN.fullmatch(t or "")]
             if not wanted:
                 return []
-            query += f" WHERE token IN ({','.join('?' * len(wanted))})"
-            params = wanted
-        with self._connect() as conn:
-            rows = conn.execute(query + " ORDER BY updated_at DESC", params).fetchall()
+            query = query.where(drafts.c.token.in_(wanted))
+        with self.database.connect() as conn:
+            rows = conn.execute(query.order_by(drafts.c.updated_at.desc())).all()
         return [DraftSummary(*row) for row in rows]
+
+
+def _embedded(path: Path) -> Database:
+    """The SQLite file of DATA_DIR, with its tables; a file from before versions gains the column.
+    A damaged file is a ConfigError naming it (SQLAlchemy wraps sqlite3's own error)."""
+    try:
+        database = sqlite_database(path, DRAFT_TABLES)
+        columns = {c["name"] for c in inspect(database.engine).get_columns(drafts.name)}
+        if "version" not in columns:
+            with database.begin() as conn:
+                conn.execute(text(f"ALTER TABLE drafts ADD COLUMN version INTEGER NOT NULL DEFAULT {FIRST_VERSION}"))
+    except DBAPIError as exc:
+        raise ConfigError(store_problem(path.parent, exc.orig or exc)) from exc
+    return database

@@ -140,7 +140,7 @@ class FormService:
         assistant = FormAssistant(completer, settings.prompts_dir) if completer is not None else None
         return cls(
             schema=load_schema(settings.form_schema_dir),
-            store=DraftStore.in_dir(settings.data_dir),
+            store=DraftStore.from_settings(settings),
             today=today_from(settings),
             assistant=assistant,
             limits=UploadLimits.from_settings(settings),

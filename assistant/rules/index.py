@@ -1,12 +1,14 @@
-"""The persisted search index: a Chroma collection of chunk embeddings plus an in-memory BM25.
+"""The search index: chunk embeddings in one in-memory matrix plus an in-memory BM25.
 
-The Chroma collection lives in `DATA_DIR/chroma` and is rebuilt automatically whenever the
-knowledge files or the embedding configuration change (content hash stored on the collection).
-At open, the stored embeddings are read into one matrix so a question's vector search over all
-divisions is a single matrix product; BM25 over a few hundred chunks takes milliseconds, so it
-is rebuilt in memory at start-up. The index owns its tokenizer. Several processes may open one
-DATA_DIR at once (workers started together): a file lock lets one build while the others wait
-and then open what it built.
+Embedded mode persists the embeddings in a Chroma collection in `DATA_DIR/chroma`, rebuilt
+automatically whenever the knowledge files or the embedding configuration change (content hash
+stored on the collection). Shared mode keeps them in the shared database's embedding cache
+instead, and a worker holds only the matrix: no Chroma per worker (scripts/bench_vectors.py:
+it cost ~7 s a build and ~160 MB a worker, and searched the same). Either way a question's
+vector search over all divisions is a single matrix product; BM25 over a few hundred chunks
+takes milliseconds, so it is rebuilt in memory at start-up. The index owns its tokenizer. Several processes
+may open one DATA_DIR at once (workers started together): a file lock lets one build while the
+others wait and then open what it built.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tqdm import tqdm
 
 from assistant.models import Chunk
 
+from .embedding_cache import EmbeddingCache, text_hash
 from .embeddings import Embedder
 from .knowledge import corpus_hash, load_chunks
 from .text import plain
@@ -69,7 +72,7 @@ class KnowledgeIndex:
     corpus_hash: str
     index_hash: str
     embedder: Embedder
-    collection: object  # chromadb Collection (kept untyped at this edge)
+    collection: object | None  # chromadb Collection (kept untyped at this edge); None in shared mode
     tokenizer: Tokenizer
     bm25: bm25s.BM25
     vectors: np.ndarray  # one L2-normalised embedding per chunk row
@@ -134,7 +137,32 @@ def _client(data_dir: Path) -> object:
     )
 
 
-def _build_collection(client: object, chunks: list[Chunk], embedder: Embedder, index_hash: str, progress: bool) -> object:
+def _chunk_vectors(chunks: list[Chunk], embedder: Embedder, cache: EmbeddingCache | None, progress: bool) -> np.ndarray:
+    """One embedding per chunk: read from `cache` when stored there, else computed (in batches of
+    _BATCH, as without a cache) and written back batch by batch."""
+    texts = [embedding_text(c) for c in chunks]
+    rows: list[np.ndarray | None] = [None] * len(texts)
+    keys = [text_hash(embedder.passage_input(t)) for t in texts] if cache is not None else []
+    if cache is not None:
+        stored = cache.get(embedder.identity, keys)
+        rows = [stored.get(k) for k in keys]
+    todo = [i for i, row in enumerate(rows) if row is None]
+    if todo:
+        log.info("embedding %d of %d chunks with %s", len(todo), len(chunks), embedder.name)
+    bar = tqdm(total=len(todo), desc="建立向量索引", unit="段", disable=not progress or not todo)
+    for start in range(0, len(todo), _BATCH):
+        batch = todo[start : start + _BATCH]
+        vecs = embedder.passages([texts[i] for i in batch])
+        for i, vec in zip(batch, vecs, strict=True):
+            rows[i] = vec
+        if cache is not None:
+            cache.put(embedder.identity, {keys[i]: vec for i, vec in zip(batch, vecs, strict=True)})
+        bar.update(len(batch))
+    bar.close()
+    return np.stack([row for row in rows if row is not None]) if rows else np.zeros((0, 0), dtype=np.float32)
+
+
+def _build_collection(client: object, chunks: list[Chunk], vectors: np.ndarray, index_hash: str) -> object:
     try:
         client.delete_collection(COLLECTION)  # type: ignore[attr-defined]
     except Exception:  # noqa: BLE001 - absent collection
@@ -142,21 +170,17 @@ def _build_collection(client: object, chunks: list[Chunk], embedder: Embedder, i
     col = client.create_collection(  # type: ignore[attr-defined]
         COLLECTION, metadata={"hnsw:space": "cosine", "index_hash": index_hash}, embedding_function=None
     )
-    bar = tqdm(total=len(chunks), desc="建立向量索引", unit="段", disable=not progress)
     for start in range(0, len(chunks), _BATCH):
         batch = chunks[start : start + _BATCH]
-        vecs = embedder.passages([embedding_text(c) for c in batch])
         col.add(
             ids=[c.chunk_id for c in batch],
-            embeddings=vecs.tolist(),
+            embeddings=vectors[start : start + _BATCH].tolist(),
             documents=[c.text for c in batch],
             metadatas=[
                 {"row": start + i, "division": c.division, "section": c.section, "doc_title": c.doc_title}
                 for i, c in enumerate(batch)
             ],
         )
-        bar.update(len(batch))
-    bar.close()
     return col
 
 
@@ -166,25 +190,33 @@ def _stored_vectors(col: object, chunks: list[Chunk]) -> np.ndarray:
     rows: dict[int, np.ndarray] = {}
     for meta, emb in zip(got["metadatas"], got["embeddings"], strict=True):
         rows[int(meta["row"])] = np.asarray(emb, dtype=np.float32)
-    matrix = np.stack([rows[i] for i in range(len(chunks))])
+    return _normalised(np.stack([rows[i] for i in range(len(chunks))]))
+
+
+def _normalised(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return np.asarray(matrix / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
-def _open_or_build(
-    client: object, chunks: list[Chunk], embedder: Embedder, ihash: str, *, rebuild: bool, progress: bool
-) -> object:
-    """The persisted collection if it matches this corpus and embedding, else a freshly built one."""
+def _persisted(
+    data_dir: Path, chunks: list[Chunk], embedder: Embedder, ihash: str, *, rebuild: bool, progress: bool
+) -> tuple[object, np.ndarray]:
+    """The DATA_DIR Chroma collection (embedded mode) and its vectors, (re)built if stale."""
+    client = _client(data_dir)
+    col = None
     if not rebuild:
         try:
             existing = client.get_collection(COLLECTION, embedding_function=None)  # type: ignore[attr-defined]
             meta = existing.metadata or {}
             if meta.get("index_hash") == ihash and existing.count() == len(chunks):
-                return existing
+                col = existing
         except Exception:  # noqa: BLE001 - missing collection means build it
-            pass
-    log.info("building vector index for %d chunks with %s", len(chunks), embedder.name)
-    return _build_collection(client, chunks, embedder, ihash, progress)
+            col = None
+    if col is None:
+        log.info("building vector index for %d chunks with %s", len(chunks), embedder.name)
+        col = _build_collection(client, chunks, _chunk_vectors(chunks, embedder, None, progress), ihash)
+    return col, _stored_vectors(col, chunks)
 
 
 def open_index(
@@ -195,16 +227,21 @@ def open_index(
     rebuild: bool = False,
     progress: bool = True,
     extra_dirs: Sequence[Path] = (),
+    embedding_cache: EmbeddingCache | None = None,
 ) -> KnowledgeIndex:
-    """Load the chunks (`knowledge/`, then notices added at run time in `extra_dirs`), then open the
-    persisted collection or (re)build it if stale."""
+    """Load the chunks (`knowledge/`, then notices added at run time in `extra_dirs`), then their
+    vectors: from `embedding_cache` in shared mode (read, and filled with what is missing), else
+    from the persisted collection, (re)built if stale."""
     chunks = load_chunks(knowledge_dir, *extra_dirs)
     chash = corpus_hash(knowledge_dir, *extra_dirs)
     ihash = hashlib.sha256(f"{chash}|{embedder.name}|{COLLECTION}|v1".encode()).hexdigest()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    with _build_lock(data_dir):
-        col = _open_or_build(_client(data_dir), chunks, embedder, ihash, rebuild=rebuild, progress=progress)
-        vectors = _stored_vectors(col, chunks)
+    col: object | None
+    if embedding_cache is not None:
+        col, vectors = None, _normalised(_chunk_vectors(chunks, embedder, embedding_cache, progress))
+    else:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with _build_lock(data_dir):
+            col, vectors = _persisted(data_dir, chunks, embedder, ihash, rebuild=rebuild, progress=progress)
     tokenizer = Tokenizer(heading_terms(chunks))
     corpus_tokens = [tokenizer.tokens(bm25_text(c)) for c in chunks]
     bm = bm25s.BM25()
