@@ -15,8 +15,9 @@ from assistant.rules import divisions as div
 from assistant.rules.pipeline import Engine
 from assistant.settings import Settings
 
+from .quotas import Quotas
 from .security import invalid_text_message
-from .sites import Quotas, Site, Sites, load_sites
+from .sites import Site, Sites, load_sites
 from .store import QAStore
 
 if TYPE_CHECKING:
@@ -108,15 +109,18 @@ class WebServices:
 
 
 def build_services(settings: Settings, *, progress: bool = True) -> WebServices:
-    """Stores, sites and the assistant (wired to the approved answers) from settings."""
+    """Stores, quotas, sites and the assistant (wired to the approved answers) from settings: embedded in
+    DATA_DIR by default, the shared PostgreSQL (and Redis for quotas) when DATABASE_URL (REDIS_URL) is set."""
     from assistant.services import build_assistant
 
     sites = load_sites(settings.sites_file)  # before the slow part, so a mistake there shows at once
     settings.ensure_dirs()
-    store = QAStore.in_dir(settings.data_dir)
+    store = QAStore.from_settings(settings)  # and the quotas: a shared store that is down shows at once too
+    quotas = Quotas.from_settings(settings)
     assistant = build_assistant(settings, progress=progress, approved=store)
     store.use_words(assistant.index.tokenizer.raw_words)
-    return WebServices(settings=settings, assistant=assistant, store=store, sites=sites, forms=_build_forms(settings))
+    return WebServices(settings=settings, assistant=assistant, store=store, sites=sites, quotas=quotas,
+                       forms=_build_forms(settings))
 
 
 def _build_forms(settings: Settings) -> FormService | None:
