@@ -104,6 +104,8 @@ class QAStore:
     def __init__(self, database: Database) -> None:
         self.db = database
         self._refreshing = threading.Lock()
+        self._marking = threading.Lock()
+        self._marker_conn: Connection | None = None
         self._writing = threading.Lock()
         self._approved: Approved = {}
         self._marker: int | None = None  # the newest approved_history id the dict reflects
@@ -132,6 +134,8 @@ class QAStore:
 
     def close(self) -> None:
         """Close an embedded file; the shared engine belongs to the process (`assistant.db.close_shared`)."""
+        with self._marking:
+            self._drop_marker_conn()
         if not self.db.shared:
             self.db.engine.dispose()
 
@@ -208,24 +212,46 @@ class QAStore:
     def _current(self) -> Approved:
         """The approved answers as of now: one marker read, and a reload only when an approval changed.
 
-        The marker is read before the rows, so a change landing in between makes the next look reload
-        again rather than keep a stale answer. If the database cannot be read, the answers last
-        loaded are used (an answer matters more than its approval badge)."""
+        The marker is read again with the rows, before them, so a change landing in between makes the
+        next look reload again rather than keep a stale answer. If the database cannot be read, the
+        answers last loaded are used (an answer matters more than its approval badge)."""
         try:
-            with self.db.connect() as conn:
-                if _marker(conn) == self._marker:
-                    return self._approved
-                with self._refreshing:
-                    marker = _marker(conn)
-                    if marker != self._marker:
-                        rows = conn.execute(select(APPROVED)).mappings().all()
-                        self._approved = {(r["canonical"], r["scope"]): _approved(r) for r in rows}
-                        self._marker = marker
+            if self._read_marker() == self._marker:
+                return self._approved
+            with self._refreshing, self.db.connect() as conn:
+                marker = _marker(conn)
+                if marker != self._marker:
+                    rows = conn.execute(select(APPROVED)).mappings().all()
+                    self._approved = {(r["canonical"], r["scope"]): _approved(r) for r in rows}
+                    self._marker = marker
         except SQLAlchemyError:
             if self._marker is None:
                 raise
             log.warning("approved answers could not be re-read; serving those loaded before", exc_info=True)
         return self._approved
+
+    def _read_marker(self) -> int:
+        """The marker in one round trip, on a connection kept for it in autocommit (so it holds no
+        transaction between lookups); a connection lost since the last look is replaced once."""
+        with self._marking:
+            for attempt in range(2):
+                try:
+                    if self._marker_conn is None:
+                        self._marker_conn = self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                    return _marker(self._marker_conn)
+                except SQLAlchemyError:
+                    self._drop_marker_conn()
+                    if attempt:
+                        raise
+            raise AssertionError("unreachable")
+
+    def _drop_marker_conn(self) -> None:
+        conn, self._marker_conn = self._marker_conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except SQLAlchemyError:
+                log.debug("closing a lost connection failed", exc_info=True)
 
     def use_words(self, words: Callable[[str], list[str]]) -> None:
         """Match approved answers on meaning too: `words` cuts a canonical question into words
