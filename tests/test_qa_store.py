@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select
+from servers import Redis
+from sqlalchemy import create_engine, func, select, text
 
 from assistant.db import Database, schema, shared_database
 from assistant.errors import ConfigError, InputError
@@ -52,17 +53,32 @@ def open_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Calla
 
 @pytest.fixture
 def worker_db(pg_url: str) -> Iterator[Callable[[], Database]]:
-    """A database as another worker process sees it: the same PostgreSQL through its own engine and pool."""
+    """A database as another worker process sees it: the same PostgreSQL through its own engine and pool
+    (pre-pinged, as `shared_database` makes it)."""
     shared_database(pg_url)  # migrated once
     engines = []
 
     def open_() -> Database:
-        engines.append(create_engine(pg_url, pool_size=10))
+        engines.append(create_engine(pg_url, pool_size=10, pool_pre_ping=True))
         return Database(engine=engines[-1], shared=True)
 
     yield open_
     for engine in engines:
         engine.dispose()
+
+
+@pytest.fixture
+def worker(worker_db: Callable[[], Database]) -> Iterator[Callable[[], QAStore]]:
+    """The store of another worker on the same PostgreSQL."""
+    stores: list[QAStore] = []
+
+    def open_() -> QAStore:
+        stores.append(QAStore(worker_db()))
+        return stores[-1]
+
+    yield open_
+    for store in stores:
+        store.close()
 
 
 # -- one store, both engines ----------------------------------------------------------------------
@@ -227,8 +243,8 @@ def test_the_server_refuses_to_start_on_a_dead_database_without_a_traceback(tmp_
 
 
 def test_an_approval_on_one_worker_is_served_by_another_and_a_revocation_is_gone_everywhere(
-        worker_db: Callable[[], Database]) -> None:
-    a, b = QAStore(worker_db()), QAStore(worker_db())
+        worker: Callable[[], QAStore]) -> None:
+    a, b = worker(), worker()
     question = "山西分赛一等奖奖金是多少"
     assert a.lookup(question, None) is None and b.lookup(question, None) is None  # both have looked (and cached)
     a.approve(question=question, scope=None, answer="一等奖 5 万元[1]", citations=[CITE], who="张三")
@@ -243,9 +259,9 @@ def test_an_approval_on_one_worker_is_served_by_another_and_a_revocation_is_gone
     assert [(h.action, h.who) for h in a.history()] == [("revoke", "李四"), ("edit", "李四"), ("approve", "张三")]
 
 
-def test_simultaneous_approvals_on_two_workers_are_all_served_by_both(worker_db: Callable[[], Database]) -> None:
+def test_simultaneous_approvals_on_two_workers_are_all_served_by_both(worker: Callable[[], QAStore]) -> None:
     """Approvals racing with lookups: whatever order they commit in, no worker keeps a stale set."""
-    stores = [QAStore(worker_db()), QAStore(worker_db())]
+    stores = [worker(), worker()]
     questions = [f"第{i}个问题的报名时间" for i in range(24)]
     barrier = threading.Barrier(len(questions) + 2)
     errors: list[BaseException] = []
@@ -279,8 +295,20 @@ def test_simultaneous_approvals_on_two_workers_are_all_served_by_both(worker_db:
     assert len(stores[0].history(limit=100)) == len(questions)
 
 
-def test_two_workers_logging_at_once_lose_no_row(worker_db: Callable[[], Database]) -> None:
-    stores = [QAStore(worker_db()), QAStore(worker_db())]
+def test_a_lookup_survives_the_database_dropping_its_connections(worker: Callable[[], QAStore], pg_url: str) -> None:
+    """A database restart (here: every session of the database terminated) costs no lookup and no approval."""
+    a, b = worker(), worker()
+    assert a.lookup("报名时间", None) is None
+    with create_engine(pg_url).connect() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                           " WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        admin.commit()
+    b.approve(question="报名时间", scope=None, answer="见通知[1]", citations=[], who="张三")
+    assert (hit := a.lookup("报名时间", None)) is not None and hit.answer == "见通知[1]"
+
+
+def test_two_workers_logging_at_once_lose_no_row(worker: Callable[[], QAStore]) -> None:
+    stores = [worker(), worker()]
     per_thread, threads_per_store = 25, 4
     ids: list[str] = []
     lock = threading.Lock()
@@ -303,3 +331,26 @@ def test_two_workers_logging_at_once_lose_no_row(worker_db: Callable[[], Databas
     with stores[0].db.connect() as conn:
         assert conn.execute(select(func.count()).select_from(schema.qa_log)).scalar_one() == expected
     assert {e.id for e in stores[1].search(limit=1000)} == set(ids)
+
+
+def test_the_web_services_use_the_shared_stores_from_settings(
+        kb_index: object, kb_data_dir: Path, tmp_path: Path, worker: Callable[[], QAStore], pg_url: str,
+        redis_server: Redis) -> None:
+    """build_services with DATABASE_URL and REDIS_URL: an answer approved on another worker is what this
+    worker's engine answers, the answer is logged in PostgreSQL, and quotas are counted in Redis."""
+    from assistant.web.deps import build_services
+    from assistant.web.quotas import RedisCounter
+
+    redis_url = redis_server.url(1)
+    web = build_services(Settings(_env_file=None, data_dir=kb_data_dir, today="2026-11-21",  # type: ignore[call-arg]
+                                  sites_file=tmp_path / "no-sites.yaml", database_url=pg_url, redis_url=redis_url),
+                         progress=False)
+    assert web.store.db.shared and isinstance(web.quotas._counter, RedisCounter)
+    question = "山西分赛一等奖奖金是多少"
+    before, _ = web.ask(question, None, channel="api")
+    assert not before.approved
+    worker().approve(question=question, scope=None, answer="审定：一等奖 5 万元[1]", citations=[CITE], who="张三")
+    after, log_id = web.ask(question, None, channel="api")
+    assert after.approved and after.answer == "审定：一等奖 5 万元[1]"
+    other = worker()
+    assert [e.id for e in other.search()][0] == log_id and len(other.search()) == 2
