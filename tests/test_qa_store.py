@@ -354,3 +354,4 @@ def test_the_web_services_use_the_shared_stores_from_settings(
     assert after.approved and after.answer == "审定：一等奖 5 万元[1]"
     other = worker()
     assert [e.id for e in other.search()][0] == log_id and len(other.search()) == 2
+    web.store.close()
