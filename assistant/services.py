@@ -114,7 +114,7 @@ def build_llm(settings: Settings, index: KnowledgeIndex) -> LLMPath | None:
         condense=condense_chain(model, prompt("condense", "history", "question")),
         index=index,
         timeout=settings.llm_timeout,
-        cache=AnswerCache(settings.data_dir / "llm_cache.sqlite"),
+        cache=AnswerCache.from_settings(settings),
         config_key=config_key(
             corpus_hash=index.corpus_hash, base_url=settings.llm_base_url, model=settings.llm_model, prompt_files=files
         ),

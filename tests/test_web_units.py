@@ -1,4 +1,4 @@
-"""Web-layer pieces without a server: the SQLite store (real, in tmp_path), sites file, quotas, origins,
+"""Web-layer pieces without a server: the sites file, origins,
 escaping, streaming pieces, the browser word counter's character class, and the admin token check."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.errors import ConfigError, InputError
+from assistant.errors import ConfigError
 from assistant.forms.wordcount import is_east_asian, is_invisible
 from assistant.models import Answer, Citation
 from assistant.settings import Settings
@@ -17,8 +17,7 @@ from assistant.web.counter import east_asian_class, invisible_class
 from assistant.web.errors import ApiError
 from assistant.web.render import answer_markdown, sources_html, text_markdown
 from assistant.web.server import _console_disabled
-from assistant.web.sites import Quotas, load_sites, normalise_origin
-from assistant.web.store import QAStore
+from assistant.web.sites import load_sites, normalise_origin
 from assistant.web.streaming import pieces
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,78 +27,6 @@ CITE = Citation(n=1, division="shanxi", doc_title="山西分赛通知", section=
 
 def answer(question: str, text: str = "山西分赛：一等奖 5 万元[1]", status: str = "answered") -> Answer:
     return Answer(question=question, answer=text, status=status, divisions=["shanxi"], citations=[CITE])  # type: ignore[arg-type]
-
-
-# -- store ------------------------------------------------------------------------------------------
-
-
-def test_log_search_filters_and_feedback(tmp_path: Path) -> None:
-    store = QAStore.in_dir(tmp_path)
-    a = store.log(answer("山西分赛一等奖奖金是多少？"), scope=None, channel="page")
-    b = store.log(answer("今天天气", "抱歉", "out_of_scope"), scope="shanxi", channel="api")
-    store.feedback(a, "down", "金额写法不清楚")
-    assert [e.id for e in store.search(text="一等奖")] == [a]
-    assert [e.id for e in store.search(scope="shanxi")] == [b]
-    assert [e.id for e in store.search(scope="none")] == [a]
-    assert [e.id for e in store.search(status="out_of_scope")] == [b]
-    assert [(e.id, e.vote, e.comment) for e in store.search(feedback="down")] == [(a, "down", "金额写法不清楚")]
-    assert [e.id for e in store.search(feedback="none")] == [b]
-    detail = store.get(a)
-    assert detail is not None and detail.answer.citations[0].context == CITE.context
-    with pytest.raises(InputError):
-        store.feedback("missing", "up")
-
-
-def test_approved_answers_survive_a_restart_and_record_history(tmp_path: Path) -> None:
-    store = QAStore.in_dir(tmp_path)
-    store.approve(question="山西分赛一等奖奖金是多少？", scope=None, answer="一等奖每个 5 万元[1]", citations=[CITE], who="张三")
-    store.approve(question="山西分赛一等奖奖金是多少", scope=None, answer="一等奖 3 个，每个 5 万元[1]", citations=[CITE], who="李四")
-    reopened = QAStore.in_dir(tmp_path)
-    hit = reopened.lookup("山西分赛一等奖奖金是多少", None)
-    assert hit is not None and hit.approved and hit.note == "秘书处审定" and hit.answer == "一等奖 3 个，每个 5 万元[1]"
-    assert hit.citations == [CITE] and hit.divisions == ["shanxi"]
-    history = reopened.history()
-    assert [(h.action, h.who, h.before, h.after) for h in history] == [
-        ("edit", "李四", "一等奖每个 5 万元[1]", "一等奖 3 个，每个 5 万元[1]"),
-        ("approve", "张三", None, "一等奖每个 5 万元[1]"),
-    ]
-    assert reopened.revoke(question="山西分赛一等奖奖金是多少", scope=None, who="张三")
-    assert reopened.lookup("山西分赛一等奖奖金是多少", None) is None
-    assert reopened.history()[0].action == "revoke"
-
-
-@pytest.mark.parametrize(
-    ("approved_scope", "canonical", "asked_scope", "served"),
-    [
-        (None, "山西分赛一等奖奖金是多少", None, True),
-        (None, "山西分赛一等奖奖金是多少", "shanxi", True),  # the scope repeats the division the question names
-        ("shanxi", "山西分赛一等奖奖金是多少", None, True),
-        (None, "山西分赛一等奖奖金是多少", "shaanxi", False),
-        (None, "一等奖奖金是多少", "shanxi", False),  # names no division: 全部 and 山西 are different questions
-        ("shanxi", "一等奖奖金是多少", "shanxi", True),
-        ("shanxi", "一等奖奖金是多少", None, False),
-    ],
-)
-def test_approved_lookup_scope(tmp_path: Path, approved_scope: str | None, canonical: str, asked_scope: str | None,
-                               served: bool) -> None:
-    store = QAStore.in_dir(tmp_path)
-    store.approve(question=canonical, scope=approved_scope, answer="审定答案[1]", citations=[CITE], who="张三")  # type: ignore[arg-type]
-    assert (store.lookup(canonical, asked_scope) is not None) is served  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"who": ""}, "审定人"),
-        ({"answer": "  "}, "不能为空"),
-        ({"question": "？？"}, "问题"),
-        ({"answer": "长" * 5001}, "过长"),
-    ],
-)
-def test_approve_rejects_bad_input(tmp_path: Path, kwargs: dict[str, str], message: str) -> None:
-    base = {"question": "报名时间", "scope": None, "answer": "见通知[1]", "citations": [CITE], "who": "张三"}
-    with pytest.raises(InputError, match=message):
-        QAStore.in_dir(tmp_path).approve(**{**base, **kwargs})  # type: ignore[arg-type]
 
 
 # -- sites and quotas --------------------------------------------------------------------------------
@@ -146,25 +73,6 @@ def test_bad_sites_file_names_the_problem(tmp_path: Path, conf: str, message: st
 )
 def test_normalise_origin(raw: str, origin: str) -> None:
     assert normalise_origin(raw) == origin
-
-
-def test_quota_per_minute_then_next_minute(tmp_path: Path) -> None:
-    path = tmp_path / "sites.yaml"
-    path.write_text("sites:\n  s:\n    origins: ['https://a.gov.cn']\n    quota: {per_minute: 2, per_day: 3}\n", "utf-8")
-    site = load_sites(path).get("s")
-    assert site is not None
-    now = [1_000_000.0]
-    quotas = Quotas(clock=lambda: now[0])
-    quotas.hit(site, "1.2.3.4")
-    quotas.hit(site, "1.2.3.4")
-    quotas.hit(site, "5.6.7.8")  # another visitor has its own count
-    with pytest.raises(ApiError, match="请稍后再试") as minute:
-        quotas.hit(site, "1.2.3.4")
-    assert minute.value.status == 429
-    now[0] += 60
-    quotas.hit(site, "1.2.3.4")
-    with pytest.raises(ApiError, match="今天的提问次数"):
-        quotas.hit(site, "1.2.3.4")
 
 
 # -- rendering, streaming, counter, admin ------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""LLM answers in SQLite, keyed by a hash of everything that determines them.
+"""LLM answers in the database (`DATA_DIR/llm_cache.sqlite`, or the shared PostgreSQL), keyed by a hash
+of everything that determines them.
 
 The key covers the resolved question (canonical form), the engine's parts (question, status, divisions), the
 divisions, the extractive text the answer falls back to, the corpus hash, the endpoint and model,
@@ -9,12 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-import threading
+import logging
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from assistant.db import Database, schema, shared_database, sqlite_database
+from assistant.db.dialect import upsert
 from assistant.models import Answer
 from assistant.rules.text import canonical_question
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+ANSWERS = schema.llm_answers
 
 
 def cache_key(answer: Answer, config_key: str) -> str:
@@ -34,22 +43,35 @@ def config_key(*, corpus_hash: str, base_url: str, model: str, prompt_files: lis
 
 
 class AnswerCache:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("CREATE TABLE IF NOT EXISTS llm_answers (key TEXT PRIMARY KEY, answer TEXT NOT NULL)")
-            self._db.commit()
+    """Complete LLM answers by `cache_key`; a database that cannot be read or written is a miss, never a failed answer."""
+
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    @classmethod
+    def in_dir(cls, data_dir: Path) -> AnswerCache:
+        return cls(sqlite_database(data_dir / "llm_cache.sqlite", schema.CACHE_TABLES))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AnswerCache:
+        """The shared PostgreSQL of DATABASE_URL, or the embedded file in DATA_DIR when it is empty."""
+        if settings.database_url.strip():
+            return cls(shared_database(settings.database_url.strip()))
+        return cls.in_dir(settings.data_dir)
 
     def get(self, key: str) -> Answer | None:
-        with self._lock:
-            row = self._db.execute("SELECT answer FROM llm_answers WHERE key = ?", (key,)).fetchone()
-        return Answer.model_validate_json(row[0]) if row else None
+        try:
+            with self.db.connect() as conn:
+                found = conn.execute(select(ANSWERS.c.answer).where(ANSWERS.c.key == key)).scalar_one_or_none()
+        except SQLAlchemyError:
+            log.warning("LLM cache unreadable: answering without it", exc_info=True)
+            return None
+        return Answer.model_validate_json(found) if found is not None else None
 
     def put(self, key: str, answer: Answer) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO llm_answers (key, answer) VALUES (?, ?)", (key, answer.model_dump_json())
-            )
-            self._db.commit()
+        row = {"key": key, "answer": answer.model_dump_json()}
+        try:
+            with self.db.begin() as conn:
+                conn.execute(upsert(conn, ANSWERS, row, keys=("key",), update={"answer": row["answer"]}))
+        except SQLAlchemyError:
+            log.warning("LLM cache unwritable: answer not cached", exc_info=True)

@@ -15,8 +15,9 @@ from assistant.rules import divisions as div
 from assistant.rules.pipeline import Engine
 from assistant.settings import Settings
 
+from .quotas import Quotas
 from .security import invalid_text_message
-from .sites import Quotas, Site, Sites, load_sites
+from .sites import Site, Sites, load_sites
 from .store import QAStore
 
 if TYPE_CHECKING:
@@ -110,17 +111,20 @@ class WebServices:
 
 
 def build_services(settings: Settings, *, progress: bool = True) -> WebServices:
-    """Stores, sites and the assistant (wired to the approved answers) from settings."""
+    """Stores, quotas, sites and the assistant (wired to the approved answers) from settings: embedded in
+    DATA_DIR by default, the shared PostgreSQL (and Redis for quotas) when DATABASE_URL (REDIS_URL) is set."""
     from assistant.notices.watch import open_corpus
     from assistant.services import build_assistant
 
     sites = load_sites(settings.sites_file)  # before the slow part, so a mistake there shows at once
     settings.ensure_dirs()
-    store = QAStore.in_dir(settings.data_dir)
+    store = QAStore.from_settings(settings)  # and the quotas: a shared store that is down shows at once too
+    quotas = Quotas.from_settings(settings)
     corpus = open_corpus(settings)  # shared mode: the database's notices mirrored before the engine reads them
     assistant = build_assistant(settings, progress=progress, approved=store)
     store.use_words(assistant.index.tokenizer.raw_words)
-    services = WebServices(settings=settings, assistant=assistant, store=store, sites=sites, forms=_build_forms(settings), corpus=corpus)
+    services = WebServices(settings=settings, assistant=assistant, store=store, sites=sites, quotas=quotas,
+                           forms=_build_forms(settings), corpus=corpus)
     if corpus is not None:
         from .corpus import rebuild_engine
 

@@ -1,4 +1,4 @@
-"""Division websites allowed to embed the widget (the sites file) and their per-IP quotas.
+"""Division websites allowed to embed the widget (the sites file) and their per-IP quotas (counted in `quotas.py`).
 
 The sites file (YAML, `SITES_FILE`) maps a site key to its allowed origins, division scope,
 title, colour and quotas; see `sites.example.yaml`. Without a sites file no site may embed
@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,11 +19,8 @@ from assistant.errors import ConfigError, InputError
 from assistant.models import DivisionId
 from assistant.rules import divisions as div
 
-from .errors import ApiError
-
 _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _COLOUR_RE = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-_MAX_TRACKED = 100_000
 
 
 def normalise_origin(value: str) -> str:
@@ -140,46 +134,3 @@ def load_sites(path: Path) -> Sites:
             )
             raise ConfigError(f"站点配置文件 {path} 中站点 {key} 有误：{problems}") from exc
     return Sites(sites, path)
-
-
-class Quotas:
-    """Per-site, per-IP counters over the current minute and the current day (in memory)."""
-
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._minute: dict[tuple[str, str], tuple[int, int]] = {}
-        self._day: dict[tuple[str, str], tuple[str, int]] = {}
-
-    def hit(self, site: Site, ip: str) -> None:
-        """Count one request, or raise a 429 `ApiError` with a clear 请稍后再试 message."""
-        self.count(site.key, ip, site.quota.per_minute, site.quota.per_day, "本网站")
-
-    def count(self, bucket: str, ip: str, per_minute: int, per_day: int, who: str) -> None:
-        """Count one request of `ip` in `bucket` (0 = no limit), or raise a 429 naming `who`'s limit."""
-        now = self._clock()
-        minute = int(now // 60)
-        day = time.strftime("%Y-%m-%d", time.localtime(now))
-        key = (bucket, ip)
-        with self._lock:
-            if len(self._minute) > _MAX_TRACKED:
-                self._prune(minute, day)
-            m_window, m_count = self._minute.get(key, (minute, 0))
-            m_count = m_count if m_window == minute else 0
-            d_window, d_count = self._day.get(key, (day, 0))
-            d_count = d_count if d_window == day else 0
-            if per_minute and m_count >= per_minute:
-                raise ApiError(
-                    429,
-                    "quota",
-                    f"提问过于频繁：{who}每分钟最多 {per_minute} 次，请稍后再试。",
-                    {"Retry-After": str(60 - int(now % 60))},
-                )
-            if per_day and d_count >= per_day:
-                raise ApiError(429, "quota", f"今天的提问次数已达{who}上限（{per_day} 次），请稍后再试（次日零点恢复）。")
-            self._minute[key] = (minute, m_count + 1)
-            self._day[key] = (day, d_count + 1)
-
-    def _prune(self, minute: int, day: str) -> None:
-        self._minute = {k: v for k, v in self._minute.items() if v[0] == minute}
-        self._day = {k: v for k, v in self._day.items() if v[0] == day}

@@ -1,28 +1,36 @@
-"""SQLite Q&A log, feedback, and secretariat-approved answers with their change history.
+"""Q&A log, feedback, and secretariat-approved answers with their change history.
 
-`QAStore.lookup` is the `ApprovedLookup` the assistant consults before answering: an
-approved answer is served for the same canonical question (after `canonical_question`).
-Approved answers are also kept in memory, so the lookup on every question is a dict read.
+One code path over `assistant.db`: the embedded `DATA_DIR/web.sqlite` by default, the shared
+PostgreSQL of `DATABASE_URL` in shared mode. `QAStore.lookup` is the `ApprovedLookup` the
+assistant consults before answering: an approved answer is served for the same canonical
+question (after `canonical_question`). Approved answers are kept in memory; every lookup first
+reads one change marker (the newest `approved_history` id, an index read) and reloads them
+when it moved, so an approval or revocation made on any worker is served or gone on all at once.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
+from sqlalchemy import Connection, RowMapping, func, or_, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
+from assistant.db import Database, schema, shared_database, sqlite_database
+from assistant.db.dialect import upsert
 from assistant.errors import ConfigError, InputError
 from assistant.models import Answer, Citation, DivisionId
 from assistant.rules import divisions as div
 from assistant.rules.text import canonical_question
+from assistant.settings import Settings
 
 Vote = Literal["up", "down"]
 FeedbackFilter = Literal["", "up", "down", "none"]
@@ -35,54 +43,21 @@ GLUE_WORDS = frozenset(
     "帮忙 帮我 告诉我 请告诉我 了解 了解一下 知道 想知道 具体".split()
 )
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS qa_log (
-    id TEXT PRIMARY KEY,
-    ts TEXT NOT NULL,
-    question TEXT NOT NULL,
-    canonical TEXT NOT NULL,
-    scope TEXT NOT NULL DEFAULT '',
-    status TEXT NOT NULL,
-    approved INTEGER NOT NULL DEFAULT 0,
-    channel TEXT NOT NULL,
-    latency_ms REAL NOT NULL DEFAULT 0,
-    answer_json TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS qa_log_ts ON qa_log(ts);
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    qa_id TEXT NOT NULL REFERENCES qa_log(id),
-    ts TEXT NOT NULL,
-    vote TEXT NOT NULL CHECK (vote IN ('up', 'down')),
-    comment TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS feedback_qa ON feedback(qa_id);
-CREATE TABLE IF NOT EXISTS approved (
-    canonical TEXT NOT NULL,
-    scope TEXT NOT NULL DEFAULT '',
-    question TEXT NOT NULL,
-    answer_json TEXT NOT NULL,
-    approved_by TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (canonical, scope)
-);
-CREATE TABLE IF NOT EXISTS approved_history (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    canonical TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    who TEXT NOT NULL,
-    ts TEXT NOT NULL,
-    action TEXT NOT NULL CHECK (action IN ('approve', 'edit', 'revoke')),
-    before_text TEXT,
-    after_text TEXT,
-    before_json TEXT,
-    after_json TEXT
-);
-"""
+log = logging.getLogger(__name__)
+
+QA, FEEDBACK, APPROVED, HISTORY = schema.qa_log, schema.feedback, schema.approved, schema.approved_history
+# pg_advisory_xact_lock key taken by every approval or revocation (see `_one_at_a_time`).
+APPROVALS_LOCK = 0x617070726F76  # "approv"
+Approved = dict[tuple[str, str], "ApprovedEntry"]
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _stamp() -> str:
+    """A log row's time, to the microsecond: rows are listed newest first by it, across workers too."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 class LogEntry(BaseModel):
@@ -123,74 +98,66 @@ class HistoryEntry(BaseModel):
 
 
 class QAStore:
-    """One SQLite file in the data dir; safe to share between the server's threads."""
+    """The log and the approved answers in one `Database`; safe to share between the server's threads
+    and, on PostgreSQL, between any number of workers."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._approved: dict[tuple[str, str], ApprovedEntry] = {}
+    def __init__(self, database: Database) -> None:
+        self.db = database
+        self._refreshing = threading.Lock()
+        self._marking = threading.Lock()
+        self._marker_conn: Connection | None = None
+        self._writing = threading.Lock()
+        self._approved: Approved = {}
+        self._marker: int | None = None  # the newest approved_history id the dict reflects
         self._words: Callable[[str], list[str]] | None = None
         self._keys: dict[str, tuple[str, ...] | None] = {}
+        self._current()
+
+    @classmethod
+    def in_dir(cls, data_dir: Path) -> QAStore:
+        """The embedded store of the single-machine default: `data_dir/web.sqlite`."""
+        path = data_dir / "web.sqlite"
         try:
-            self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute("PRAGMA foreign_keys=ON")
-            self._conn.executescript(_SCHEMA)
-            self._load_approved()
-        except sqlite3.Error as exc:
+            return cls(sqlite_database(path, schema.WEB_TABLES))
+        except SQLAlchemyError as exc:
             raise ConfigError(
-                f"问答记录数据库 {path} 无法打开（{exc}）：文件可能已损坏或不可写。"
+                f"问答记录数据库 {path} 无法打开（{getattr(exc, 'orig', None) or exc}）：文件可能已损坏或不可写。"
                 "请把它备份后移走（将新建空的记录库），或把 DATA_DIR 指向另一个目录。"
             ) from None
 
     @classmethod
-    def in_dir(cls, data_dir: Path) -> QAStore:
-        return cls(data_dir / "web.sqlite")
+    def from_settings(cls, settings: Settings) -> QAStore:
+        """The shared PostgreSQL of DATABASE_URL, or the embedded file in DATA_DIR when it is empty."""
+        if settings.database_url.strip():
+            return cls(shared_database(settings.database_url.strip()))
+        return cls.in_dir(settings.data_dir)
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-
-    def _rows(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            cur = self._conn.cursor()
-            cur.row_factory = sqlite3.Row
-            return list(cur.execute(sql, params))
+        """Close an embedded file; the shared engine belongs to the process (`assistant.db.close_shared`)."""
+        with self._marking:
+            self._drop_marker_conn()
+        if not self.db.shared:
+            self.db.engine.dispose()
 
     # -- Q&A log ---------------------------------------------------------------------------
 
     def log(self, answer: Answer, *, scope: DivisionId | None, channel: str) -> str:
         """Record one answered question; returns the log id (unguessable, used for feedback)."""
         qa_id = uuid.uuid4().hex
-        with self._tx() as conn:
+        with self.db.begin() as conn:
             conn.execute(
-                "INSERT INTO qa_log (id, ts, question, canonical, scope, status, approved, channel, latency_ms, answer_json)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    qa_id,
-                    _now(),
-                    answer.question,
-                    canonical_question(answer.question),
-                    scope or "",
-                    answer.status,
-                    int(answer.approved),
-                    channel,
-                    answer.latency_ms,
-                    answer.model_dump_json(),
-                ),
+                QA.insert().values(
+                    id=qa_id,
+                    ts=_stamp(),
+                    question=answer.question,
+                    canonical=canonical_question(answer.question),
+                    scope=scope or "",
+                    status=answer.status,
+                    approved=int(answer.approved),
+                    channel=channel,
+                    latency_ms=answer.latency_ms,
+                    answer_json=answer.model_dump_json(),
+                )
             )
         return qa_id
 
@@ -198,12 +165,10 @@ class QAStore:
         comment = (comment or "").strip()
         if len(comment) > MAX_COMMENT:
             raise InputError(f"评论过长（{len(comment)} 字符），请控制在 {MAX_COMMENT} 字符以内。")
-        if not self._rows("SELECT 1 FROM qa_log WHERE id = ?", (qa_id,)):
-            raise InputError("没有找到这条回答，无法记录反馈。")
-        with self._tx() as conn:
-            conn.execute(
-                "INSERT INTO feedback (qa_id, ts, vote, comment) VALUES (?, ?, ?, ?)", (qa_id, _now(), vote, comment)
-            )
+        with self.db.begin() as conn:
+            if conn.execute(select(QA.c.id).where(QA.c.id == qa_id)).first() is None:
+                raise InputError("没有找到这条回答，无法记录反馈。")
+            conn.execute(FEEDBACK.insert().values(qa_id=qa_id, ts=_now(), vote=vote, comment=comment))
 
     def search(
         self,
@@ -215,50 +180,78 @@ class QAStore:
         limit: int = 200,
     ) -> list[LogEntry]:
         """Newest first; `text` matches the question; `scope` "none" means asked without a division."""
-        where: list[str] = []
-        params: list[object] = []
+        q, f = QA, FEEDBACK
+        query = _with_latest_vote(q.c.id, q.c.ts, q.c.question, q.c.scope, q.c.status, q.c.approved, q.c.channel,
+                                  q.c.latency_ms)
         if text.strip():
-            where.append("(q.question LIKE ? OR q.canonical LIKE ?)")
-            like = f"%{text.strip()}%"
-            params += [like, f"%{canonical_question(text) or text.strip()}%"]
+            typed = text.strip()
+            query = query.where(or_(q.c.question.icontains(typed, autoescape=True),
+                                    q.c.canonical.icontains(canonical_question(text) or typed, autoescape=True)))
         if scope:
-            where.append("q.scope = ?")
-            params.append("" if scope == "none" else scope)
+            query = query.where(q.c.scope == ("" if scope == "none" else scope))
         if status:
-            where.append("q.status = ?" if status != "approved" else "q.approved = 1")
-            if status != "approved":
-                params.append(status)
+            query = query.where(q.c.approved == 1 if status == "approved" else q.c.status == status)
         if feedback in ("up", "down"):
-            where.append("f.vote = ?")
-            params.append(feedback)
+            query = query.where(f.c.vote == feedback)
         elif feedback == "none":
-            where.append("f.vote IS NULL")
-        sql = (
-            "SELECT q.id, q.ts, q.question, q.scope, q.status, q.approved, q.channel, q.latency_ms,"
-            " f.vote, f.comment FROM qa_log q LEFT JOIN feedback f ON f.id ="
-            " (SELECT MAX(id) FROM feedback WHERE qa_id = q.id)"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY q.ts DESC, q.rowid DESC LIMIT ?"
-        )
-        params.append(max(1, min(limit, 1000)))
-        return [_entry(r) for r in self._rows(sql, tuple(params))]
+            query = query.where(f.c.vote.is_(None))
+        query = query.order_by(q.c.ts.desc(), q.c.id.desc()).limit(max(1, min(limit, 1000)))
+        with self.db.connect() as conn:
+            return [_entry(r) for r in conn.execute(query).mappings()]
 
     def get(self, qa_id: str) -> LogDetail | None:
-        rows = self._rows(
-            "SELECT q.*, f.vote, f.comment FROM qa_log q LEFT JOIN feedback f ON f.id ="
-            " (SELECT MAX(id) FROM feedback WHERE qa_id = q.id) WHERE q.id = ?",
-            (qa_id,),
-        )
-        if not rows:
+        query = _with_latest_vote(*QA.c).where(QA.c.id == qa_id)
+        with self.db.connect() as conn:
+            r = conn.execute(query).mappings().first()
+        if r is None:
             return None
-        r = rows[0]
         return LogDetail(**_entry(r).model_dump(), answer=Answer.model_validate_json(r["answer_json"]))
 
     # -- approved answers ---------------------------------------------------------------------
 
-    def _load_approved(self) -> None:
-        rows = self._rows("SELECT * FROM approved")
-        self._approved = {(r["canonical"], r["scope"]): _approved(r) for r in rows}
+    def _current(self) -> Approved:
+        """The approved answers as of now: one marker read, and a reload only when an approval changed.
+
+        The marker is read again with the rows, before them, so a change landing in between makes the
+        next look reload again rather than keep a stale answer. If the database cannot be read, the
+        answers last loaded are used (an answer matters more than its approval badge)."""
+        try:
+            if self._read_marker() == self._marker:
+                return self._approved
+            with self._refreshing, self.db.connect() as conn:
+                marker = _marker(conn)
+                if marker != self._marker:
+                    rows = conn.execute(select(APPROVED)).mappings().all()
+                    self._approved = {(r["canonical"], r["scope"]): _approved(r) for r in rows}
+                    self._marker = marker
+        except SQLAlchemyError:
+            if self._marker is None:
+                raise
+            log.warning("approved answers could not be re-read; serving those loaded before", exc_info=True)
+        return self._approved
+
+    def _read_marker(self) -> int:
+        """The marker in one round trip, on a connection kept for it in autocommit (so it holds no
+        transaction between lookups); a connection lost since the last look is replaced once."""
+        with self._marking:
+            for attempt in range(2):
+                try:
+                    if self._marker_conn is None:
+                        self._marker_conn = self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+                    return _marker(self._marker_conn)
+                except SQLAlchemyError:
+                    self._drop_marker_conn()
+                    if attempt:
+                        raise
+            raise AssertionError("unreachable")
+
+    def _drop_marker_conn(self) -> None:
+        conn, self._marker_conn = self._marker_conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except SQLAlchemyError:
+                log.debug("closing a lost connection failed", exc_info=True)
 
     def use_words(self, words: Callable[[str], list[str]]) -> None:
         """Match approved answers on meaning too: `words` cuts a canonical question into words
@@ -277,17 +270,17 @@ class QAStore:
             self._keys[canonical] = (",".join(div.detect(canonical)), *words) if words else None
         return self._keys[canonical]
 
-    def _find(self, canonical: str, division: DivisionId | None) -> tuple[ApprovedEntry | None, bool]:
+    def _find(self, approved: Approved, canonical: str, division: DivisionId | None) -> tuple[ApprovedEntry | None, bool]:
         """The approved entry for this question and scope, and whether it matched only on meaning."""
         for scope in self._scopes(canonical, division):
-            entry = self._approved.get((canonical, scope))
+            entry = approved.get((canonical, scope))
             if entry is not None:
                 return entry, False
         key = self.meaning_key(canonical)
         if key is None:
             return None, False
         for scope in self._scopes(canonical, division):
-            for entry in self._approved.values():
+            for entry in approved.values():
                 if entry.scope == scope and self.meaning_key(entry.canonical) == key:
                     return entry, True
         return None, False
@@ -302,16 +295,17 @@ class QAStore:
         return scopes
 
     def lookup(self, canonical: str, division: DivisionId | None) -> Answer | None:
-        """The approved answer for this question and scope, if staff approved one.
+        """The approved answer for this question and scope, if staff approved one (on any worker).
 
         The same canonical question first; then the same meaning (`meaning_key`: 山西分赛的咨询电话是多少
         and 山西分赛咨询电话多少), whose note names the approved question it matched. A scope that only
         repeats the division the question itself names is the same question: "山西分赛一等奖奖金"
         asked under 全部 and under 山西 share one approved answer.
         """
-        if not self._approved:
+        approved = self._current()
+        if not approved:
             return None
-        entry, by_meaning = self._find(canonical, division)
+        entry, by_meaning = self._find(approved, canonical, division)
         if entry is None:
             return None
         return Answer(
@@ -327,7 +321,10 @@ class QAStore:
         )
 
     def approved(self) -> list[ApprovedEntry]:
-        return sorted(self._approved.values(), key=lambda e: e.updated_at, reverse=True)
+        """Every approved answer, newest change first (read from the database)."""
+        query = select(APPROVED).order_by(APPROVED.c.updated_at.desc(), APPROVED.c.canonical, APPROVED.c.scope)
+        with self.db.connect() as conn:
+            return [_approved(r) for r in conn.execute(query).mappings()]
 
     def approve(
         self,
@@ -350,8 +347,6 @@ class QAStore:
         canonical = canonical_question(question or "")
         if not canonical:
             raise InputError("请填写要审定的问题。")
-        key = (canonical, scope or "")
-        before = self._approved.get(key)
         entry = ApprovedEntry(
             canonical=canonical,
             scope=scope or "",
@@ -362,33 +357,45 @@ class QAStore:
             updated_at=_now(),
         )
         payload = json.dumps({"answer": answer, "citations": [c.model_dump() for c in citations]}, ensure_ascii=False)
-        with self._tx() as conn:
-            conn.execute(
-                "INSERT INTO approved (canonical, scope, question, answer_json, approved_by, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(canonical, scope) DO UPDATE SET question = excluded.question,"
-                " answer_json = excluded.answer_json, approved_by = excluded.approved_by, updated_at = excluded.updated_at",
-                (canonical, scope or "", entry.question, payload, who, entry.updated_at),
-            )
+        row = {"canonical": canonical, "scope": entry.scope, "question": entry.question, "answer_json": payload,
+               "approved_by": who, "updated_at": entry.updated_at}
+        with self._one_at_a_time() as conn:
+            before = _approved_row(conn, canonical, entry.scope)
+            conn.execute(upsert(conn, APPROVED, row, keys=("canonical", "scope"),
+                                update={k: v for k, v in row.items() if k not in ("canonical", "scope")}))
             _record(conn, entry.canonical, entry.scope, who, "edit" if before else "approve", before, entry)
-        self._approved[key] = entry
         return entry
 
     def revoke(self, *, question: str, scope: DivisionId | None, who: str) -> bool:
         who = (who or "").strip()
         if not who:
             raise InputError("请填写审定人姓名，以便记录是谁撤销了审定。")
-        key = (canonical_question(question or ""), scope or "")
-        before = self._approved.get(key)
-        if before is None:
-            return False
-        with self._tx() as conn:
-            conn.execute("DELETE FROM approved WHERE canonical = ? AND scope = ?", key)
-            _record(conn, key[0], key[1], who, "revoke", before, None)
-        self._approved.pop(key, None)
+        canonical, scope_id = canonical_question(question or ""), scope or ""
+        with self._one_at_a_time() as conn:
+            before = _approved_row(conn, canonical, scope_id)
+            if before is None:
+                return False
+            conn.execute(APPROVED.delete().where(APPROVED.c.canonical == canonical, APPROVED.c.scope == scope_id))
+            _record(conn, canonical, scope_id, who, "revoke", before, None)
         return True
 
+    @contextmanager
+    def _one_at_a_time(self) -> Iterator[Connection]:
+        """The transaction of one approval or revocation, one at a time across every worker.
+
+        The change marker is the newest history id, so ids must be handed out in commit order: else a
+        worker could read the marker of a later change before an earlier one commits, and never reload.
+        On PostgreSQL a transaction-level advisory lock orders them across workers (SQLite's single
+        writer already does); the thread lock keeps this process's threads from each holding a connection."""
+        with self._writing, self.db.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": APPROVALS_LOCK})
+            yield conn
+
     def history(self, limit: int = 200) -> list[HistoryEntry]:
-        rows = self._rows("SELECT * FROM approved_history ORDER BY id DESC LIMIT ?", (limit,))
+        query = select(HISTORY).order_by(HISTORY.c.id.desc()).limit(max(1, limit))
+        with self.db.connect() as conn:
+            rows = conn.execute(query).mappings().all()
         return [
             HistoryEntry(
                 canonical=r["canonical"],
@@ -403,7 +410,20 @@ class QAStore:
         ]
 
 
-def _entry(r: sqlite3.Row) -> LogEntry:
+def _marker(conn: Connection) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(HISTORY.c.id), 0))).scalar_one())
+
+
+def _with_latest_vote(*columns: Any) -> Any:
+    """SELECT `columns` of qa_log with the vote and comment of each row's latest feedback (if any)."""
+    votes = FEEDBACK.alias("votes")
+    latest = select(func.max(votes.c.id)).where(votes.c.qa_id == QA.c.id).correlate(QA).scalar_subquery()
+    return select(*columns, FEEDBACK.c.vote, FEEDBACK.c.comment).select_from(
+        QA.outerjoin(FEEDBACK, FEEDBACK.c.id == latest)
+    )
+
+
+def _entry(r: RowMapping) -> LogEntry:
     return LogEntry(
         id=r["id"],
         ts=r["ts"],
@@ -418,7 +438,7 @@ def _entry(r: sqlite3.Row) -> LogEntry:
     )
 
 
-def _approved(r: sqlite3.Row) -> ApprovedEntry:
+def _approved(r: RowMapping) -> ApprovedEntry:
     data = json.loads(r["answer_json"])
     return ApprovedEntry(
         canonical=r["canonical"],
@@ -431,8 +451,13 @@ def _approved(r: sqlite3.Row) -> ApprovedEntry:
     )
 
 
+def _approved_row(conn: Connection, canonical: str, scope: str) -> ApprovedEntry | None:
+    row = conn.execute(select(APPROVED).where(APPROVED.c.canonical == canonical, APPROVED.c.scope == scope)).mappings().first()
+    return _approved(row) if row is not None else None
+
+
 def _record(
-    conn: sqlite3.Connection,
+    conn: Connection,
     canonical: str,
     scope: str,
     who: str,
@@ -441,17 +466,15 @@ def _record(
     after: ApprovedEntry | None,
 ) -> None:
     conn.execute(
-        "INSERT INTO approved_history (canonical, scope, who, ts, action, before_text, after_text, before_json, after_json)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            canonical,
-            scope,
-            who,
-            _now(),
-            action,
-            before.answer if before else None,
-            after.answer if after else None,
-            before.model_dump_json() if before else None,
-            after.model_dump_json() if after else None,
-        ),
+        HISTORY.insert().values(
+            canonical=canonical,
+            scope=scope,
+            who=who,
+            ts=_now(),
+            action=action,
+            before_text=before.answer if before else None,
+            after_text=after.answer if after else None,
+            before_json=before.model_dump_json() if before else None,
+            after_json=after.model_dump_json() if after else None,
+        )
     )
