@@ -336,3 +336,37 @@ def cluster(
         except BaseException:
             print(running.logs(), file=sys.stderr)
             raise
+
+
+def asks_killing_one(
+    running: Cluster, questions: Sequence[str], victim: Worker, *, n: int = 40, kill_after: int = 8, clients: int = 8,
+) -> list[tuple[int, int, dict[str, object]]]:
+    """`n` `POST /api/v1/ask` through nginx from `clients` threads; `victim` is SIGKILLed once
+    `kill_after` have come back, while the rest are queued or in flight on every worker.
+    Returns (request number, HTTP status, body) in request order; each request's id is its number."""
+    import http.client
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    done: list[int] = []
+    lock = threading.Lock()
+
+    def one(i: int) -> tuple[int, int, dict[str, object]]:
+        conn = http.client.HTTPConnection("127.0.0.1", running.nginx.port, timeout=60)
+        body = json.dumps({"id": str(i), "question": questions[i % len(questions)]}, ensure_ascii=False)
+        conn.request("POST", "/api/v1/ask", body.encode("utf-8"), {"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        status, data = resp.status, resp.read()
+        conn.close()
+        with lock:
+            done.append(i)
+        return i, status, json.loads(data) if status == 200 else {"raw": data.decode("utf-8", "replace")}
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        futures = [pool.submit(one, i) for i in range(n)]
+        deadline = time.monotonic() + 60
+        # kill while the rest are queued or in flight on both workers (bounded: a broken front fails in the caller)
+        while len(done) < kill_after and not all(f.done() for f in futures) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        victim.kill()
+        return [f.result() for f in futures]

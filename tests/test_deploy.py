@@ -8,15 +8,12 @@ is about sharing one.
 
 from __future__ import annotations
 
-import http.client
 import json
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -25,6 +22,7 @@ from cluster import (
     ROOT,
     Cluster,
     Worker,
+    asks_killing_one,
     cluster,
     free_port,
     nginx_binary,
@@ -182,28 +180,7 @@ def test_a_worker_killed_during_40_asks_costs_no_answer(tmp_path: Path, prebuilt
     with cluster(tmp_path, 2, NO_QUOTA, seed=prebuilt) as running:
         victim, survivor = running.workers
         front = running.nginx
-        done: list[int] = []
-        lock = threading.Lock()
-
-        def one(i: int) -> tuple[int, int, dict[str, object]]:
-            conn = http.client.HTTPConnection("127.0.0.1", front.port, timeout=60)
-            body = json.dumps({"id": str(i), "question": QUESTIONS[i % len(QUESTIONS)]}, ensure_ascii=False)
-            conn.request("POST", "/api/v1/ask", body.encode("utf-8"), {"Content-Type": "application/json"})
-            resp = conn.getresponse()
-            status, data = resp.status, resp.read()
-            conn.close()
-            with lock:
-                done.append(i)
-            return i, status, json.loads(data) if status == 200 else {"raw": data.decode("utf-8", "replace")}
-
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            futures = [pool.submit(one, i) for i in range(40)]
-            deadline = time.monotonic() + 60
-            # kill while the rest are queued or in flight on both workers (bounded: a broken front fails below)
-            while len(done) < 8 and not all(f.done() for f in futures) and time.monotonic() < deadline:
-                time.sleep(0.01)
-            victim.kill()
-            results = [f.result() for f in futures]
+        results = asks_killing_one(running, QUESTIONS, victim)
 
         failed = [(i, status, body) for i, status, body in results if status != 200 or not body.get("answer")]
         assert not failed, failed
