@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -287,3 +288,19 @@ def test_latest_notice_in_force_wins_and_the_chain_is_cited() -> None:
     assert [(c.n, c.role) for c in latest.citations] == [(1, "superseded"), (2, "superseded"), (3, None)]
     assert ask(date(2025, 7, 28)).answer.endswith("该项规定延期至2025年8月10日（原定2025年7月31日）[2][1]")
     assert ask(date(2025, 7, 20)).answer.endswith("2025 年 7 月 31 日（已结束）[1]")
+
+
+def test_the_cli_previews_the_changed_answers_and_adds_only_when_confirmed(kb_index, kb_data_dir: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Confirming amendments one by one shows which answers will change, then asks once more."""
+    data = tmp_path / "data"
+    shutil.copytree(kb_data_dir / "chroma", data / "chroma")  # the session's index: no re-embedding here
+    notice = str(_docx(tmp_path / "延期.docx"))
+    cancelled = _run(["notice", "add", notice, "--division", "shaanxi"], data, stdin="y\nn\nn\n")
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert "以下" in cancelled.stdout and "陕西分赛报名截止时间是什么时候？" in cancelled.stdout
+    assert "添加后：陕西分赛：根据2025年7月25日" in cancelled.stdout and "已取消，未添加通知" in cancelled.stdout
+    assert not list(data.rglob("notice-shaanxi-*.md"))
+    assert "2025 年 7 月 31 日" in _run(["ask", DEADLINE_Q], data).stdout
+    added = _run(["notice", "add", notice, "--division", "shaanxi"], data, stdin="y\nn\ny\n")
+    assert added.returncode == 0 and "已添加通知 notice-shaanxi-20250725" in added.stdout, added.stderr
+    assert "延期至2025年8月10日" in _run(["ask", DEADLINE_Q], data).stdout

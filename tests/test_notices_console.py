@@ -4,6 +4,7 @@ answers by it at once (no restart); removing it restores the original answer."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,26 @@ def test_add_and_remove_a_notice_from_the_console(services, tmp_path: Path) -> N
     assert remove_notice(services, store, "notice-shaanxi-20250725").startswith("已删除通知")
     assert "2025 年 7 月 31 日" in services.assistant.ask(DEADLINE_Q).answer
     assert remove_notice(services, store, "notice-nope").startswith("⚠️ 没有编号为")
+
+
+def test_the_console_previews_the_answers_a_notice_will_change_before_adding_it(services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """预览回答变化: our cases asked with and without the ticked amendments, on the day they take
+    effect; only the answers the notice changes are listed, and nothing is stored."""
+    from assistant.web.notices_tab import preview_notice, read_notice
+
+    store = NoticeStore(services.settings.notices_dir)
+    services.store.log(services.assistant.ask("陕西那边最晚几号报名？"), scope=None, channel="page")  # a logged question
+    _, labels, draft = read_notice(services.settings, str(_docx(tmp_path / "延期.docx")), "shaanxi", "")
+    shown = preview_notice(services, store, draft, labels[:1])
+    assert "以下" in shown and "陕西分赛报名截止时间是什么时候" in shown, shown
+    assert "陕西那边最晚几号报名" in shown  # an applicant's own question is audited too
+    assert "延期至2025年8月10日（原定2025年7月31日）" in shown and "2025 年 7 月 31 日" in shown
+    assert "新疆分赛报名截止到什么时候" not in shown  # an answer the notice does not touch is not listed
+    # both sides on the day the notice takes effect: no change is only a deadline's 进行中/已结束
+    status = re.compile(r"（(?:进行中|已结束|尚未开始)）")
+    befores = [status.sub("", ln.split("现在：", 1)[1]) for ln in shown.splitlines() if "现在：" in ln]
+    afters = [status.sub("", ln.split("添加后：", 1)[1]) for ln in shown.splitlines() if "添加后：" in ln]
+    assert befores and all(b != a for b, a in zip(befores, afters, strict=True))
+    assert store.load() == [] and "原定" not in services.assistant.ask(DEADLINE_Q).answer  # nothing stored
+    assert preview_notice(services, store, draft, []).startswith("没有勾选修改")
+    assert preview_notice(services, store, None, labels).startswith("⚠️")

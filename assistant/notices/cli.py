@@ -11,7 +11,7 @@ from assistant.models import DIVISION_IDS
 from assistant.settings import Settings
 
 from .amendments import Suggestion
-from .intake import commit, describe, prepare
+from .intake import Draft, commit, describe, prepare
 from .model import KIND_NAMES, Amendment, published_text
 from .store import NoticeStore, open_store
 
@@ -22,7 +22,8 @@ def add_subparser(sub: Any) -> str:
     a = actions.add_parser("add", help="添加一份通知（.docx / 文字版 .pdf / .md）")
     a.add_argument("file", type=Path, help="通知文件")
     a.add_argument("--division", required=True, choices=DIVISION_IDS, help="所属分赛")
-    a.add_argument("--yes", action="store_true", help="确认全部建议的修改，不逐条询问")
+    a.add_argument("--yes", action="store_true", help="确认全部建议的修改，不逐条询问（也不预览，除非加 --preview）")
+    a.add_argument("--preview", action="store_true", help="添加前列出回答将会改变的问题（逐条确认时总会预览）")
     a.add_argument("--title", help="标题（默认取文件中的标题）")
     a.add_argument("--kind", choices=tuple(KIND_NAMES), help="类型（默认按标题判断）")
     a.add_argument("--published", help="发布日期 YYYY-MM-DD（默认取落款日期）")
@@ -51,6 +52,33 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 _TAKES_EFFECT = {False: "下次提问时索引自动重建。", True: "各服务进程随即按新语料重建索引并回答。"}
 
 
+def _ask(prompt: str) -> bool:
+    try:
+        reply = input(prompt).strip().lower()
+    except EOFError:
+        reply = ""
+    return reply in ("y", "yes", "是", "确认")
+
+
+def _preview(draft: Draft, amendments: list[Amendment], settings: Settings, store: NoticeStore) -> str:
+    """The answers that will change: our cases and the logged questions, before and after."""
+    from assistant.evals.cases import DEFAULT_CASES
+    from assistant.services import build_assistant
+    from assistant.web.store import QAStore
+
+    from .preview import audit_set, changes, engines, render
+
+    print("正在预览回答的变化（评估用例和已记录的提问）……", flush=True)
+    engine = build_assistant(settings, progress=False)
+    log = QAStore.from_settings(settings)
+    try:
+        questions = audit_set(DEFAULT_CASES, log)
+    finally:
+        log.close()
+    found, audited = changes(*engines(engine, draft, amendments, store.load()), questions)
+    return render(found, audited)
+
+
 def _confirm(suggestions: list[Suggestion], yes: bool) -> list[Amendment]:
     chosen: list[Amendment] = []
     for i, s in enumerate(suggestions, start=1):
@@ -58,11 +86,7 @@ def _confirm(suggestions: list[Suggestion], yes: bool) -> list[Amendment]:
         if yes:
             chosen.append(s.amendment)
             continue
-        try:
-            reply = input("    确认这条修改吗？[y/N] ").strip().lower()
-        except EOFError:
-            reply = ""
-        if reply in ("y", "yes", "是", "确认"):
+        if _ask("    确认这条修改吗？[y/N] "):
             chosen.append(s.amendment)
     return chosen
 
@@ -81,6 +105,11 @@ def _add(args: argparse.Namespace, settings: Settings, store: NoticeStore) -> in
         else:
             print("没有识别出对原通知的修改（延期至、调整为、更正为、不再、废止）；通知将作为补充内容加入知识库。")
         amendments = _confirm(draft.suggestions, args.yes)
+    if amendments and (args.preview or not args.yes):
+        print(_preview(draft, amendments, settings, store), flush=True)
+        if not args.yes and not _ask("确认添加这份通知吗？[y/N] "):
+            print("已取消，未添加通知。")
+            return 0
     meta = commit(draft, amendments, store)
     print(
         f"已添加通知 {draft.notice_id}（{KIND_NAMES[meta.kind]}，{published_text(meta.published)}发布，{len(amendments)} 条修改）：《{meta.title}》\n"

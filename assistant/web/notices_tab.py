@@ -75,6 +75,27 @@ def add_notice(services: WebServices, store: NoticeStore, found: Draft | None, p
     return f"已添加通知 {found.notice_id}（{len(meta.amendments)} 条修改），回答已按新通知更新。"
 
 
+def preview_notice(services: WebServices, store: NoticeStore, found: Draft | None, picked: list[str]) -> str:
+    """The answers that will change once the ticked amendments are in force (nothing is stored)."""
+    from assistant.evals.cases import DEFAULT_CASES
+    from assistant.notices.preview import audit_set, changes, engines, render
+
+    if found is None:
+        return "⚠️ 请先上传文件并点击“识别修改”。"
+    keep = [a for i, a in enumerate(_amendments(found), start=1) if any(p.startswith(f"[{i}] ") for p in picked)]
+    if not keep:
+        return "没有勾选修改：添加后只增加通知正文，已有回答不会被改写。"
+    try:
+        before, after = engines(services.assistant, found, keep, store.load())
+        shown, audited = changes(before, after, audit_set(DEFAULT_CASES, services.store))
+    except AssistantError as exc:
+        return "⚠️ " + esc(exc.message)
+    except Exception:  # noqa: BLE001 - never show a traceback on the page
+        log.exception("previewing a notice failed")
+        return "⚠️ " + INTERNAL
+    return "<pre>" + esc(render(shown, audited)) + "</pre>"
+
+
 def remove_notice(services: WebServices, store: NoticeStore, notice_id: str) -> str:
     try:
         store.remove(notice_id.strip())
@@ -95,6 +116,8 @@ def build(services: WebServices, token: gr.Textbox, guard: Callable[[Any, str], 
     read = gr.Button("识别修改", elem_id="notice-read")
     preview = gr.Markdown(elem_id="notice-preview")
     chosen = gr.CheckboxGroup(label="确认的修改", choices=[], elem_id="notice-amendments")
+    check = gr.Button("预览回答变化", elem_id="notice-check")
+    changed = gr.Markdown(elem_id="notice-changes")
     add = gr.Button("确认添加", variant="primary", elem_id="notice-add")
     status = gr.Markdown(elem_id="notice-status")
     draft = gr.State(None)
@@ -117,11 +140,16 @@ def build(services: WebServices, token: gr.Textbox, guard: Callable[[Any, str], 
         guard(settings, tok)
         return add_notice(services, store, found, picked or []), notice_rows(store), None
 
+    def on_check(tok: str, found: Draft | None, picked: list[str]) -> str:
+        guard(settings, tok)
+        return preview_notice(services, store, found, picked or [])
+
     def on_remove(tok: str, notice_id: str) -> tuple[str, list[list[str]]]:
         guard(settings, tok)
         return remove_notice(services, store, notice_id or ""), notice_rows(store)
 
     read.click(on_read, [token, upload, division, published], [preview, chosen, draft], **hidden)
+    check.click(on_check, [token, draft, chosen], changed, **hidden)
     add.click(on_add, [token, draft, chosen], [status, table, draft], **hidden)
     remove.click(on_remove, [token, remove_id], [status, table], **hidden)
     refresh.click(rows, token, table, **hidden)
