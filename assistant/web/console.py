@@ -20,7 +20,7 @@ from .admin import audit_markdown, check_token, latest_report
 from .deps import WebServices
 from .errors import ApiError
 from .render import answer_markdown, esc, sources_html
-from .store import FeedbackFilter, LogDetail
+from .store import ApprovedEntry, FeedbackFilter, LogDetail
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,21 @@ _FEEDBACK = [("全部", ""), ("👍 有帮助", "up"), ("👎 没帮助", "down"
 _STATUS_LABEL = dict((v, k) for k, v in _STATUSES)
 _FEEDBACK_FILTER: dict[str, FeedbackFilter] = {"up": "up", "down": "down", "none": "none"}
 _LOG_HEADERS = ["时间", "问题", "分赛", "状态", "审定", "渠道", "反馈", "意见"]
-_APPROVED_HEADERS = ["问题", "适用范围", "答案", "审定人", "时间"]
+_APPROVED_HEADERS = ["问题", "适用范围", "答案", "审定人", "时间", "状态"]
 _HISTORY_HEADERS = ["时间", "审定人", "操作", "问题", "范围", "修改前", "修改后"]
 _ACTIONS = {"approve": "审定", "edit": "修改", "revoke": "撤销"}
+REVIEW = "待复核：引用的条款已被新通知修改，暂不返回，请核对后重新审定"
+
+
+def approved_state(services: WebServices, entry: ApprovedEntry) -> str:
+    """使用中, or 待复核 when a citation points at a clause an amendment in force changed."""
+    from assistant.notices.apply import Amender
+    from assistant.notices.review import needs_review
+
+    amender = services.assistant.amend
+    if isinstance(amender, Amender) and needs_review(entry.citations, amender, services.assistant.clock()):
+        return REVIEW
+    return "使用中"
 _AUDIT_EXAMPLE = "山西分赛一等奖奖金是多少？\n陕西分赛报名截止时间\n新疆分赛的联系方式"
 
 
@@ -198,7 +210,8 @@ def build_console(services: WebServices) -> gr.Blocks:
 
         def approved_rows(tok: str) -> tuple[list[list[str]], list[list[str]]]:
             _guard(settings, tok)
-            approved = [[e.question, _scope_name(e.scope), e.answer, e.approved_by, e.updated_at] for e in store.approved()]
+            approved = [[e.question, _scope_name(e.scope), e.answer, e.approved_by, e.updated_at, approved_state(services, e)]
+                        for e in store.approved()]
             changes = [
                 [h.ts, h.who, _ACTIONS.get(h.action, h.action), h.canonical, _scope_name(h.scope), h.before or "", h.after or ""]
                 for h in store.history()

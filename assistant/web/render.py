@@ -97,15 +97,20 @@ def _one_line(fragment: str) -> str:
     return fragment.replace("\r", "").replace("\n", "<br>")
 
 
+SUPERSEDED_BADGE = "已调整（原规定，已被新通知修改）"
+
+
 def citation_html(c: Citation, turn: int | None = None) -> str:
     """One source card: division, notice, section path, the verbatim quote (a table row as 表头：值)."""
     anchor = f"src-{c.n}" if turn is None else f"src-{turn}-{c.n}"
+    # a clause a later notice changed: shown for what it replaced, never as the rule in force
+    badge = f' <span class="src-superseded">{SUPERSEDED_BADGE}</span>' if c.role == "superseded" else ""
     ctx = ""
     if c.context:
         ctx = f'<details><summary>查看上下文</summary><div class="src-ctx">{_context_html(c.context, c.quote)}</div></details>'
     return _one_line(
         f'<div class="src" id="{anchor}">'
-        f'<div class="src-head"><span class="src-n">[{c.n}]</span> <span class="src-div">{esc(div.NAMES[c.division])}</span></div>'
+        f'<div class="src-head"><span class="src-n">[{c.n}]</span> <span class="src-div">{esc(div.NAMES[c.division])}</span>{badge}</div>'
         f'<div class="src-doc">{esc(c.doc_title)}</div>'
         f'<div class="src-sec">{esc(c.section)}</div>'
         f'<blockquote class="src-quote">{quote_html(table_row_text(c.quote, c.context or ""))}</blockquote>{ctx}</div>'
