@@ -339,3 +339,70 @@ def test_7_two_tabs_on_one_draft_the_stale_one_is_told_to_refresh(server: WebSer
         second.wait_for_function("() => document.querySelector('#form-check')?.innerText.includes('无法打开文件')")
     finally:
         context.close()
+
+
+def _skip_to(base: str, token: str, step_id: str) -> None:
+    """Move a draft to `step_id` through the HTTP API by answering 跳过 (as an applicant in a hurry would)."""
+    for _ in range(200):
+        reply = httpx.post(f"{base}/api/v1/forms/{token}/answer", json={"text": "跳过"}, timeout=30).json()
+        if (reply.get("question") or {}).get("step_id") == step_id:
+            return
+    raise AssertionError(f"never reached {step_id}")
+
+
+def _last_form_message(page: Any) -> str:
+    return str(page.locator("#form-chat .message-row").last.inner_text())
+
+
+def test_8_form_chat_options_counter_skip_explain_and_one_click_export(server: WebServer, page: Any) -> None:
+    open_page(page, server.base + "/")
+    page.get_by_role("tab", name="申报书填写").click()
+    page.click("#form-new")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('draft')")
+    token = page.evaluate("() => new URL(location.href).searchParams.get('draft')")
+    page.wait_for_function("() => document.querySelector('#form-counter')?.innerText.includes('字数 0')")  # empty box: 0
+    _send_form(page, "城市数据智算平台")
+    # the box is emptied after sending, and the counter follows it (not the text just sent)
+    page.wait_for_function("() => document.querySelector('#form-counter')?.innerText.includes('字数 0')")
+    assert "字数 8" not in page.inner_text("#form-counter")
+    # 赛道: short numbered options as buttons, not a wall of text in the chat
+    page.wait_for_selector("#form-choices .opt[data-pick='1.2']")
+    assert "1.2 煤炭关键工序数字改造" not in _last_form_message(page)
+    page.click("#form-choices .opt[data-pick='1.2']")
+    assert page.locator("#form-reply textarea").input_value() == "1.2"
+    _send_form(page, "1.2")
+    assert "已记录：赛道及参赛方向" in page.inner_text("#form-chat") and "煤炭关键工序数字改造" in page.inner_text("#form-chat")
+    _send_form(page, "4")  # 项目来源: a bare number
+    assert "已记录：项目来源“山西省”" in page.inner_text("#form-chat")
+    _send_form(page, "跳过")
+    _send_form(page, "跳过")  # 项目简述, 业务场景 → 项目服务对象 (多选)
+    page.click("#form-choices .opt[data-pick='1']")
+    page.click("#form-choices .opt[data-pick='3']")
+    assert page.locator("#form-reply textarea").input_value() == "1、3"
+    _send_form(page, "1,2")  # several numbers, ASCII comma
+    assert "已记录：项目服务对象“政府、事业单位”" in page.inner_text("#form-chat")
+    page.screenshot(path=artifact("8-form-options.png"), full_page=True)
+    # the chat's buttons all say what they do (no unlabeled share icon)
+    for button in page.locator("#form-chat button").all():
+        assert (button.get_attribute("aria-label") or button.inner_text().strip()), button.inner_html()[:200]
+
+    _skip_to(server.base, token, "team.members[+1]")  # 添加团队成员, with no 团队联络人 chosen
+    page.reload()
+    page.wait_for_function("() => document.querySelector('#form-chat')?.innerText.includes('是否添加第 2 名成员')")
+    before = page.locator("#form-chat .message-row").count()
+    page.get_by_role("button", name="跳过", exact=True).click()
+    page.wait_for_function("n => document.querySelectorAll('#form-chat .message-row').length >= n + 2", arg=before)
+    moved_on = _last_form_message(page)
+    assert "好的，不再添加" in moved_on and "是否添加第 2 名成员" not in moved_on, moved_on
+
+    _send_form(page, "修改 参赛单位1·统一社会信用代码")
+    _send_form(page, "说明")
+    explained = _last_form_message(page)
+    assert "18 位统一社会信用代码" in explained and "按模板要求如实填写" not in explained, explained
+
+    with page.expect_download() as download:  # one click, nothing to type
+        page.click("#form-export")
+    assert download.value.suggested_filename.endswith(".docx")
+    page.wait_for_function("() => document.querySelector('#form-chat')?.innerText.includes('已开始下载 Word 文件')")
+    assert "确认导出请回复" not in page.inner_text("#form-chat")
+    page.screenshot(path=artifact("8-form-export.png"), full_page=True)
