@@ -6,6 +6,7 @@ Screenshots of every page go to test-artifacts/. The server is the real one (tes
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -406,3 +407,38 @@ def test_8_form_chat_options_counter_skip_explain_and_one_click_export(server: W
     page.wait_for_function("() => document.querySelector('#form-chat')?.innerText.includes('已开始下载 Word 文件')")
     assert "确认导出请回复" not in page.inner_text("#form-chat")
     page.screenshot(path=artifact("8-form-export.png"), full_page=True)
+
+
+def test_9_console_at_phone_width_shows_every_column_beijing_time_and_chinese_channels(
+    server: WebServer, browser: Any
+) -> None:
+    question = "山西分赛咨询电话是多少？"
+    assert httpx.post(f"{server.base}/api/v1/ask", json={"question": question}, timeout=30).status_code == 200
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT)
+        pg.goto(server.base + "/console/")
+        pg.wait_for_selector("#admin-token input")
+        fill(pg, "admin-token", ADMIN_TOKEN)
+        pg.click("#admin-login")
+        pg.wait_for_selector("#admin-main", state="visible")
+        fill(pg, "log-search", "山西分赛咨询电话")
+        pg.click("#log-query")
+        pg.wait_for_function(
+            "q => document.querySelector('#log-table [data-testid=cell-0-1]')?.innerText.includes(q)", arg="山西分赛咨询电话"
+        )
+        when = pg.inner_text("#log-table [data-testid=cell-0-0]").replace("\n", " ").strip()
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", when), when  # not 2025-07-25T06:03:41+00:00
+        utc = pg.evaluate("() => new Date().toISOString().slice(11, 13)")
+        beijing = (int(utc) + 8) % 24
+        assert int(when[11:13]) in {beijing, (beijing + 1) % 24}, (when, utc)  # 北京时间 is UTC+8
+        table = pg.inner_text("#log-table")
+        assert "接口" in table and "api" not in table
+        for header in pg.locator("#log-table th").all():  # every column on screen at 390 px
+            box = header.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (header.inner_text(), box)
+        assert pg.evaluate("() => document.documentElement.scrollWidth") <= 400
+        pg.screenshot(path=artifact("9-console-phone.png"), full_page=True)
+    finally:
+        context.close()
