@@ -442,3 +442,56 @@ def test_9_console_at_phone_width_shows_every_column_beijing_time_and_chinese_ch
         pg.screenshot(path=artifact("9-console-phone.png"), full_page=True)
     finally:
         context.close()
+
+
+_ENGLISH_SCAN = """() => { const out = new Set();
+  document.querySelectorAll('body *').forEach(el => {
+    if (['STYLE', 'SCRIPT', 'svg', 'path', 'SVG'].includes(el.tagName) || el.closest('svg, style, script')) return;
+    for (const a of ['aria-label', 'title', 'alt', 'placeholder']) {
+      const v = el.getAttribute(a); if (v && /[A-Za-z]{3,}/.test(v)) out.add(a + ': ' + v.slice(0, 80));
+    }
+    for (const n of el.childNodes) {
+      if (n.nodeType === 3 && /[A-Za-z]{3,}/.test(n.textContent)) out.add('text: ' + n.textContent.trim().slice(0, 80));
+    }
+  });
+  return [...out]; }"""
+_OUR_WORDS = {"Word", "JSON", "Markdown", "API", "MCP", "docx", "json", "draft"}  # product words, file names
+
+
+def _english(page: Any) -> list[str]:
+    found = page.evaluate(_ENGLISH_SCAN)
+    return [s for s in found if set(re.findall(r"[A-Za-z]{3,}", s.split(": ", 1)[1])) - _OUR_WORDS]
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_10_no_english_from_gradio_on_the_page_the_form_tab_and_the_console(
+    server: WebServer, browser: Any, locale: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT)
+        open_page(pg, server.base + "/")
+        ask(pg, "山西分赛一等奖奖金是多少")
+        pg.wait_for_timeout(300)
+        seen = _english(pg)
+        pg.get_by_role("tab", name="申报书填写").click()
+        pg.click("#form-new")
+        pg.wait_for_function("() => new URL(location.href).searchParams.get('draft')")
+        pg.click("#form-check-box button, #form-check-box .label-wrap")
+        draft = artifact("draft.json")
+        draft.write_text("{}", encoding="utf-8")
+        pg.set_input_files("#form-check-file input[type=file]", str(draft))  # not a Word file
+        pg.wait_for_function("() => document.querySelector('#form-check')?.innerText.includes('请上传 .docx 文件')")
+        pg.wait_for_timeout(300)
+        seen += _english(pg)  # no "Invalid file type: draft.json. Only .docx allowed." toast
+        pg.goto(server.base + "/console/")
+        pg.wait_for_selector("#admin-token input")
+        fill(pg, "admin-token", ADMIN_TOKEN)
+        pg.click("#admin-login")
+        pg.wait_for_selector("#log-table table")
+        pg.wait_for_timeout(300)
+        seen += _english(pg)
+        assert not seen, sorted(set(seen))
+    finally:
+        context.close()

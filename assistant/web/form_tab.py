@@ -70,10 +70,11 @@ def build(services: WebServices, page: gr.Blocks, tabs: gr.Tabs) -> None:
             downloads = gr.HTML(downloads_html(None), elem_id="form-downloads")
             draft = gr.HTML(draft_html(forms, None), elem_id="form-draft")
             with gr.Accordion("检查已写好的 Word 申报书", open=False, elem_id="form-check-box"):
-                check_file = gr.File(label="上传 .docx", file_types=[".docx"], elem_id="form-check-file")
+                # no file_types: Gradio's own check says it in English; the tab checks the suffix in Chinese
+                check_file = gr.File(label="上传 .docx", elem_id="form-check-file")
                 check_view = gr.HTML(elem_id="form-check")
             with gr.Accordion("导入 JSON 草稿", open=False):
-                import_file = gr.File(label="上传导出的 .json", file_types=[".json"], elem_id="form-import-file")
+                import_file = gr.File(label="上传导出的 .json", elem_id="form-import-file")
     active = gr.State("")
     version = gr.State(0)  # of the draft as this tab last showed it
     max_bytes = int(services.settings.form_upload_max_mb * 1024 * 1024)

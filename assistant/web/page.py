@@ -39,21 +39,6 @@ SUGGESTIONS = [
 ]
 _INTERNAL = "服务暂时出错，请稍后再试。"
 _PLACEHOLDER = "请输入问题，回车发送"
-# Gradio's chat buttons carry a few English labels that its i18n does not cover: said in Chinese.
-_RELABEL_JS = """() => {
-  const names = {'Copy message': '复制这条消息', 'Copied message': '已复制', 'Liked': '已赞（再点取消）',
-                 'Disliked': '已踩（再点取消）', 'Copy': '复制', 'Copied': '已复制'};
-  const fix = () => document.querySelectorAll('#chat [aria-label], #chat [title]').forEach((el) => {
-    for (const attr of ['aria-label', 'title']) {
-      const v = el.getAttribute(attr);
-      if (v && names[v]) el.setAttribute(attr, names[v]);
-    }
-  });
-  new MutationObserver(fix).observe(document.body, {subtree: true, childList: true, attributes: true,
-                                                   attributeFilter: ['aria-label', 'title']});
-  fix();
-  return [];
-}"""
 MAX_KEPT_TURNS = 20  # turns kept in the browser and sent as history
 _COPY_JS = """(t) => {
   const b = document.querySelector('#copy-answer');
@@ -171,6 +156,7 @@ def _chat_tab(services: WebServices, page: gr.Blocks) -> None:
     )
     with gr.Row(equal_height=True):
         question = gr.Textbox(
+            label="您的问题",  # hidden, but read out by screen readers (else Gradio says "Textbox")
             show_label=False,
             placeholder=_PLACEHOLDER,
             elem_id="question",
@@ -310,7 +296,6 @@ def _chat_tab(services: WebServices, page: gr.Blocks) -> None:
         return (_chat(kept), kept, last.answer if last else "", *follow_ups(last))
 
     page.load(restore, [turns], [chat, turns, last_text, *suggestion_buttons], **hidden)
-    page.load(None, None, None, js=_RELABEL_JS, **hidden)
 
     def cleared() -> tuple[object, ...]:
         """A new conversation: nothing of the old one stays (answers, sources, votes, comment)."""
