@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Iterator
@@ -40,6 +41,11 @@ SUGGESTIONS = [
 _INTERNAL = "服务暂时出错，请稍后再试。"
 _PLACEHOLDER = "请输入问题，回车发送"
 MAX_KEPT_TURNS = 20  # turns kept in the browser and sent as history
+CHAT_KEY = "shuju-chat"
+# Gradio encrypts a BrowserState in the browser with a secret it sends to the browser; left out, the
+# secret is random per process, so every restart made the kept conversations unreadable. It guards
+# nothing (each browser receives it): it only has to be the same after a restart and on every worker.
+CHAT_SECRET = hashlib.sha256(f"{CHAT_KEY}/v1".encode()).hexdigest()[:32]
 _COPY_JS = """(t) => {
   const b = document.querySelector('#copy-answer');
   if (!t) { if (b) b.textContent = '还没有回答可复制'; return []; }
@@ -184,7 +190,8 @@ def _chat_tab(services: WebServices, page: gr.Blocks) -> None:
     )
     send_comment = gr.Button("提交意见", size="sm", elem_id="send-comment", interactive=False)
     feedback_status = gr.Markdown(elem_id="feedback-status")
-    turns = gr.BrowserState([], storage_key="shuju-chat")  # this browser's conversation, kept across reloads
+    # this browser's conversation, kept across reloads and server restarts (see CHAT_SECRET)
+    turns = gr.BrowserState([], storage_key=CHAT_KEY, secret=CHAT_SECRET)
     partial = gr.State("")  # the text streamed so far, for 停止
     target = gr.State(-1)  # the answer the comment box is about
     last_text = gr.Textbox(visible=False, elem_id="last-answer")
