@@ -446,12 +446,13 @@ def test_9_console_at_phone_width_shows_every_column_beijing_time_and_chinese_ch
 
 _ENGLISH_SCAN = """() => { const out = new Set();
   document.querySelectorAll('body *').forEach(el => {
-    if (['STYLE', 'SCRIPT', 'svg', 'path', 'SVG'].includes(el.tagName) || el.closest('svg, style, script')) return;
+    if (el.closest('svg, style, script')) return;
+    const data = el.closest('[data-testid^=cell-], .message-row .message-content, #log-detail');  // what users wrote
     for (const a of ['aria-label', 'title', 'alt', 'placeholder']) {
       const v = el.getAttribute(a); if (v && /[A-Za-z]{3,}/.test(v)) out.add(a + ': ' + v.slice(0, 80));
     }
     for (const n of el.childNodes) {
-      if (n.nodeType === 3 && /[A-Za-z]{3,}/.test(n.textContent)) out.add('text: ' + n.textContent.trim().slice(0, 80));
+      if (!data && n.nodeType === 3 && /[A-Za-z]{3,}/.test(n.textContent)) out.add('text: ' + n.textContent.trim().slice(0, 80));
     }
   });
   return [...out]; }"""

@@ -209,7 +209,7 @@ def _chat_tab(services: WebServices, page: gr.Blocks) -> None:
             services.check_cost(text)  # the same bound as the API: one pathological question cannot hold the queue
             scope, locked = services.scope(scope_label, None)
             stream = stream_answer(
-                services.assistant, text, scope, services.cpu_slot, history=conversation(kept), locked=locked
+                services.assistant, text, scope, history=conversation(kept), locked=locked
             )
         except AssistantError as exc:  # e.g. too long: refused with the limit, the text stays in the box
             yield gr.skip(), gr.skip(), gr.skip(), error_markdown(exc.message), gr.skip(), gr.skip(), *skip
