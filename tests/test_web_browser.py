@@ -447,7 +447,8 @@ def test_9_console_at_phone_width_shows_every_column_beijing_time_and_chinese_ch
 _ENGLISH_SCAN = """() => { const out = new Set();
   document.querySelectorAll('body *').forEach(el => {
     if (el.closest('svg, style, script')) return;
-    const data = el.closest('[data-testid^=cell-], .message-row .message-content, #log-detail');  // what users wrote
+    const data = el.closest('[data-testid^=cell-], .message-row .message-content, #log-detail')  // what users wrote
+      || (el.closest('.console-table table') && !el.closest('th'));
     for (const a of ['aria-label', 'title', 'alt', 'placeholder']) {
       const v = el.getAttribute(a); if (v && /[A-Za-z]{3,}/.test(v)) out.add(a + ': ' + v.slice(0, 80));
     }

@@ -43,14 +43,11 @@ class WebServices:
     _cpu: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
     _answer_limiter: anyio.CapacityLimiter | None = None
 
-    def __post_init__(self) -> None:
-        self.adopt(self.assistant)
-
-    def adopt(self, engine: Engine) -> Engine:
-        """Serve with `engine` (also a rebuilt one): its CPU-bound stages take the one-at-a-time slot."""
-        engine.cpu = self.cpu_slot
-        self.assistant = engine
-        return engine
+    def __setattr__(self, name: str, value: object) -> None:
+        """Whatever engine is served (also one rebuilt when a notice is added) takes the CPU slot."""
+        if name == "assistant" and isinstance(value, Engine):
+            value.cpu = self.cpu_slot
+        super().__setattr__(name, value)
 
     @contextmanager
     def cpu_slot(self) -> Iterator[None]:

@@ -36,7 +36,7 @@ def reload_engine(services: WebServices) -> None:
     """A new engine on the new corpus (the index rebuilds itself); answers in flight keep the old one."""
     from assistant.services import build_assistant
 
-    services.adopt(build_assistant(services.settings, progress=False, approved=services.store))
+    services.assistant = build_assistant(services.settings, progress=False, approved=services.store)
 
 
 def notice_rows(store: NoticeStore) -> list[list[str]]:
