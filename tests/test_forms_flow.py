@@ -394,3 +394,34 @@ def test_sixth_unit_is_refused_with_the_limit(drafts: DraftBackend) -> None:
     reply = say(service, token, "否")
     assert "参赛单位已达上限：最多 5 家，不能再添加" in reply.message
     assert reply.question is not None and not reply.question.step_id.startswith("units")
+
+
+def test_skip_at_add_member_with_no_contact_moves_on_with_a_note(tmp_path: Path) -> None:
+    service = make_service(tmp_path)
+    token = service.create().token
+    jump(service, token, "team.team_name")
+    say(service, token, "智煤团队")
+    reply = fill_member(service, token, 1, "否")
+    assert reply.question is not None and reply.question.kind == "add"
+    reply = say(service, token, "否")  # 否 explains the rule and offers 跳过
+    assert "团队联络人必须恰好有 1 名" in reply.message and "回复“跳过”" in reply.message
+    reply = say(service, token, "跳过")
+    assert reply.question is not None and reply.question.kind != "add", reply.message
+    assert "好的，不再添加。注意：团队成员中的团队联络人必须恰好有 1 名" in reply.message
+    assert "团队联络人必须恰好有 1 名" in service.status(token).summary  # flagged for export
+
+
+@pytest.mark.parametrize(
+    ("step_id", "said"),
+    [
+        ("units[0].uscc", "“参赛单位1·统一社会信用代码”（必填）：请填写 18 位统一社会信用代码（见营业执照）"),
+        ("basic.summary", "（必填，1000字以内）：介绍参赛项目的背景、拟解决的问题"),
+        ("basic.track", "（必填，单选）：山西分赛 9 个赛道及其赛题（见赛题指南）"),
+    ],
+)
+def test_explain_offline_gives_the_templates_own_words_not_a_filler(tmp_path: Path, step_id: str, said: str) -> None:
+    service = make_service(tmp_path)
+    token = service.create().token
+    jump(service, token, step_id)
+    reply = say(service, token, "说明")
+    assert said in reply.message and "按模板要求如实填写" not in reply.message

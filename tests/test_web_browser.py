@@ -6,6 +6,7 @@ Screenshots of every page go to test-artifacts/. The server is the real one (tes
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -337,5 +338,162 @@ def test_7_two_tabs_on_one_draft_the_stale_one_is_told_to_refresh(server: WebSer
         damaged.write_bytes(b"PK\x03\x04 not really a Word file")
         second.set_input_files("#form-check-file input[type=file]", str(damaged))
         second.wait_for_function("() => document.querySelector('#form-check')?.innerText.includes('无法打开文件')")
+    finally:
+        context.close()
+
+
+def _skip_to(base: str, token: str, step_id: str) -> None:
+    """Move a draft to `step_id` through the HTTP API by answering 跳过 (as an applicant in a hurry would)."""
+    for _ in range(200):
+        reply = httpx.post(f"{base}/api/v1/forms/{token}/answer", json={"text": "跳过"}, timeout=30).json()
+        if (reply.get("question") or {}).get("step_id") == step_id:
+            return
+    raise AssertionError(f"never reached {step_id}")
+
+
+def _last_form_message(page: Any) -> str:
+    return str(page.locator("#form-chat .message-row").last.inner_text())
+
+
+def test_8_form_chat_options_counter_skip_explain_and_one_click_export(server: WebServer, page: Any) -> None:
+    open_page(page, server.base + "/")
+    page.get_by_role("tab", name="申报书填写").click()
+    page.click("#form-new")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('draft')")
+    token = page.evaluate("() => new URL(location.href).searchParams.get('draft')")
+    page.wait_for_function("() => document.querySelector('#form-counter')?.innerText.includes('字数 0')")  # empty box: 0
+    _send_form(page, "城市数据智算平台")
+    # the box is emptied after sending, and the counter follows it (not the text just sent)
+    page.wait_for_function("() => document.querySelector('#form-counter')?.innerText.includes('字数 0')")
+    assert "字数 8" not in page.inner_text("#form-counter")
+    # 赛道: short numbered options as buttons, not a wall of text in the chat
+    page.wait_for_selector("#form-choices .opt[data-pick='1.2']")
+    assert "1.2 煤炭关键工序数字改造" not in _last_form_message(page)
+    page.click("#form-choices .opt[data-pick='1.2']")
+    assert page.locator("#form-reply textarea").input_value() == "1.2"
+    _send_form(page, "1.2")
+    assert "已记录：赛道及参赛方向" in page.inner_text("#form-chat") and "煤炭关键工序数字改造" in page.inner_text("#form-chat")
+    _send_form(page, "4")  # 项目来源: a bare number
+    assert "已记录：项目来源“山西省”" in page.inner_text("#form-chat")
+    _send_form(page, "跳过")
+    _send_form(page, "跳过")  # 项目简述, 业务场景 → 项目服务对象 (多选)
+    page.click("#form-choices .opt[data-pick='1']")
+    page.click("#form-choices .opt[data-pick='3']")
+    assert page.locator("#form-reply textarea").input_value() == "1、3"
+    _send_form(page, "1,2")  # several numbers, ASCII comma
+    assert "已记录：项目服务对象“政府、事业单位”" in page.inner_text("#form-chat")
+    page.screenshot(path=artifact("8-form-options.png"), full_page=True)
+    # the chat's buttons all say what they do (no unlabeled share icon)
+    for button in page.locator("#form-chat button").all():
+        assert (button.get_attribute("aria-label") or button.inner_text().strip()), button.inner_html()[:200]
+
+    _skip_to(server.base, token, "team.members[+1]")  # 添加团队成员, with no 团队联络人 chosen
+    page.reload()
+    page.wait_for_function("() => document.querySelector('#form-chat')?.innerText.includes('是否添加第 2 名成员')")
+    before = page.locator("#form-chat .message-row").count()
+    page.get_by_role("button", name="跳过", exact=True).click()
+    page.wait_for_function("n => document.querySelectorAll('#form-chat .message-row').length >= n + 2", arg=before)
+    moved_on = _last_form_message(page)
+    assert "好的，不再添加" in moved_on and "是否添加第 2 名成员" not in moved_on, moved_on
+
+    _send_form(page, "修改 参赛单位1·统一社会信用代码")
+    _send_form(page, "说明")
+    explained = _last_form_message(page)
+    assert "18 位统一社会信用代码" in explained and "按模板要求如实填写" not in explained, explained
+
+    with page.expect_download() as download:  # one click, nothing to type
+        page.click("#form-export")
+    assert download.value.suggested_filename.endswith(".docx")
+    page.wait_for_function("() => document.querySelector('#form-chat')?.innerText.includes('已开始下载 Word 文件')")
+    assert "确认导出请回复" not in page.inner_text("#form-chat")
+    page.screenshot(path=artifact("8-form-export.png"), full_page=True)
+
+
+def test_9_console_at_phone_width_shows_every_column_beijing_time_and_chinese_channels(
+    server: WebServer, browser: Any
+) -> None:
+    question = "山西分赛咨询电话是多少？"
+    assert httpx.post(f"{server.base}/api/v1/ask", json={"question": question}, timeout=30).status_code == 200
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT)
+        pg.goto(server.base + "/console/")
+        pg.wait_for_selector("#admin-token input")
+        fill(pg, "admin-token", ADMIN_TOKEN)
+        pg.click("#admin-login")
+        pg.wait_for_selector("#admin-main", state="visible")
+        fill(pg, "log-search", "山西分赛咨询电话")
+        pg.click("#log-query")
+        pg.wait_for_function(
+            "q => document.querySelector('#log-table [data-testid=cell-0-1]')?.innerText.includes(q)", arg="山西分赛咨询电话"
+        )
+        when = pg.inner_text("#log-table [data-testid=cell-0-0]").replace("\n", " ").strip()
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", when), when  # not 2025-07-25T06:03:41+00:00
+        utc = pg.evaluate("() => new Date().toISOString().slice(11, 13)")
+        beijing = (int(utc) + 8) % 24
+        assert int(when[11:13]) in {beijing, (beijing + 1) % 24}, (when, utc)  # 北京时间 is UTC+8
+        table = pg.inner_text("#log-table")
+        assert "接口" in table and "api" not in table
+        for header in pg.locator("#log-table th").all():  # every column on screen at 390 px
+            box = header.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (header.inner_text(), box)
+        assert pg.evaluate("() => document.documentElement.scrollWidth") <= 400
+        pg.screenshot(path=artifact("9-console-phone.png"), full_page=True)
+    finally:
+        context.close()
+
+
+_ENGLISH_SCAN = """() => { const out = new Set();
+  document.querySelectorAll('body *').forEach(el => {
+    if (el.closest('svg, style, script')) return;
+    const data = el.closest('[data-testid^=cell-], .message-row .message-content, #log-detail')  // what users wrote
+      || (el.closest('.console-table table') && !el.closest('th'));
+    for (const a of ['aria-label', 'title', 'alt', 'placeholder']) {
+      const v = el.getAttribute(a); if (v && /[A-Za-z]{3,}/.test(v)) out.add(a + ': ' + v.slice(0, 80));
+    }
+    for (const n of el.childNodes) {
+      if (!data && n.nodeType === 3 && /[A-Za-z]{3,}/.test(n.textContent)) out.add('text: ' + n.textContent.trim().slice(0, 80));
+    }
+  });
+  return [...out]; }"""
+_OUR_WORDS = {"Word", "JSON", "Markdown", "API", "MCP", "docx", "json", "draft"}  # product words, file names
+
+
+def _english(page: Any) -> list[str]:
+    found = page.evaluate(_ENGLISH_SCAN)
+    return [s for s in found if set(re.findall(r"[A-Za-z]{3,}", s.split(": ", 1)[1])) - _OUR_WORDS]
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_10_no_english_from_gradio_on_the_page_the_form_tab_and_the_console(
+    server: WebServer, browser: Any, locale: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(TIMEOUT)
+        open_page(pg, server.base + "/")
+        ask(pg, "山西分赛一等奖奖金是多少")
+        pg.wait_for_timeout(300)
+        seen = _english(pg)
+        pg.get_by_role("tab", name="申报书填写").click()
+        pg.click("#form-new")
+        pg.wait_for_function("() => new URL(location.href).searchParams.get('draft')")
+        pg.click("#form-check-box button, #form-check-box .label-wrap")
+        draft = artifact("draft.json")
+        draft.write_text("{}", encoding="utf-8")
+        pg.set_input_files("#form-check-file input[type=file]", str(draft))  # not a Word file
+        pg.wait_for_function("() => document.querySelector('#form-check')?.innerText.includes('请上传 .docx 文件')")
+        pg.wait_for_timeout(300)
+        seen += _english(pg)  # no "Invalid file type: draft.json. Only .docx allowed." toast
+        pg.goto(server.base + "/console/")
+        pg.wait_for_selector("#admin-token input")
+        fill(pg, "admin-token", ADMIN_TOKEN)
+        pg.click("#admin-login")
+        pg.wait_for_selector("#log-table table")
+        pg.wait_for_timeout(300)
+        seen += _english(pg)
+        assert not seen, sorted(set(seen))
     finally:
         context.close()

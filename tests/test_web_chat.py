@@ -276,3 +276,50 @@ def test_widget_stop_and_enter_while_answering(server: WebServer, browser: Any) 
         except Exception:  # noqa: BLE001 - the browser may have dropped the request already
             pass
     page.context.close()
+
+
+def test_the_conversation_survives_a_server_restart(server: WebServer, browser: Any, tmp_path: Any) -> None:
+    """Its own server on its own port (the session's server stays up), stopped and started again."""
+    import shutil
+    import subprocess
+    import sys
+
+    from test_web_support import ROOT, _wait_ready, free_port
+
+    data = tmp_path / "data"
+    shutil.copytree(server.data_dir / "chroma", data / "chroma")  # the index is built: starts in seconds
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**server.env, "PORT": str(port), "DATA_DIR": str(data), "PAGE_STREAM_DELAY_MS": "0"}
+    log_path = tmp_path / "server.log"
+
+    def start() -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=tmp_path, env=env,
+                                stdout=log_path.open("ab"), stderr=subprocess.STDOUT)
+        _wait_ready(base, proc, log_path)
+        return proc
+
+    def stop(proc: subprocess.Popen[bytes]) -> None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    proc = start()
+    pg = _page(browser, 1280)
+    try:
+        open_page(pg, base + "/")
+        ask(pg, "新疆分赛报名截止是哪天")
+        stop(proc)
+        proc = start()  # a new process: Gradio would draw a new random BrowserState secret
+        open_page(pg, base + "/")
+        pg.wait_for_function("() => document.querySelectorAll('#chat .message-row').length === 2")
+        assert "新疆分赛报名截止是哪天" in pg.inner_text("#chat")
+        answer = ask(pg, "那陕西呢？")  # and it is still sent as history
+        assert "陕西" in answer.inner_text() and "out_of_scope" not in answer.inner_text()
+        pg.screenshot(path=artifact("chat-after-restart.png"), full_page=True)
+    finally:
+        pg.context.close()
+        stop(proc)

@@ -136,3 +136,33 @@ def test_quotes_keep_the_notices_bold_and_nothing_else() -> None:
         "<b>数字产品设计</b> ☐ 通用软件&lt;script&gt;x&lt;/script&gt;"
     )
     assert quote_html('<b onclick="x">a</b>') == "&lt;b onclick=&quot;x&quot;&gt;a</b>"
+
+
+# -- console labels ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("2025-07-25T06:03:41+00:00", "2025-07-25 14:03"),
+        ("2025-07-25T17:30:00+00:00", "2025-07-26 01:30"),  # past midnight in Beijing: the next day
+        ("2025-07-25T06:03:41", "2025-07-25 14:03"),  # naive: stored as UTC
+        ("不是时间", "不是时间"),
+    ],
+)
+def test_console_times_are_beijing_time(stored: str, shown: str) -> None:
+    from assistant.web.labels import beijing_time
+
+    assert beijing_time(stored) == shown
+
+
+def test_console_channels_are_named_in_chinese(tmp_path: Path) -> None:
+    from assistant.web.labels import channel_name
+
+    sites_file = tmp_path / "sites.yaml"
+    sites_file.write_text("sites:\n  shanxi-web:\n    title: 山西分赛智能助手\n    origins: ['https://sx.example.cn']\n",
+                          encoding="utf-8")
+    sites = load_sites(sites_file)
+    assert [channel_name(c, sites) for c in ("page", "gradio", "api", "embed:shanxi-web", "embed:gone")] == [
+        "页面", "页面接口", "接口", "挂件（山西分赛智能助手）", "挂件（gone）"
+    ]

@@ -25,8 +25,7 @@ def explain(assistant: FormAssistant | None, step: Step) -> str:
     f = step.field
     assert f is not None
     rules = "；".join(instructions(f) + ([f"字数要求：{f.limit_text}"] if f.limit_text else []))
-    need = f"要求：{f.constraint}。" if f.constraint else ""
-    offline = f"“{step.display}”：{f.hint or f.prompt or '按模板要求如实填写'}。{need}"
+    offline = template_note(step)
     if assistant is None:
         return offline
     try:
@@ -34,6 +33,24 @@ def explain(assistant: FormAssistant | None, step: Step) -> str:
     except LLMError as exc:
         return offline + "\n" + OFFLINE_NOTE.format(reason=exc.message)
     return f"{explained}\n（模板原文：{f.hint or f.label}）"
+
+
+def template_note(step: Step) -> str:
+    """What the template says of a field, offline: its own hint (or prompt), the limits it prints,
+    whether it is required, and how an answer of its kind is written; never a generic filler."""
+    f = step.field
+    assert f is not None
+    said = [x for x in (f.hint, f.prompt if f.prompt != step.display else "") if x]
+    if not f.is_choice:
+        said += [line.rstrip("。") for line in instructions(f)]
+    need = "必填" if f.required else "选填"
+    rules = [x for x in (f.constraint, f.limit_text) if x]
+    note = step.section.note
+    fallback = "从所列选项中选择" if f.is_choice else "模板对此项没有另外的说明，请按实际情况填写"
+    lines = [f"“{step.display}”（{need}{'，' + '，'.join(rules) if rules else ''}）：{'；'.join(said) or fallback}。"]
+    if note:
+        lines.append(f"本部分说明：{note}。")
+    return "".join(lines)
 
 
 @dataclass

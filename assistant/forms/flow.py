@@ -144,22 +144,18 @@ class Flow:
             return self._reply(state, [receipt(step, result.value), *notes, blocked], ask=False)
         return self._advance(state, step, [receipt(step, result.value), *notes])
 
-    def _answer_add(self, state: DraftState, step: Step, text: str) -> FlowReply:
+    def _answer_add(self, state: DraftState, step: Step, text: str, *, skipping: bool = False) -> FlowReply:
         try:
-            yes = parse_yesno(text) == "是"
+            yes = not skipping and parse_yesno(text) == "是"
         except InvalidAnswer as exc:
             return self._reply(state, [exc.message], ask=False)
         if not yes:
-            if step.field is not None and step.field.exactly_one:
-                rows = section_scope(state.answers, step.section, step.unit).get(step.field.key) or []
-                try:
-                    check_table_rule(step.field, rows)
-                except InvalidAnswer as exc:
-                    col = next(c for c in step.field.columns if c.key == step.field.exactly_one.column)
-                    fix = f"请用“修改 {step.field.label}1·{col.label}”等命令设置，或回复“是”继续添加。"
-                    return self._reply(state, [f"{exc.message}{fix}"], ask=False)
+            unmet = self._table_rule_unmet(state, step)
+            if unmet and not skipping:
+                return self._reply(state, [f"{unmet}，或回复“是”继续添加；暂不设置请回复“跳过”（导出时会标注）。"], ask=False)
             state.add_flag(step.id, "skipped")
-            return self._advance(state, step, ["好的，不再添加。"])
+            note = f"注意：{unmet}（导出时会标注）。" if unmet else ""
+            return self._advance(state, step, ["好的，不再添加。" + note])
         try:
             self._add_row(state, step)
         except InvalidAnswer as exc:
@@ -182,6 +178,19 @@ class Flow:
         state.history.append(step.id)
         state.cursor = new.id
         return self._reply(state, ["好的，已添加。"])
+
+    def _table_rule_unmet(self, state: DraftState, step: Step) -> str:
+        """Why a table cannot end here (团队联络人必须恰好有 1 名…) and how to fix it, or ""."""
+        table = step.field
+        if table is None or not table.exactly_one:
+            return ""
+        rows = section_scope(state.answers, step.section, step.unit).get(table.key) or []
+        try:
+            check_table_rule(table, rows)
+        except InvalidAnswer as exc:
+            col = next(c for c in table.columns if c.key == table.exactly_one.column)
+            return f"{exc.message}请用“修改 {table.label}1·{col.label}”等命令设置"
+        return ""
 
     def _add_row(self, state: DraftState, step: Step) -> None:
         """Append a row (table) or a unit (repeated section), refusing one beyond the limit."""
@@ -359,7 +368,7 @@ class Flow:
         if step is None:
             return self._reply(state, ["没有可跳过的问题。" + self.summary(state)], ask=False)
         if step.kind == "add":
-            return self._answer_add(state, step, "否")
+            return self._answer_add(state, step, "否", skipping=True)  # never a dead end, even with a rule unmet
         note = f"已跳过：{step.display}。"
         if is_answered(state.answers, step):
             note = f"保持不变：{step.display}。"

@@ -96,22 +96,41 @@ def add_question(step: Step) -> str:
     return f"{table.label}：是否添加第 {n} {table.row_noun}？{hint}请回复“是”或“否”。"
 
 
+OPTIONS_HEAD = "选项："
+_OPTION_ROW = "  "  # each listed row of options starts so (see `instructions`)
+
+
+def without_options(message: str) -> str:
+    """A message without its listed options, for a page that shows them as numbered buttons instead."""
+    out: list[str] = []
+    listing = False
+    for line in message.split("\n"):
+        if line == OPTIONS_HEAD:
+            listing = True
+            continue
+        if listing and line.startswith(_OPTION_ROW):
+            continue
+        listing = False
+        out.append(line)
+    return "\n".join(out)
+
+
 def instructions(f: Field) -> list[str]:
     """How to answer a field of this kind."""
     lines: list[str] = []
     if f.is_choice:
-        lines.append("选项：")
+        lines.append(OPTIONS_HEAD)
         current = None
         row: list[str] = []
         for opt in options(f):
             if f.groups and opt.group is not current:
                 if row:
-                    lines.append("  " + "  ".join(row))
+                    lines.append(_OPTION_ROW + "  ".join(row))
                 current = opt.group
                 row = [f"【{opt.group.label if opt.group else ''}】"]
             row.append(f"{opt.number} {opt.choice.label}{'：____' if opt.choice.other else ''}")
         if row:
-            lines.append("  " + "  ".join(row))
+            lines.append(_OPTION_ROW + "  ".join(row))
         many = "多个用“、”分隔；" if f.kind == "multi" else ""
         other = "选“其他”请写成“编号：具体内容”；" if any(o.choice.other for o in options(f)) else ""
         lines.append(f"请回复编号或选项名称；{many}{other}".rstrip("；") + "。")
@@ -161,8 +180,9 @@ def progress_text(schema: FormSchema, answers: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def summary(schema: FormSchema, state: DraftState) -> str:
-    """The confirmation summary shown before export: progress and everything still to fix."""
+def summary(schema: FormSchema, state: DraftState, *, closing: bool = True) -> str:
+    """The confirmation summary shown before export: progress and everything still to fix
+    (`closing`: with the line saying how to export or change a field)."""
     issues = review(schema, state.answers, state.flags)
     p = progress(schema, state.answers)
     lines = [f"\n填写情况：必填项已完成 {p.done}/{p.total}（{p.percent}%）。"]
@@ -177,7 +197,8 @@ def summary(schema: FormSchema, state: DraftState) -> str:
             lines.append(f"{title}（{len(found)}）：{shown}{more}")
     if not issues:
         lines.append("所有必填项均已填写，未发现问题。")
-    lines.append("回复“导出”生成申报书（Word），或用“修改 <字段>”修改任一项。")
+    if closing:
+        lines.append("回复“导出”生成申报书（Word），或用“修改 <字段>”修改任一项。")
     return "\n".join(lines)
 
 

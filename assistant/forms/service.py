@@ -28,6 +28,7 @@ from assistant.forms.export import MEDIA_TYPES, ExportFormat, export_draft, from
 from assistant.forms.flow import Flow, FlowReply
 from assistant.forms.integrity import bad_text, xml_safe
 from assistant.forms.masking import mask_sensitive, mask_token
+from assistant.forms.questions import summary
 from assistant.forms.render import format_value
 from assistant.forms.review import review
 from assistant.forms.schema import FormSchema, load_schema
@@ -185,6 +186,10 @@ class FormService:
             summary=self.flow.progress_text(state) + self.flow.summary(state),
             version=version,
         )
+
+    def export_summary(self, token: str) -> str:
+        """What is still to fix in a draft being exported (the page exports in one click and says this)."""
+        return summary(self.schema, self._load(token), closing=False).strip()
 
     # ---- files ------------------------------------------------------------------------------------
 

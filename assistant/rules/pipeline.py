@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from typing import Protocol
 
@@ -130,6 +131,9 @@ class Engine:
         self.clock = clock
         self.llm = llm
         self.approved = approved
+        # Wraps the CPU-bound stages (never a model call): a server passes its one-at-a-time slot, so
+        # answers waiting on the model neither hold it nor run their retrieval time-sliced.
+        self.cpu: Callable[[], AbstractContextManager[object]] = nullcontext
         self.retriever = Retriever(index)
         self.selector = Selector(index)
         self.selector.template_rows = frozenset(records.template.rows)
@@ -162,10 +166,11 @@ class Engine:
         text = validate_question(question)
         chosen = div.parse(division)
         scope = Scope(locked=chosen) if locked else Scope(preferred=chosen)
-        query = self.query(text, user_turns(history))
-        answer = self._answer(query, scope)
-        if self.amend is not None and not answer.approved:
-            answer = self.amend(answer, self.clock())
+        with self.cpu():
+            query = self.query(text, user_turns(history))
+            answer = self._answer(query, scope)
+            if self.amend is not None and not answer.approved:
+                answer = self.amend(answer, self.clock())
         if self.llm is not None:
             query, answer = self._with_llm(query, answer, scope, on_token, started)
         answer.id = id
@@ -200,8 +205,9 @@ class Engine:
         if self._unresolved(query, answer):
             standalone = self.llm.condense(query.question, query.history, started=started)
             if standalone:
-                condensed = self.query(standalone, [])
-                retried = self._answer(condensed, scope)
+                with self.cpu():
+                    condensed = self.query(standalone, [])
+                    retried = self._answer(condensed, scope)
                 if _RANK[retried.status] > _RANK[answer.status]:
                     query, answer = condensed, retried
         amended = any(c.role == "superseded" for c in answer.citations)  # says what replaced what: the engine's text

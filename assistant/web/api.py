@@ -7,13 +7,12 @@ feedback travels in the `X-Log-Id` header (and in the stream's final `done` even
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
-from starlette.concurrency import iterate_in_threadpool
 
 from assistant.models import DIVISION_IDS, Answer, AnswerPart, DivisionId, Mode, Status, Turn
 from assistant.rules import divisions as div
@@ -116,12 +115,22 @@ def _asker(request: Request, body: AskRequest) -> tuple[WebServices, Site | None
 
 
 @router.post("/ask", response_model=PublicAnswer, responses=_ERRORS, summary="提问（返回完整回答）", tags=["问答"])
-def ask(request: Request, body: AskRequest) -> JSONResponse:
-    services, site, channel = _asker(request, body)
-    answer, log_id = services.ask(
-        body.question, body.division, channel=channel, site=site, id=body.id, history=body.history
-    )
+async def ask(request: Request, body: AskRequest) -> JSONResponse:
+    def work() -> tuple[Answer, str]:
+        services, site, channel = _asker(request, body)
+        return services.ask(body.question, body.division, channel=channel, site=site, id=body.id, history=body.history)
+
+    answer, log_id = await services_of(request).answering(work)  # on the answer threads: see WebServices.answering
     return JSONResponse(answer.public(), headers={"X-Log-Id": log_id})
+
+
+async def _pulled(services: WebServices, items: Iterator[str]) -> AsyncIterator[str]:
+    """`items` pulled on the answer threads: each next piece may wait on the model."""
+    while True:
+        item = await services.answering(lambda: next(items, None))
+        if item is None:
+            return
+        yield item
 
 
 def _sse(event: str, data: object) -> str:
@@ -134,13 +143,19 @@ def _sse(event: str, data: object) -> str:
     summary="提问（服务器推送事件 SSE，逐段返回）",
     tags=["问答"],
 )
-def ask_stream(request: Request, body: AskRequest) -> StreamingResponse:
-    services, site, channel = _asker(request, body)
-    services.check_cost(body.question)
-    scope, locked = services.scope(body.division, site)
-    events = stream_answer(  # bad input raises here, before streaming
-        services.assistant, body.question, scope, services.cpu_slot, history=body.history, locked=locked
-    )
+async def ask_stream(request: Request, body: AskRequest) -> StreamingResponse:
+    services = services_of(request)
+
+    def start() -> tuple[str, DivisionId | None, Iterator[Piece | Answer]]:
+        _, site, channel = _asker(request, body)
+        services.check_cost(body.question)
+        scope, locked = services.scope(body.division, site)
+        events = stream_answer(  # bad input raises here, before streaming
+            services.assistant, body.question, scope, history=body.history, locked=locked
+        )
+        return channel, scope, events
+
+    channel, scope, events = await services.answering(start)
 
     def run() -> Iterator[str]:
         try:
@@ -158,7 +173,7 @@ def ask_stream(request: Request, body: AskRequest) -> StreamingResponse:
             yield _sse("error", error_body(code, message))
 
     return StreamingResponse(
-        iterate_in_threadpool(run()),
+        _pulled(services, run()),
         media_type="text/event-stream; charset=utf-8",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
@@ -198,7 +213,8 @@ def not_found(path: str) -> None:
     raise ApiError(404, "not_found", f"没有这个接口：/api/{path}。接口说明见 /docs。")
 
 
-def health(request: Request) -> Health:
+async def health(request: Request) -> Health:
+    """On the event loop: it needs no thread, so nothing that holds threads can delay it."""
     services = services_of(request)
     return Health(
         status="ok" if services.ready.is_set() else "starting",

@@ -19,6 +19,7 @@ from . import notices_tab
 from .admin import audit_markdown, check_token, latest_report
 from .deps import WebServices
 from .errors import ApiError
+from .labels import beijing_time, channel_name
 from .render import answer_markdown, esc, sources_html
 from .store import ApprovedEntry, FeedbackFilter, LogDetail
 
@@ -37,9 +38,14 @@ _STATUSES = [
 _FEEDBACK = [("全部", ""), ("👍 有帮助", "up"), ("👎 没帮助", "down"), ("无反馈", "none")]
 _STATUS_LABEL = dict((v, k) for k, v in _STATUSES)
 _FEEDBACK_FILTER: dict[str, FeedbackFilter] = {"up": "up", "down": "down", "none": "none"}
-_LOG_HEADERS = ["时间", "问题", "分赛", "状态", "审定", "渠道", "反馈", "意见"]
+_LOG_HEADERS = ["时间", "问题", "分赛", "状态", "渠道", "反馈"]
 _APPROVED_HEADERS = ["问题", "适用范围", "答案", "审定人", "时间", "状态"]
 _HISTORY_HEADERS = ["时间", "审定人", "操作", "问题", "范围", "修改前", "修改后"]
+# Shares of the table's width (str | int: Gradio's own type), so every column stays on screen at
+# phone width (390 px) and text wraps; page.css tightens the cells there.
+_LOG_WIDTHS: list[str | int] = ["20%", "27%", "11%", "14%", "12%", "16%"]
+_APPROVED_WIDTHS: list[str | int] = ["22%", "10%", "32%", "10%", "13%", "13%"]
+_HISTORY_WIDTHS: list[str | int] = ["16%", "11%", "9%", "20%", "10%", "17%", "17%"]
 _ACTIONS = {"approve": "审定", "edit": "修改", "revoke": "撤销"}
 REVIEW = "待复核：引用的条款已被新通知修改，暂不返回，请核对后重新审定"
 
@@ -53,6 +59,8 @@ def approved_state(services: WebServices, entry: ApprovedEntry) -> str:
     if isinstance(amender, Amender) and needs_review(entry.citations, amender, services.assistant.clock()):
         return REVIEW
     return "使用中"
+
+
 _AUDIT_EXAMPLE = "山西分赛一等奖奖金是多少？\n陕西分赛报名截止时间\n新疆分赛的联系方式"
 
 
@@ -78,7 +86,7 @@ def build_console(services: WebServices) -> gr.Blocks:
     settings, store = services.settings, services.store
     hidden: Any = {"api_visibility": "private"}
     with gr.Blocks(title="秘书处后台 · 数据要素×大赛智能助手", analytics_enabled=False) as console:
-        gr.Markdown("## 秘书处后台\n查看问答记录、审定答案、运行一致性检查、查看评估报告。")
+        gr.Markdown("## 秘书处后台\n查看问答记录、审定答案、运行一致性检查、查看评估报告。所有时间均为北京时间。")
         with gr.Row(equal_height=True):
             token = gr.Textbox(label="秘书处口令", type="password", elem_id="admin-token", scale=3)
             login = gr.Button("进入", variant="primary", elem_id="admin-login", scale=1)
@@ -92,7 +100,10 @@ def build_console(services: WebServices) -> gr.Blocks:
                         status = gr.Dropdown(_STATUSES, value="", label="状态", scale=1)
                         feedback = gr.Dropdown(_FEEDBACK, value="", label="反馈", scale=1)
                         query = gr.Button("查询", elem_id="log-query", scale=1)
-                    table = gr.Dataframe(headers=_LOG_HEADERS, interactive=False, elem_id="log-table", wrap=True)
+                    table = gr.Dataframe(
+                        headers=_LOG_HEADERS, interactive=False, elem_id="log-table", wrap=True, column_widths=_LOG_WIDTHS,
+                        elem_classes="console-table",
+                    )
                     ids = gr.State([])
                     gr.Markdown("点击表格中的一行，查看回答及其引用，并可在下方审定。")
                     with gr.Row(equal_height=False):
@@ -111,9 +122,15 @@ def build_console(services: WebServices) -> gr.Blocks:
                     cites = gr.State([])
                 with gr.Tab("已审定答案"):
                     refresh = gr.Button("刷新", elem_id="approved-refresh")
-                    approved_table = gr.Dataframe(headers=_APPROVED_HEADERS, interactive=False, wrap=True)
+                    approved_table = gr.Dataframe(
+                        headers=_APPROVED_HEADERS, interactive=False, wrap=True, column_widths=_APPROVED_WIDTHS,
+                        elem_id="approved-table", elem_classes="console-table",
+                    )
                     gr.Markdown("#### 修改记录（谁、何时、修改前后）")
-                    history_table = gr.Dataframe(headers=_HISTORY_HEADERS, interactive=False, wrap=True)
+                    history_table = gr.Dataframe(
+                        headers=_HISTORY_HEADERS, interactive=False, wrap=True, column_widths=_HISTORY_WIDTHS,
+                        elem_id="history-table", elem_classes="console-table",
+                    )
                 with gr.Tab("一致性检查"):
                     gr.Markdown("对每个问题及其自动变体（全角/半角、标点、空格、语气词、省名写法）提问，报告回答或引用不一致的问题。")
                     audit_in = gr.Textbox(label="问题（每行一个）", lines=8, value=_AUDIT_EXAMPLE, elem_id="audit-questions")
@@ -130,14 +147,12 @@ def build_console(services: WebServices) -> gr.Blocks:
             found = store.search(text=q or "", scope=sc or "", status=st or "", feedback=_FEEDBACK_FILTER.get(fb, ""))
             data = [
                 [
-                    e.ts.replace("T", " ")[:19],
+                    beijing_time(e.ts),
                     e.question,
                     _scope_name(e.scope),
-                    _STATUS_LABEL.get(e.status, e.status),
-                    "是" if e.approved else "",
-                    e.channel,
-                    {"up": "👍", "down": "👎"}.get(e.vote, ""),
-                    e.comment,
+                    "秘书处审定" if e.approved else _STATUS_LABEL.get(e.status, e.status),
+                    channel_name(e.channel, services.sites),
+                    " ".join(x for x in ({"up": "👍", "down": "👎"}.get(e.vote, ""), e.comment) if x),
                 ]
                 for e in found
             ]
@@ -165,7 +180,8 @@ def build_console(services: WebServices) -> gr.Blocks:
             a = entry.answer
             head = (
                 f"**问题**：{esc(entry.question)}\n\n**分赛范围**：{_scope_name(entry.scope)}　**状态**："
-                f"{_STATUS_LABEL.get(entry.status, entry.status)}　**时间**：{entry.ts}\n\n**回答**：\n\n"
+                f"{_STATUS_LABEL.get(entry.status, entry.status)}　**渠道**：{esc(channel_name(entry.channel, services.sites))}"
+                f"　**时间**：{beijing_time(entry.ts)}（北京时间）\n\n**回答**：\n\n"
             )
             labels = [_cite_label(c) for c in a.citations]
             return (
@@ -194,7 +210,7 @@ def build_console(services: WebServices) -> gr.Blocks:
                 entry = store.approve(question=question, scope=div.parse(sc), answer=answer, citations=keep, who=who)
             except AssistantError as exc:
                 return "⚠️ " + esc(exc.message)
-            return f"已审定（{esc(entry.approved_by)}，{entry.updated_at}）：今后同一问题将优先返回此答案。"
+            return f"已审定（{esc(entry.approved_by)}，北京时间 {beijing_time(entry.updated_at)}）：今后同一问题将优先返回此答案。"
 
         approve.click(save, [token, a_question, a_scope, a_answer, a_cites, cites, a_who], approve_status, **hidden)
 
@@ -210,10 +226,12 @@ def build_console(services: WebServices) -> gr.Blocks:
 
         def approved_rows(tok: str) -> tuple[list[list[str]], list[list[str]]]:
             _guard(settings, tok)
-            approved = [[e.question, _scope_name(e.scope), e.answer, e.approved_by, e.updated_at, approved_state(services, e)]
-                        for e in store.approved()]
+            approved = [
+                [e.question, _scope_name(e.scope), e.answer, e.approved_by, beijing_time(e.updated_at), approved_state(services, e)]
+                for e in store.approved()
+            ]
             changes = [
-                [h.ts, h.who, _ACTIONS.get(h.action, h.action), h.canonical, _scope_name(h.scope), h.before or "", h.after or ""]
+                [beijing_time(h.ts), h.who, _ACTIONS.get(h.action, h.action), h.canonical, _scope_name(h.scope), h.before or "", h.after or ""]
                 for h in store.history()
             ]
             return approved, changes

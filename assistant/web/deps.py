@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+
+import anyio
+import anyio.to_thread
 
 from assistant.errors import InputError
 from assistant.models import Answer, DivisionId
@@ -25,6 +28,9 @@ if TYPE_CHECKING:
     from assistant.notices.watch import CorpusWatcher
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+# Answers at once (most of them waiting on the model in LLM mode), beside anyio's 40 default threads.
+ANSWER_THREADS = 64
 
 
 @dataclass
@@ -38,19 +44,29 @@ class WebServices:
     corpus: CorpusWatcher | None = None  # shared mode: follows the database's notices
     ready: threading.Event = field(default_factory=threading.Event)
     _cpu: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
+    _answer_limiter: anyio.CapacityLimiter | None = None
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Whatever engine is served (also one rebuilt when a notice is added) takes the CPU slot."""
+        if name == "assistant" and isinstance(value, Engine):
+            value.cpu = self.cpu_slot
+        super().__setattr__(name, value)
 
     @contextmanager
     def cpu_slot(self) -> Iterator[None]:
-        """Extractive answering is CPU-bound Python: run answers one after another, not time-sliced.
-
-        Under the GIL twenty interleaved answers all finish late; queued, most finish early.
-        The LLM path waits on the network, so it is not queued.
-        """
-        if self.assistant.llm is not None:
-            yield
-            return
+        """Retrieval and extractive answering are CPU-bound Python: run them one after another, not
+        time-sliced. Under the GIL twenty interleaved answers all finish late; queued, most finish
+        early. The engine takes the slot only around those stages: an answer waiting on the model
+        (LLM mode) holds no slot."""
         with self._cpu:
             yield
+
+    async def answering(self, work: Callable[[], T]) -> T:
+        """Run an answer (which may wait on the model for LLM_TIMEOUT) on threads of its own, so
+        answers can never take the threads that /healthz, the 申报书 API and the console need."""
+        if self._answer_limiter is None:  # created on the event loop, at first use
+            self._answer_limiter = anyio.CapacityLimiter(ANSWER_THREADS)
+        return await anyio.to_thread.run_sync(work, limiter=self._answer_limiter)
 
     def scope(self, division: str | None, site: Site | None) -> tuple[DivisionId | None, bool]:
         """The division an answer is scoped to, and whether that scope is a lock.
@@ -91,8 +107,7 @@ class WebServices:
         if problem:
             raise InputError(problem)
         scope, locked = self.scope(division, site)
-        with self.cpu_slot():
-            answer = self.assistant.ask(question, scope, history, id=id, locked=locked)
+        answer = self.assistant.ask(question, scope, history, id=id, locked=locked)  # takes the CPU slot itself
         return answer, self.record(answer, scope, channel)
 
     def warm_up(self) -> None:

@@ -19,7 +19,7 @@ from .render import esc
 
 if TYPE_CHECKING:
     from assistant.forms.check import CheckReport
-    from assistant.forms.service import FormService, ProgressView
+    from assistant.forms.service import FormService, ProgressView, QuestionView
 
 _CHECK_LABEL = {"ok": "符合", "over": "超出字数", "missing": "缺少该部分", "empty": "内容为空"}
 
@@ -32,9 +32,6 @@ def wc_badge(words: int, limit: int) -> str:
 def counter_html(text: str, limit: int | None) -> str:
     """The counter under the reply box; the browser keeps it live while typing (see counter.py)."""
     attr = f' data-limit="{limit}"' if limit is not None else ""
-    if not text:
-        hint = f"本项限 {limit} 字" if limit is not None else ""
-        return f'<div class="counter"{attr}>{hint}</div>'
     counts = count_text(text)
     chars = f"字符数 {counts.chars}"
     if limit is None:
@@ -46,6 +43,31 @@ def counter_html(text: str, limit: int | None) -> str:
         )
     warn = "；注意：字符数已超过限制，按字符计数的平台可能判为超限" if counts.chars > limit else ""
     return f'<div class="counter"{attr}>字数 {counts.words}/{limit}（{chars}{warn}）</div>'
+
+
+def choices_html(q: QuestionView | None) -> str:
+    """The current question's options as short numbered buttons (a click puts the number in the reply
+    box, see counter.js); typing the number, several with 、 or ",", or the label works the same."""
+    if q is None or not q.choices:
+        return '<div class="choices empty"></div>'
+    multi = q.kind == "multi"
+    groups: dict[str, list[str]] = {}
+    for c in q.choices:
+        pick = f"{c.number}：" if c.other else c.number
+        label = f"{c.label}：____" if c.other else c.label
+        groups.setdefault(c.group, []).append(
+            f'<button type="button" class="opt" data-pick="{esc(pick)}" title="{esc(c.label)}">'
+            f'<b>{esc(c.number)}</b> {esc(label)}</button>'
+        )
+    body = "".join(
+        f'<div class="choice-group">{f"<div class=g>{esc(g)}</div>" if g else ""}<div class="opts">{"".join(rows)}</div></div>'
+        for g, rows in groups.items()
+    )
+    how = "可多选：点几个选项，或输入编号如 1,2 或 1、3" if multi else "单选：点一个选项，或输入编号如 1"
+    return (
+        f'<div class="choices" data-multi="{int(multi)}" aria-label="{esc(q.label)}的选项">'
+        f'<div class="how">{how}，再点“发送”。</div>{body}</div>'
+    )
 
 
 def progress_html(p: ProgressView | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Iterator
@@ -39,22 +40,12 @@ SUGGESTIONS = [
 ]
 _INTERNAL = "服务暂时出错，请稍后再试。"
 _PLACEHOLDER = "请输入问题，回车发送"
-# Gradio's chat buttons carry a few English labels that its i18n does not cover: said in Chinese.
-_RELABEL_JS = """() => {
-  const names = {'Copy message': '复制这条消息', 'Copied message': '已复制', 'Liked': '已赞（再点取消）',
-                 'Disliked': '已踩（再点取消）', 'Copy': '复制', 'Copied': '已复制'};
-  const fix = () => document.querySelectorAll('#chat [aria-label], #chat [title]').forEach((el) => {
-    for (const attr of ['aria-label', 'title']) {
-      const v = el.getAttribute(attr);
-      if (v && names[v]) el.setAttribute(attr, names[v]);
-    }
-  });
-  new MutationObserver(fix).observe(document.body, {subtree: true, childList: true, attributes: true,
-                                                   attributeFilter: ['aria-label', 'title']});
-  fix();
-  return [];
-}"""
 MAX_KEPT_TURNS = 20  # turns kept in the browser and sent as history
+CHAT_KEY = "shuju-chat"
+# Gradio encrypts a BrowserState in the browser with a secret it sends to the browser; left out, the
+# secret is random per process, so every restart made the kept conversations unreadable. It guards
+# nothing (each browser receives it): it only has to be the same after a restart and on every worker.
+CHAT_SECRET = hashlib.sha256(f"{CHAT_KEY}/v1".encode()).hexdigest()[:32]
 _COPY_JS = """(t) => {
   const b = document.querySelector('#copy-answer');
   if (!t) { if (b) b.textContent = '还没有回答可复制'; return []; }
@@ -171,6 +162,7 @@ def _chat_tab(services: WebServices, page: gr.Blocks) -> None:
     )
     with gr.Row(equal_height=True):
         question = gr.Textbox(
+            label="您的问题",  # hidden, but read out by screen readers (else Gradio says "Textbox")
             show_label=False,
             placeholder=_PLACEHOLDER,
             elem_id="question",
@@ -198,7 +190,8 @@ def _chat_tab(services: WebServices, page: gr.Blocks) -> None:
     )
     send_comment = gr.Button("提交意见", size="sm", elem_id="send-comment", interactive=False)
     feedback_status = gr.Markdown(elem_id="feedback-status")
-    turns = gr.BrowserState([], storage_key="shuju-chat")  # this browser's conversation, kept across reloads
+    # this browser's conversation, kept across reloads and server restarts (see CHAT_SECRET)
+    turns = gr.BrowserState([], storage_key=CHAT_KEY, secret=CHAT_SECRET)
     partial = gr.State("")  # the text streamed so far, for 停止
     target = gr.State(-1)  # the answer the comment box is about
     last_text = gr.Textbox(visible=False, elem_id="last-answer")
@@ -216,7 +209,7 @@ def _chat_tab(services: WebServices, page: gr.Blocks) -> None:
             services.check_cost(text)  # the same bound as the API: one pathological question cannot hold the queue
             scope, locked = services.scope(scope_label, None)
             stream = stream_answer(
-                services.assistant, text, scope, services.cpu_slot, history=conversation(kept), locked=locked
+                services.assistant, text, scope, history=conversation(kept), locked=locked
             )
         except AssistantError as exc:  # e.g. too long: refused with the limit, the text stays in the box
             yield gr.skip(), gr.skip(), gr.skip(), error_markdown(exc.message), gr.skip(), gr.skip(), *skip
@@ -310,7 +303,6 @@ def _chat_tab(services: WebServices, page: gr.Blocks) -> None:
         return (_chat(kept), kept, last.answer if last else "", *follow_ups(last))
 
     page.load(restore, [turns], [chat, turns, last_text, *suggestion_buttons], **hidden)
-    page.load(None, None, None, js=_RELABEL_JS, **hidden)
 
     def cleared() -> tuple[object, ...]:
         """A new conversation: nothing of the old one stays (answers, sources, votes, comment)."""

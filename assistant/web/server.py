@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from . import admin_api, api, counter, embed, forms_api
+from . import admin_api, api, counter, embed, forms_api, i18n
 from .admin import DISABLED
 from .deps import WebServices
 from .errors import install
@@ -44,6 +44,7 @@ def create_app(services: WebServices, *, mount_pages: bool = True) -> FastAPI:
     app.include_router(admin_api.router)
     app.include_router(embed.router)
     app.include_router(counter.router)
+    app.include_router(i18n.router)
     app.include_router(api.fallback)
     if services.settings.admin_token:
         app.add_api_route("/console", _to_console, methods=["GET", "HEAD"], include_in_schema=False)
@@ -82,8 +83,9 @@ def _mount_pages(app: FastAPI, services: WebServices) -> None:
     from .page import build_page
 
     css = (STATIC / "page.css").read_text(encoding="utf-8")
-    head = '<script src="/assets/counter.js" defer></script>'
-    common: dict[str, Any] = {"css": css, "head": head, "ssr_mode": False, "footer_links": ["api"], "show_error": True}
+    head = '<script src="/assets/counter.js" defer></script><script src="/assets/labels.js" defer></script>'
+    common: dict[str, Any] = {"css": css, "head": head, "ssr_mode": False, "footer_links": ["api"], "show_error": True,
+                              "i18n": i18n.gradio_i18n()}
     if services.settings.admin_token:
         console = build_console(services).queue(default_concurrency_limit=4)
         gr.mount_gradio_app(app, console, path="/console", **common)

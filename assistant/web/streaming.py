@@ -13,8 +13,7 @@ import logging
 import queue
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from assistant.errors import InputError
@@ -38,21 +37,17 @@ def pieces(text: str) -> list[str]:
     return _PIECE_RE.findall(text)
 
 
-Slot = Callable[[], AbstractContextManager[None]]
-
-
 def stream_answer(
     assistant: Engine,
     question: str,
     division: str | None,
-    slot: Slot = nullcontext,
     *,
     history: Sequence[object] | None = None,
     locked: bool = False,
 ) -> Iterator[Piece | Answer]:
     """`Piece`s then the `Answer`; bad input raises `InputError` here, before anything is streamed.
 
-    `slot` wraps the answering itself (the server queues CPU-bound extractive answers).
+    The engine takes the server's CPU slot itself, around its CPU-bound stages only.
     """
     problem = invalid_text_message([question, division or "", *(t for t in history or () if isinstance(t, (str, dict)))])
     if problem:
@@ -60,20 +55,19 @@ def stream_answer(
     validate_question(question)
     div.parse(division)
     user_turns(history)
-    return _run(assistant, question, division, slot, history, locked)
+    return _run(assistant, question, division, history, locked)
 
 
 def _run(
-    assistant: Engine, question: str, division: str | None, slot: Slot, history: Sequence[object] | None, locked: bool
+    assistant: Engine, question: str, division: str | None, history: Sequence[object] | None, locked: bool
 ) -> Iterator[Piece | Answer]:
     events: queue.Queue[tuple[str, object]] = queue.Queue()
 
     def run() -> None:
         try:
-            with slot():
-                answer = assistant.ask(
-                    question, division, history, on_token=lambda t: events.put(("token", t)), locked=locked
-                )
+            answer = assistant.ask(
+                question, division, history, on_token=lambda t: events.put(("token", t)), locked=locked
+            )
             events.put(("answer", answer))
         except Exception as exc:  # noqa: BLE001 - handed to the consumer's thread, which reports it
             events.put(("error", exc))

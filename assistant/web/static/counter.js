@@ -26,10 +26,6 @@
   function render(box, text) {
     var limit = parseInt(box.getAttribute("data-limit") || "", 10);
     box.textContent = "";
-    if (!text) {
-      if (limit) box.textContent = "本项限 " + limit + " 字";
-      return;
-    }
     var words = countWords(text), chars = countChars(text);
     var main = document.createElement("span");
     if (limit) {
@@ -44,13 +40,46 @@
     box.appendChild(document.createTextNode(note + "）"));
   }
 
+  var shown = null;  // [box, text] last rendered
+
+  function refresh() {
+    var field = document.querySelector("#form-reply textarea, #form-reply input");
+    var box = document.querySelector("#form-counter .counter");
+    if (!field || !box) return;
+    var text = field.value || "";
+    if (shown && shown[0] === box && shown[1] === text) return;
+    shown = [box, text];
+    render(box, text);
+  }
+
   function update(event) {
     var target = event.target;
-    if (!target || !target.closest || !target.closest("#form-reply")) return;
-    var box = document.querySelector("#form-counter .counter");
-    if (box) render(box, target.value || "");
+    if (target && target.closest && target.closest("#form-reply")) refresh();
+  }
+
+  // A numbered option under the 申报书 chat puts its number in the reply box (several for a 多选).
+  function pick(event) {
+    var button = event.target && event.target.closest ? event.target.closest("#form-choices .opt") : null;
+    var field = document.querySelector("#form-reply textarea, #form-reply input");
+    if (!button || !field) return;
+    var value = button.getAttribute("data-pick") || "";
+    var list = button.closest(".choices");
+    var multi = list && list.getAttribute("data-multi") === "1";
+    if (multi) {
+      var picks = field.value.split(/[、，,；;\s]+/).filter(function (p) { return p; });
+      var at = picks.indexOf(value);
+      if (at >= 0) { picks.splice(at, 1); button.classList.remove("on"); } else { picks.push(value); button.classList.add("on"); }
+      field.value = picks.join("、");
+    } else {
+      field.value = value;
+    }
+    field.dispatchEvent(new Event("input", {bubbles: true}));
+    field.focus();
   }
 
   document.addEventListener("input", update, true);
   document.addEventListener("compositionend", update, true);
+  document.addEventListener("click", pick, true);
+  // The box is also emptied by the page after 发送 and the counter replaced: follow it, not only keystrokes.
+  setInterval(refresh, 250);
 })();
