@@ -18,6 +18,7 @@ Targets (2 cores, extractive mode): no errors, at least 30 answers/s, p95 under 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -31,6 +32,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,13 +186,37 @@ def report(result: Result) -> None:
     print("targets (no errors, ≥30 answers/s, p95 < 500 ms):", "met" if result.met else "NOT met")
 
 
-def compare_workers(counts: list[int], clients: int, duration: float, division: str | None) -> list[Result]:
-    """For each count, that many workers behind a real nginx, driven through the nginx front."""
+def compare_workers(counts: list[int], clients: int, duration: float, division: str | None, *, shared: bool = False) -> list[Result]:
+    """For each count, that many workers behind a real nginx, driven through the nginx front; with
+    `shared`, in shared mode on a throw-away PostgreSQL (log, approvals lookup, quotas in the database)."""
     sys.path.insert(0, str(ROOT / "tests"))  # the cluster helpers the deployment tests use
     from cluster import cluster, worker_env
 
     # Capacity is measured, so no key-less quota; the index is built once and copied into each DATA_DIR.
     env = {"API_QUOTA_PER_MINUTE": "0", "API_QUOTA_PER_DAY": "0"}
+    results = []
+    with contextlib.ExitStack() as stack:
+        if shared:
+            from servers import start_postgres
+
+            postgres = start_postgres()
+            stack.callback(postgres.stop)
+            env["DATABASE_URL"] = postgres.new_database()
+            print("shared mode: workers on a throw-away PostgreSQL", flush=True)
+        results = _compare(counts, clients, duration, division, env, cluster, worker_env)
+    print("\nworkers | answers/s | p50 ms | p95 ms | errors")
+    for n, r in zip(counts, results, strict=True):
+        print(f"{n:7d} | {r.rate:9.1f} | {r.ms(50):6.0f} | {r.ms(95):6.0f} | {r.errors}")
+    # Alternating counts (1,2,1,2) spreads a busy machine's drift over both; each count's mean rate is compared.
+    means = {n: statistics.fmean(r.rate for m, r in zip(counts, results, strict=True) if m == n) for n in sorted(set(counts))}
+    low, high = min(means), max(means)
+    if high != low and means[low]:
+        print(f"throughput ratio {high} vs {low} worker(s): {means[high] / means[low]:.2f}×")
+    return results
+
+
+def _compare(counts: list[int], clients: int, duration: float, division: str | None, env: dict[str, str],
+             cluster: Any, worker_env: Any) -> list[Result]:
     results = []
     with tempfile.TemporaryDirectory(prefix="load-test-") as tmp:
         seed = Path(tmp) / "seed"
@@ -204,14 +230,6 @@ def compare_workers(counts: list[int], clients: int, duration: float, division: 
                 result = drive("127.0.0.1", running.nginx.port, clients, duration, division)
                 report(result)
                 results.append(result)
-    print("\nworkers | answers/s | p50 ms | p95 ms | errors")
-    for n, r in zip(counts, results, strict=True):
-        print(f"{n:7d} | {r.rate:9.1f} | {r.ms(50):6.0f} | {r.ms(95):6.0f} | {r.errors}")
-    # Alternating counts (1,2,1,2) spreads a busy machine's drift over both; each count's mean rate is compared.
-    means = {n: statistics.fmean(r.rate for m, r in zip(counts, results, strict=True) if m == n) for n in sorted(set(counts))}
-    low, high = min(means), max(means)
-    if high != low and means[low]:
-        print(f"throughput ratio {high} vs {low} worker(s): {means[high] / means[low]:.2f}×")
     return results
 
 
@@ -225,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default=None, help="DATA_DIR for --spawn (default: a fresh temporary directory)")
     parser.add_argument("--workers", default=None,
                         help="worker counts to compare, e.g. 1,2: each started behind a real nginx (deploy/nginx.conf)")
+    parser.add_argument("--shared", action="store_true",
+                        help="with --workers: shared mode, the workers on a throw-away PostgreSQL (DATABASE_URL)")
     parser.add_argument("--check", action="store_true", help="exit 1 unless: no errors, ≥30 answers/s, p95 < 500 ms")
     args = parser.parse_args(argv)
     if not 1 <= args.clients <= MAX_CLIENTS or not 1 <= args.duration <= MAX_DURATION:
@@ -236,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
             counts = []
         if not counts or not all(1 <= n <= 16 for n in counts) or args.spawn:
             parser.error("--workers takes counts 1–16 separated by commas (e.g. 1,2), without --spawn")
-        results = compare_workers(counts, args.clients, args.duration, args.division)
+        results = compare_workers(counts, args.clients, args.duration, args.division, shared=args.shared)
         return 1 if args.check and not all(r.met for r in results) else 0
 
     server: subprocess.Popen[bytes] | None = None

@@ -66,3 +66,32 @@ def test_the_console_previews_the_answers_a_notice_will_change_before_adding_it(
     assert store.load() == [] and "原定" not in services.assistant.ask(DEADLINE_Q).answer  # nothing stored
     assert preview_notice(services, store, draft, []).startswith("没有勾选修改")
     assert preview_notice(services, store, None, labels).startswith("⚠️")
+
+
+def test_a_superseded_source_is_marked_and_an_approved_answer_on_it_awaits_review(services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Once the 补充通知 is in force: the page's 出处 card of the changed clause says 已调整, and the
+    console lists an approved answer citing that clause as 待复核 (it is not served)."""
+    from assistant.web.console import REVIEW, approved_state
+    from assistant.web.notices_tab import add_notice, read_notice, remove_notice
+    from assistant.web.render import SUPERSEDED_BADGE, sources_html
+
+    store = NoticeStore(services.settings.notices_dir)
+    original = services.assistant.ask(DEADLINE_Q)
+    entry = services.store.approve(question=DEADLINE_Q, scope=None, answer="陕西分赛报名截止：2025年7月31日。",
+                                   citations=original.citations, who="秘书处")
+    other = services.store.approve(question="山西分赛一等奖奖金是多少？", scope=None, answer="一等奖 5 万元/个。",
+                                   citations=services.assistant.ask("山西分赛一等奖奖金是多少？").citations, who="秘书处")
+    assert approved_state(services, entry) == "使用中" and SUPERSEDED_BADGE not in sources_html(original)
+    _, labels, draft = read_notice(services.settings, str(_docx(tmp_path / "延期.docx")), "shaanxi", "")
+    add_notice(services, store, draft, labels[:1])
+    try:
+        answer = services.assistant.ask(DEADLINE_Q)
+        assert not answer.approved and "延期至2025年8月10日" in answer.answer
+        html = sources_html(answer)
+        assert html.count(SUPERSEDED_BADGE) == 1  # the old clause only; the new notice's clause is in force
+        assert approved_state(services, entry) == REVIEW and approved_state(services, other) == "使用中"
+    finally:
+        remove_notice(services, store, "notice-shaanxi-20250725")
+        services.store.revoke(question=DEADLINE_Q, scope=None, who="秘书处")
+        services.store.revoke(question="山西分赛一等奖奖金是多少？", scope=None, who="秘书处")
+    assert approved_state(services, entry) == "使用中"
