@@ -157,6 +157,15 @@ def test_today_before_published_gives_the_old_answer(added: Path) -> None:
     assert "28个" in str(count["answer"]) and REPEALED in str(repeal["answer"])
 
 
+def test_a_notice_not_yet_published_is_not_cited_for_its_own_text(added: Path) -> None:
+    """Before its publication day a notice's text is not a rule yet: no answer quotes it (after, it may)."""
+    question = "陕西分赛报名时间延期的补充通知的文号是什么"
+    (early,) = _ask(added, "2025-07-20", question)
+    assert all("延期的补充通知" not in str(c["doc_title"]) for c in early["citations"])  # type: ignore[union-attr]
+    (later,) = _ask(added, "2025-08-05", question)
+    assert any("延期的补充通知" in str(c["doc_title"]) for c in later["citations"])  # type: ignore[union-attr]
+
+
 def test_non_verbatim_amendment_refused(added: Path, tmp_path: Path) -> None:
     bad = tmp_path / "bad.md"
     bad.write_text(

@@ -76,6 +76,7 @@ class Amender:
 
     def __init__(self, notices: list[Notice], chunks: list[Chunk]) -> None:
         self._changes: list[Change] = []
+        self._notices = list(notices)
         for n in sorted(notices, key=lambda n: n.meta.published):
             own = [c for c in chunks if c.doc_id == n.notice_id]
             for a in n.meta.amendments:
@@ -86,6 +87,10 @@ class Amender:
                 source = next((c for c in own if a.new in c.text), None)
                 if target is not None and source is not None:
                     self._changes.append(Change(n, a, target, source))
+
+    def pending(self, today: dt.date) -> frozenset[str]:
+        """The added notices not yet published on `today`: their own text is not cited yet."""
+        return frozenset(n.notice_id for n in self._notices if n.meta.published > today)
 
     def in_force(self, today: dt.date) -> list[Change]:
         return [c for c in self._changes if c.notice.meta.published <= today]

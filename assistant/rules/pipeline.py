@@ -43,7 +43,7 @@ from .records import (
 )
 from .records.base import Finding, Source
 from .records.prizes import AWARDS
-from .retrieval import Retriever
+from .retrieval import Ranking, Retriever
 from .scope import Decision, Scope, decide, is_template
 from .select import Selector
 from .slots import SUBJECTS, Vocabulary
@@ -195,6 +195,14 @@ class Engine:
         resolved_text = "；".join(p.text for p in parts) if len(parts) > 1 else parts[0].text
         return Query(question=text, history=history, parts=parts, resolved=resolved_text)
 
+    def _in_force(self, ranking: Ranking) -> Ranking:
+        """Without the clauses of added notices not yet published (their text is not a rule yet)."""
+        pending = getattr(self.amend, "pending", None)
+        hidden = pending(self.clock()) if callable(pending) else frozenset()
+        if not hidden:
+            return ranking
+        return Ranking({d: [h for h in hits if h.chunk.doc_id not in hidden] for d, hits in ranking.per_division.items()})
+
     def _with_llm(
         self, query: Query, answer: Answer, scope: Scope, on_token: Callable[[str], None] | None, started: float
     ) -> tuple[Query, Answer]:
@@ -277,7 +285,7 @@ class Engine:
             finding = self._record(part, d, template)
             if finding is None:
                 if ranking is None:
-                    ranking = self.retriever.rank(canonical, part.tokens, decision.targets)
+                    ranking = self._in_force(self.retriever.rank(canonical, part.tokens, decision.targets))
                 finding, pick = self.clauses.answer(part, ranking, d, template=template or part.template)
                 strong = strong or bool(pick and pick.strict >= _STRONG and len(part.terms) >= 2 and finding.found)
                 if pick is not None and pick.strict < 0.4 and not finding.found:
