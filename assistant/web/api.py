@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse
+from fastapi.sse import EventSourceResponse, format_sse_event
 from pydantic import BaseModel, Field
 
 from assistant.models import DIVISION_IDS, Answer, AnswerPart, DivisionId, Mode, Status, Turn
@@ -134,7 +135,8 @@ async def _pulled(services: WebServices, items: Iterator[str]) -> AsyncIterator[
 
 
 def _sse(event: str, data: object) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+    """One event in FastAPI's own SSE encoding (the payload is JSON, so it is one `data:` line)."""
+    return format_sse_event(event=event, data_str=json.dumps(data, ensure_ascii=False)).decode("utf-8")
 
 
 @router.post(
@@ -143,7 +145,7 @@ def _sse(event: str, data: object) -> str:
     summary="提问（服务器推送事件 SSE，逐段返回）",
     tags=["问答"],
 )
-async def ask_stream(request: Request, body: AskRequest) -> StreamingResponse:
+async def ask_stream(request: Request, body: AskRequest) -> EventSourceResponse:
     services = services_of(request)
 
     def start() -> tuple[str, DivisionId | None, Iterator[Piece | Answer]]:
@@ -172,7 +174,8 @@ async def ask_stream(request: Request, body: AskRequest) -> StreamingResponse:
             _, code, message = from_exception(exc)
             yield _sse("error", error_body(code, message))
 
-    return StreamingResponse(
+    # Returned, not yielded from the route: bad input is still a plain Chinese 4xx before any event.
+    return EventSourceResponse(
         _pulled(services, run()),
         media_type="text/event-stream; charset=utf-8",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
