@@ -33,6 +33,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from servers import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 NGINX_SITE = ROOT / "deploy" / "nginx.conf"
 UNIT = ROOT / "deploy" / "assistant@.service"
@@ -40,12 +42,6 @@ UNIT_ROOT = "/opt/assistant"  # where the unit expects the checkout
 TODAY = "2025-06-01"
 START_TIMEOUT = 240.0
 _LEAKY = ("LLM_", "EMBEDDING", "FORWARDED", "API_QUOTA", "DATA_DIR", "DATABASE_URL", "REDIS_URL", "HOST", "PORT", "TODAY")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def nginx_binary() -> str | None:

@@ -104,6 +104,18 @@ def test_log_search_filters_and_feedback(open_store: Callable[[], QAStore]) -> N
         store.feedback("missing", "up")
 
 
+def test_a_request_retried_by_the_proxy_is_logged_once(open_store: Callable[[], QAStore]) -> None:
+    """nginx's X-Request-ID is the same on a retry: a worker that logged and died, then the next
+    worker answering the same request, leave one row; an id of any other shape is not trusted."""
+    store = open_store()
+    rid = "0123456789abcdef0123456789abcdef"
+    first = store.log(answer("陕西分赛报名截止时间？"), scope=None, channel="api", request_id=rid)
+    again = store.log(answer("陕西分赛报名截止时间？"), scope=None, channel="api", request_id=rid)
+    assert first == again == rid and len(store.search()) == 1
+    forged = store.log(answer("陕西分赛报名截止时间？"), scope=None, channel="api", request_id="x' OR 1=1")
+    assert forged != rid and len(forged) == 32 and len(store.search()) == 2
+
+
 def test_search_is_newest_first_and_takes_wildcards_literally(open_store: Callable[[], QAStore]) -> None:
     store = open_store()
     ids = [store.log(answer(q), scope=None, channel="api") for q in ("报名100%免费吗", "a_b 是什么", "报名时间", "ABC 赛道")]

@@ -57,23 +57,29 @@ def _until(check: Callable[[], bool], seconds: float, what: str) -> None:
         time.sleep(0.5)
 
 
-def _at_once(*posts: tuple[str, dict[str, object]]) -> list[httpx.Response]:
-    """POST each (url, json) from its own thread, released together."""
-    replies: list[httpx.Response | None] = [None] * len(posts)
-    barrier = threading.Barrier(len(posts))
+def _at_once(*calls: Callable[[], httpx.Response]) -> list[httpx.Response]:
+    """Run each call on its own thread, released together; their responses in order."""
+    replies: list[httpx.Response | None] = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
 
-    def send(k: int) -> None:
-        with httpx.Client(timeout=60) as own:
-            barrier.wait()
-            replies[k] = own.post(posts[k][0], json=posts[k][1])
+    def run(k: int) -> None:
+        barrier.wait()
+        replies[k] = calls[k]()
 
-    threads = [threading.Thread(target=send, args=(k,)) for k in range(len(posts))]
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(calls))]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
+        t.join(120)
     assert all(r is not None for r in replies)
     return [r for r in replies if r is not None]
+
+
+def _post(url: str, body: dict[str, object], address: str = "127.0.0.1") -> Callable[[], httpx.Response]:
+    def send() -> httpx.Response:
+        with _client(address) as c:
+            return c.post(url, json=body)
+    return send
 
 
 @pytest.fixture(scope="module")
@@ -128,23 +134,9 @@ def test_a_per_minute_quota_holds_across_workers(shared: Cluster) -> None:
     """Eight asks from one client spread over three workers at once: exactly QUOTA are answered."""
     if time.time() % 60 > 45:  # all eight in one minute window
         time.sleep(61 - time.time() % 60)
-    statuses: list[int] = []
-    lock = threading.Lock()
-    barrier = threading.Barrier(8)
-
-    def one(i: int) -> None:
-        worker = shared.workers[i % 3]
-        with _client("127.0.0.41") as c:
-            barrier.wait()
-            status = c.post(f"{worker.base}/api/v1/ask", json={"question": QUESTION}).status_code
-        with lock:
-            statuses.append(status)
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
+    replies = _at_once(*(_post(f"{shared.workers[i % 3].base}/api/v1/ask", {"question": QUESTION}, "127.0.0.41")
+                         for i in range(8)))
+    statuses = [r.status_code for r in replies]
     assert sorted(statuses) == [200] * QUOTA + [429] * (8 - QUOTA), statuses
 
 
@@ -157,8 +149,8 @@ def test_simultaneous_draft_answers_through_different_workers_lose_nothing(share
             token = a["token"]
             b = c.post(f"{w2.base}/api/v1/forms/{token}/answer", json={"text": "修改 参赛单位1·单位名称", "version": a["version"]}).json()
             replies = _at_once(
-                (f"{w1.base}/api/v1/forms/{token}/answer", {"text": f"智煤平台{trial}", "version": a["version"]}),
-                (f"{w2.base}/api/v1/forms/{token}/answer", {"text": f"煤炭数据公司{trial}", "version": b["version"]}),
+                _post(f"{w1.base}/api/v1/forms/{token}/answer", {"text": f"智煤平台{trial}", "version": a["version"]}),
+                _post(f"{w2.base}/api/v1/forms/{token}/answer", {"text": f"煤炭数据公司{trial}", "version": b["version"]}),
             )
             assert [r.status_code for r in replies] == [200, 200], [r.text for r in replies]
             exported = c.get(f"{shared.workers[2].base}/api/v1/forms/{token}/export", params={"format": "json"})

@@ -119,7 +119,8 @@ def _asker(request: Request, body: AskRequest) -> tuple[WebServices, Site | None
 async def ask(request: Request, body: AskRequest) -> JSONResponse:
     def work() -> tuple[Answer, str]:
         services, site, channel = _asker(request, body)
-        return services.ask(body.question, body.division, channel=channel, site=site, id=body.id, history=body.history)
+        return services.ask(body.question, body.division, channel=channel, site=site, id=body.id, history=body.history,
+                            request_id=request.headers.get("x-request-id"))
 
     answer, log_id = await services_of(request).answering(work)  # on the answer threads: see WebServices.answering
     return JSONResponse(answer.public(), headers={"X-Log-Id": log_id})
@@ -167,7 +168,7 @@ async def ask_stream(request: Request, body: AskRequest) -> EventSourceResponse:
                 else:
                     assert isinstance(item, Answer)
                     item.id = body.id
-                    log_id = services.record(item, scope, channel)
+                    log_id = services.record(item, scope, channel, request.headers.get("x-request-id"))
                     yield _sse("answer", item.public())
                     yield _sse("done", {"log_id": log_id})
         except Exception as exc:  # noqa: BLE001 - reported as an SSE error event, logged by from_exception

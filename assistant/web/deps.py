@@ -91,16 +91,17 @@ class WebServices:
                 f"问题包含的不同字符过多（{distinct} 个，上限 {limit} 个），请只保留您要问的内容，或拆成几个简短的问题。"
             )
 
-    def record(self, answer: Answer, scope: DivisionId | None, channel: str) -> str:
-        """Log an answer; a logging failure never costs the applicant the answer."""
+    def record(self, answer: Answer, scope: DivisionId | None, channel: str, request_id: str | None = None) -> str:
+        """Log an answer (once per `request_id`, the front proxy's id); a logging failure never costs the applicant the answer."""
         try:
-            return self.store.log(answer, scope=scope, channel=channel)
+            return self.store.log(answer, scope=scope, channel=channel, request_id=request_id)
         except Exception:  # noqa: BLE001 - the answer matters more than its log line
             log.exception("could not log an answer")
             return ""
 
     def ask(self, question: str, division: str | None, *, channel: str, site: Site | None = None,
-            id: str | None = None, history: Sequence[object] | None = None) -> tuple[Answer, str]:
+            id: str | None = None, history: Sequence[object] | None = None,
+            request_id: str | None = None) -> tuple[Answer, str]:
         """Answer (with the conversation's earlier turns), log, and return the answer with its log id."""
         self.check_cost(question)
         problem = invalid_text_message([division or "", *(t for t in history or () if isinstance(t, (str, dict)))])
@@ -108,7 +109,7 @@ class WebServices:
             raise InputError(problem)
         scope, locked = self.scope(division, site)
         answer = self.assistant.ask(question, scope, history, id=id, locked=locked)  # takes the CPU slot itself
-        return answer, self.record(answer, scope, channel)
+        return answer, self.record(answer, scope, channel, request_id)
 
     def warm_up(self) -> None:
         """Load the lazy parts (tokenizer, embedding weights, vector store) before serving.

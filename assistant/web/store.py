@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,13 +26,14 @@ from sqlalchemy import Connection, RowMapping, func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.db import Database, schema, shared_database, sqlite_database
-from assistant.db.dialect import upsert
+from assistant.db.dialect import insert, upsert
 from assistant.errors import ConfigError, InputError
 from assistant.models import Answer, Citation, DivisionId
 from assistant.rules import divisions as div
 from assistant.rules.text import canonical_question
 from assistant.settings import Settings
 
+_REQUEST_ID = re.compile(r"[0-9a-f]{32}")
 Vote = Literal["up", "down"]
 FeedbackFilter = Literal["", "up", "down", "none"]
 APPROVED_NOTE = "秘书处审定"
@@ -141,24 +143,26 @@ class QAStore:
 
     # -- Q&A log ---------------------------------------------------------------------------
 
-    def log(self, answer: Answer, *, scope: DivisionId | None, channel: str) -> str:
-        """Record one answered question; returns the log id (unguessable, used for feedback)."""
-        qa_id = uuid.uuid4().hex
+    def log(self, answer: Answer, *, scope: DivisionId | None, channel: str, request_id: str | None = None) -> str:
+        """Record one answered question; returns the log id (unguessable, used for feedback).
+
+        `request_id` (the front proxy's per-request id, 32 hex digits) is the log id when given: a
+        request the proxy retried on another worker after the first logged it and died is one row."""
+        qa_id = request_id if request_id and _REQUEST_ID.fullmatch(request_id) else uuid.uuid4().hex
+        row = insert(self.db, QA).values(
+            id=qa_id,
+            ts=_stamp(),
+            question=answer.question,
+            canonical=canonical_question(answer.question),
+            scope=scope or "",
+            status=answer.status,
+            approved=int(answer.approved),
+            channel=channel,
+            latency_ms=answer.latency_ms,
+            answer_json=answer.model_dump_json(),
+        )
         with self.db.begin() as conn:
-            conn.execute(
-                QA.insert().values(
-                    id=qa_id,
-                    ts=_stamp(),
-                    question=answer.question,
-                    canonical=canonical_question(answer.question),
-                    scope=scope or "",
-                    status=answer.status,
-                    approved=int(answer.approved),
-                    channel=channel,
-                    latency_ms=answer.latency_ms,
-                    answer_json=answer.model_dump_json(),
-                )
-            )
+            conn.execute(row.on_conflict_do_nothing(index_elements=[QA.c.id]))
         return qa_id
 
     def feedback(self, qa_id: str, vote: Vote, comment: str = "") -> None:
