@@ -27,6 +27,7 @@ from assistant.errors import AssistantError, store_problem  # noqa: E402
 from assistant.settings import get_settings  # noqa: E402
 from assistant.web.deps import build_services  # noqa: E402
 from assistant.web.server import create_app  # noqa: E402
+from assistant.web.whole_replies import WholeReplyProtocol  # noqa: E402
 
 _ARGPARSE_WORDS = (("unrecognized arguments:", "不认识的参数"), ("expected one argument", "缺少取值"), ("argument ", "参数 "))
 
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"数据要素×大赛智能助手：{base}/  ·  接口文档：{base}/docs  ·  秘书处后台：{base}/console", flush=True)
     forwarded = settings.forwarded_allow_ips.strip()  # empty: X-Forwarded-For is never believed
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", access_log=False, timeout_graceful_shutdown=3,
-                proxy_headers=bool(forwarded), forwarded_allow_ips=forwarded or None)
+                proxy_headers=bool(forwarded), forwarded_allow_ips=forwarded or None, http=WholeReplyProtocol)
     return 0
 
 

@@ -191,3 +191,59 @@ def test_a_worker_killed_during_40_asks_costs_no_answer(tmp_path: Path, prebuilt
         assert len(rows) == 40
         retried = [tried for tried in rows if len(tried) > 1]
         assert retried and all(tried[0] == victim.address and tried[-1] == survivor.address for tried in retried)
+
+
+def _strace_killing_at_write(worker: Worker, nth: int, log: Path) -> subprocess.Popen[bytes]:
+    """Attach strace to every thread of `worker`: SIGKILL it on entering its `nth` socket write
+    from now on (strace's fault injection), and record every write with its bytes in `log`."""
+    strace = shutil.which("strace")
+    assert strace, "strace missing: scripts/ensure_services.sh installs it"
+    threads = ",".join(p.name for p in Path(f"/proc/{worker.proc.pid}/task").iterdir())
+    calls = "write,writev,sendto,sendmsg"
+    tracer = subprocess.Popen(
+        [strace, "-f", "-qq", "-s", "1000000", "-xx", "-o", str(log), "-p", threads,
+         "-e", f"trace={calls}", "-e", f"inject={calls}:signal=KILL:when={nth}"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # attached: the worker's state says it is traced
+        status = Path(f"/proc/{worker.proc.pid}/status").read_text()
+        if any(line.startswith("TracerPid:") and line.split()[1] != "0" for line in status.splitlines()):
+            return tracer
+        time.sleep(0.05)
+    tracer.kill()
+    raise AssertionError("strace did not attach: " + (tracer.stderr.read() if tracer.stderr else b"").decode())
+
+
+@needs_nginx
+def test_a_worker_killed_between_its_reply_head_and_body_costs_no_answer(tmp_path: Path, prebuilt: Path) -> None:
+    """The moment nginx cannot recover from: a worker SIGKILLed after a reply's head is written
+    and before its body. strace kills the worker on entering its second socket write; a worker
+    writing head and body apart has then sent nginx a bare head (a truncated reply for that
+    client), a worker writing each reply whole has sent a whole reply or nothing, and nothing is
+    retried on the other worker."""
+    with cluster(tmp_path, 2, NO_QUOTA, seed=prebuilt) as running:
+        victim, survivor = running.workers
+        log = tmp_path / "victim.strace"
+        tracer = _strace_killing_at_write(victim, 2, log)
+        try:
+            replies = []
+            for i in range(4):  # round-robin: at least two reach the victim, the second dies there
+                try:
+                    replies.append(ask(running.front, QUESTIONS[i]))
+                except httpx.HTTPError as exc:  # a truncated reply: the head came, the body did not
+                    replies.append(exc)
+            tracer.wait(timeout=30)
+        finally:
+            if tracer.poll() is None:
+                tracer.kill()
+        assert victim.proc.wait(timeout=10) == -9, "strace did not kill the worker at its second write"
+        assert all(isinstance(r, httpx.Response) and r.status_code == 200 and r.json()["answer"] for r in replies), replies
+        assert survivor.health() is not None
+        heads = [line for line in log.read_text().splitlines() if "\\x48\\x54\\x54\\x50\\x2f\\x31\\x2e\\x31\\x20" in line]
+        assert heads, "the victim wrote no reply before it was killed"
+        for line in heads:  # each reply went out in one write: head and the whole JSON body
+            raw = bytes.fromhex(line.split('"', 2)[1].replace("\\x", ""))
+            head, _, body = raw.partition(b"\r\n\r\n")
+            length = int(next(v for k, _, v in (h.partition(b": ") for h in head.split(b"\r\n")) if k.lower() == b"content-length"))
+            assert len(body) == length and json.loads(body)["answer"]
