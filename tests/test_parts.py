@@ -32,6 +32,14 @@ MESSAGES: list[tuple[str, int, list[list[tuple[str, ...]]]]] = [
     ("新疆举报电话多少，受理时间咋安排的", 2, [[("0991-2384583",)], [("工作日",)]]),
     # a template field's second question inherits the field; 从哪些角度 asks its hint
     ("项目简述限多少字，从哪些角度写", 2, [[("1000字",)], [("核心技术",)]]),
+    # an A-not-A question (收不收费) asks as 吗 does
+    ("山西分赛在哪个平台注册，收不收费", 2, [[("sxsjds.com",)], [("不向参赛团队收取任何参赛费用",)]]),
+    # values of different kinds joined by 和 are two questions
+    ("益阳初赛报名平台和截止时间", 2, [[("hnsjysx.hunan-data.com",)], [("7月10日",)]]),
+    # a list whose first item is not a round's name (报名截止) still spreads the predicate
+    ("陕西的报名截止、初赛、决赛分别什么时候", 3, [[("7月31日",)], [("8月1日",)], [("8月下旬",)]]),
+    # a later part with a subject of its own (每队) does not inherit the earlier part's 二等奖
+    ("山西二等奖几个？另外每队最多几个人", 2, [[("二等奖6个",)], [("不超过5人",)]]),
 ]
 
 
@@ -98,3 +106,10 @@ def test_a_count_is_not_a_section_that_only_shares_a_word(assistant: Assistant) 
     """推荐多少个项目去总决赛 is not the length of 参赛项目要求: the heading must name the whole topic."""
     answer = assistant.ask("山西分赛一共推荐多少个项目进全国总决赛")
     assert "参赛项目要求共" not in answer.answer, answer.answer
+
+
+def test_a_separate_part_after_a_template_field_stays_in_the_template(assistant: Assistant) -> None:
+    """A 申报书 field is scope: the second question, with a subject of its own, is still asked of the template."""
+    answer = assistant.ask("收费模式能选几个，服务客户数没有的话填什么")
+    assert [p.status for p in answer.parts] == ["answered", "answered"], answer.answer
+    assert "无填 0" in answer.parts[1].answer and answer.parts[1].divisions == ["shanxi"]

@@ -85,3 +85,13 @@ def test_the_national_final_has_no_notice_of_its_own(assistant: Assistant) -> No
     assert answer.status == "not_found" and "全国总决赛" in answer.answer
     quota = assistant.ask("陕西能推荐多少个项目去全国总决赛")
     assert quota.status == "answered" and "28" in quota.answer
+
+
+@pytest.mark.parametrize("question", ["国赛决赛奖金是多少", "国赛总决赛哪天报名截止", "全国总决赛奖金大概多少"])
+def test_the_national_final_named_with_its_own_round_or_registration_is_still_the_national_final(
+    assistant: Assistant, question: str
+) -> None:
+    """决赛 in 国赛决赛 and 报名 of the final are the final's own, not a division's round: the
+    notices say nothing of the final itself, so no division's prize table or deadline answers."""
+    answer = assistant.ask(question)
+    assert answer.status == "not_found" and "全国总决赛本身" in answer.answer, answer.answer

@@ -151,7 +151,13 @@ class Resolver:
         if not named_scope:
             prefix += self._scope(last)
         own_subject = bool(own & set(SUBJECTS))
-        if not other or not own_subject:
+        # A later part of the same message with words of its own (…一等奖几个？还有团队最多几人)
+        # asks its own question: it shares the message's scope, not the earlier part's subject.
+        # The words asking for the value (地点, 最多几人) are not a subject: "陕西决赛时间和地点" asks
+        # the 决赛's place.
+        subject = intent.without_asking(canonical)
+        separate = sibling and other and self._own_topic(subject, self.v.find(subject))
+        if (not other or not own_subject) and not separate:
             total = bool(self.v.total and self.v.total.search(canonical))
             carried = False
             for s in last.slots:
@@ -167,7 +173,9 @@ class Resolver:
                 topic = self._topic(last)
                 if topic:
                     prefix.append(topic)
-        if last.template and not named_scope and _TEMPLATE_PREFIX not in canonical and "template" not in own:
+        # A 申报书 field is scope too: the separate question after "数据汇聚方式每类能选几个" is still about the template.
+        template = last.template or (separate and any(s.cls == "field" for s in last.slots))
+        if template and not named_scope and _TEMPLATE_PREFIX not in canonical and "template" not in own:
             prefix.insert(0, _TEMPLATE_PREFIX)
         if not prefix:
             return Resolution(message, "")

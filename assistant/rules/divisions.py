@@ -74,6 +74,12 @@ def years(canonical: str) -> list[int]:
     return out
 
 
+def without_final(canonical: str) -> str:
+    """The question without its mentions of the national final (国赛决赛, 全国总决赛): a 决赛 left
+    over is a division's own round."""
+    return _FINAL_ONLY.sub("", canonical)
+
+
 def national(canonical: str, *, regional_named: bool) -> list[DivisionId]:
     """The national documents a question names: 2024/2025 guide or the national indicators."""
     text = _FINAL_ONLY.sub("", canonical)

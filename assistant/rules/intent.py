@@ -76,3 +76,12 @@ _CLAUSE_END = re.compile(r"[，,；;。！!？?\s]+")
 
 def kind(name: str) -> Kind:
     return by_name().get(name, GENERAL)
+
+
+def without_asking(canonical: str) -> str:
+    """The question with the words that ask for a typed value blanked out (地点, 最多几人, 网址):
+    what remains names the subject the value is asked of."""
+    kind = classify(canonical)[0]
+    if kind.name not in TYPED:
+        return canonical
+    return kind.question.sub(lambda m: " " * len(m.group(0)), canonical)

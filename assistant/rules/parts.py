@@ -17,12 +17,14 @@ from .slots import Vocabulary
 
 _SENTENCE = re.compile(r"[^？?！!；;。\n]+[？?！!；;。]*")
 _CLAUSE_CUT = re.compile(r"[，,]|(?<=[\u4e00-\u9fffA-Za-z0-9])\s+(?=[\u4e00-\u9fffA-Za-z0-9])")
-_ASKS = re.compile(r"几|多少|什么|啥|咋|哪|谁|怎么|如何|怎样|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|吗|呢|么$|不$|没$|多久|多长|[？?]")
+# …|X不X / X没X: an A-not-A question (收不收参赛费, 交没交), whatever the verb.
+_ASKS = re.compile(r"几|多少|什么|啥|咋|哪|谁|怎么|如何|怎样|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|吗|呢|么$|不$|没$|多久|多长|[？?]|([\u4e00-\u9fff])[不没]\1")
 _ENUM_ONLY = re.compile(r"^(?:那|那么)?(?:分别|都|各自|各)?(?:是|有)?(?:哪些|哪几个|哪几项|什么|啥|哪些呢|啥呢)(?:呢|啊|呀)?[？?]*$")
 # "…，对吗" / "…，是吧": checking what the clause before it said, not a question of its own.
 _CHECK_ONLY = re.compile(r"^(?:这样|是这样|真的|确定)?(?:对吗|对不对|是吗|是吧|是不是|没错吧|没错吗|对吧|吧|吗|不|么)$")
 _JOINER = r"(?:和|与|及|以及|跟|还有|、|，|,)"
 _DISTRIBUTOR = re.compile(r"^(?:分别|各自|各|都|又)")
+_WORD_JOINER = re.compile(r"以及|和|与|及|跟")
 
 
 def _asks(text: str) -> bool:
@@ -103,15 +105,31 @@ class Splitter:
                 continue
             predicate = _DISTRIBUTOR.sub("", predicate)
             prefix = canonical[: run[0].start]
-            return [prefix + canonical[s.start : s.end] + predicate for s in run]
+            items = [canonical[s.start : s.end] for s in run]
+            joined = re.search(_JOINER + "$", prefix)
+            if joined:
+                # "新疆的报名截止、初赛、决赛时间": the list starts before its first slot; its first
+                # item runs from the scope (the division named) to the joiner.
+                start = max((s.end for s in found if s.cls in ("division", "year") and s.end <= joined.start()), default=0)
+                head = prefix[start : joined.start()].lstrip("的")
+                if head:
+                    prefix = prefix[:start]
+                    items.insert(0, head)
+            return [prefix + item + predicate for item in items]
         if "、" in group:
             pieces = [p.strip() for p in group.split("、") if p.strip()]
-            kinds = [intent.classify(self.canon(p))[0].name for p in pieces]
             # "报名几号截止、初赛啥时候": each item asks; "网址、截止时间、联系人电话": each asks a
             # value of a different kind.
-            if len(pieces) >= 2 and (
-                all(_asks(p) for p in pieces)
-                or (all(k in intent.TYPED for k in kinds) and len(set(kinds)) == len(kinds))
-            ):
+            if len(pieces) >= 2 and (all(_asks(p) for p in pieces) or self._typed_apart(pieces)):
                 return pieces
+        # "报名网站和截止日期", "承办单位及联系电话": values of different kinds joined by 和/及/与
+        # are two questions (two slots of one kind, 初赛和决赛, are distributed above).
+        pieces = [p.strip() for p in _WORD_JOINER.split(group) if p.strip()]
+        if len(pieces) >= 2 and all(len(p) >= 2 for p in pieces) and self._typed_apart(pieces):
+            return pieces
         return [group]
+
+    def _typed_apart(self, pieces: list[str]) -> bool:
+        """Each piece asks a typed value (a date, a URL, a count…) and no two the same kind."""
+        kinds = [intent.classify(self.canon(p))[0].name for p in pieces]
+        return all(k in intent.TYPED for k in kinds) and len(set(kinds)) == len(kinds)

@@ -275,7 +275,10 @@ class Engine:
         if decision.refused:
             return PartResult(part.text, "out_of_scope", text=decision.refused)
         if not part.named and _NATIONAL_FINAL_Q.search(canonical) and part.kind.name in ("date", "place", "fee", "money", "duration"):
-            if not part.of("stage") or re.search(r"全国总决赛.{0,6}(报名|时间|举办|地点|截止)", canonical):
+            # 报名/提交 with the final named is the final's own registration (国赛总决赛啥时候截止报名)
+            found = self.vocabulary.find(div.without_final(canonical))
+            rounds = [s for s in found if s.cls == "stage" and s.value not in _GENERIC_STAGES]
+            if not rounds or re.search(r"全国总决赛.{0,6}(报名|时间|举办|地点|截止)", canonical):
                 return PartResult(part.text, "not_found", text=NATIONAL_FINAL)
         template = is_template(part, self.records) and self.records.template.division in decision.targets
         ranking = None
