@@ -105,7 +105,7 @@ class Splitter:
                 continue
             predicate = _DISTRIBUTOR.sub("", predicate)
             prefix = canonical[: run[0].start]
-            items = [canonical[s.start : s.end] for s in run]
+            names = [canonical[s.start : s.end] for s in run]
             joined = re.search(_JOINER + "$", prefix)
             if joined:
                 # "新疆的报名截止、初赛、决赛时间": the list starts before its first slot; its first
@@ -114,8 +114,8 @@ class Splitter:
                 head = prefix[start : joined.start()].lstrip("的")
                 if head:
                     prefix = prefix[:start]
-                    items.insert(0, head)
-            return [prefix + item + predicate for item in items]
+                    names.insert(0, head)
+            return [prefix + name + predicate for name in names]
         if "、" in group:
             pieces = [p.strip() for p in group.split("、") if p.strip()]
             # "报名几号截止、初赛啥时候": each item asks; "网址、截止时间、联系人电话": each asks a
