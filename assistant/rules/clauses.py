@@ -47,6 +47,8 @@ class ClauseAnswerer:
         if pick is None:
             return self.silent(part, division, None), None
         found = pick.coverage >= MIN_COVERAGE and (pick.typed or part.kind.name not in intent.TYPED)
+        if found and not _decides(part, pick):
+            return self.silent(part, division, pick), pick  # "税前还是税后": the clause names neither
         if found and not pick.addresses and part.predicate is not None:
             what = f"“{part.predicate.text}”的相关规定"  # the notice never speaks of what is asked
             return self.silent(part, division, pick, what=what), pick
@@ -176,3 +178,25 @@ def trim(text: str, part: Part, limit: int) -> str:
     _, i, j = best
     body = "".join(clauses[i : j + 1])
     return ("…" if i > 0 else "") + body + ("…" if j < len(clauses) - 1 else "")
+
+
+_EITHER = re.compile(r"还是")
+
+
+def _decides(part: Part, pick: Pick) -> bool:
+    """An either-or question ("奖金是税前还是税后", "线上还是线下评") is answered by a clause that
+    names at least one of the two choices: the term nearest each side of 还是. A clause naming
+    neither speaks of the topic, not of the choice."""
+    m = _EITHER.search(part.canonical)
+    if m is None:
+        return True
+    left, right = part.canonical[: m.start()], part.canonical[m.end() :]
+    before = [t for t in part.terms if t.text in left]
+    after = [t for t in part.terms if t.text in right]
+    if not before or not after:
+        return True
+    nearest = (max(before, key=lambda t: left.rfind(t.text) + len(t.text)), min(after, key=lambda t: right.find(t.text)))
+    text = " ".join([pick.chunk.section, *(u.text for u in pick.units)])
+    # an unknown word counts whole (its single characters, 税前 → 前, are not the choice)
+    return any(a in text for t in nearest for a in (t.alternatives[:1] if t.fallback else t.alternatives))
+
