@@ -176,3 +176,18 @@ def test_a_field_named_by_its_head_words_replaces_the_earlier_field(
     answer = assistant.ask(message, history=_turns(earlier))
     assert gone not in (answer.resolved_question or ""), answer.resolved_question
     assert field in answer.answer.replace(" ", ""), answer.answer
+
+
+@pytest.mark.parametrize(("earlier", "message", "resolved"), [
+    ("新疆初赛怎么评的", "换成陕西是怎么评的", "陕西初赛怎么评的"),
+    ("山西决赛什么形式", "换成益阳是什么形式", "益阳决赛什么形式"),
+])
+def test_a_switch_asks_the_earlier_question_of_what_follows_it(
+    assistant: Assistant, earlier: str, message: str, resolved: str
+) -> None:
+    """换成 X: the earlier question again with X in place, whatever question words follow (是怎么评的
+    only repeats what was asked), so the question shown back is the standalone one."""
+    answer = assistant.ask(message, history=_turns(earlier))
+    assert answer.resolved_question == resolved, answer.resolved_question
+    assert answer.status == "answered"
+

@@ -122,6 +122,8 @@ def test_a_competition_year_no_notice_covers(assistant: Assistant, question: str
         ("我报了山西分赛，还能不能在河北分赛再报一次", "不能再选择其他分赛区参赛"),  # a province with no division here
         ("新疆分赛可以同时报广东分赛吗", "仅能选择新疆分赛区报名参赛"),
         ("陕西报名后赛题方向还能改吗", "赛题一经选定不得更改"),  # the verb 改 is what is asked
+        ("陕西分赛报名通常几号截止", "7 月 31 日"),  # 通常 is an adverb, not a concept the notices lack
+        ("益阳去哪里报", "hnsjysx.hunan-data.com"),  # 报 asked where is the registration
     ],
 )
 def test_in_scope_wordings_are_not_refused(assistant: Assistant, question: str, fact: str) -> None:

@@ -40,6 +40,10 @@ MESSAGES: list[tuple[str, int, list[list[tuple[str, ...]]]]] = [
     ("陕西的报名截止、初赛、决赛分别什么时候", 3, [[("7月31日",)], [("8月1日",)], [("8月下旬",)]]),
     # a later part with a subject of its own (每队) does not inherit the earlier part's 二等奖
     ("山西二等奖几个？另外每队最多几个人", 2, [[("二等奖6个",)], [("不超过5人",)]]),
+    # a list of the same kind of value, each of its own subject
+    ("麻烦说下陕西：报名截止、决赛时间", 2, [[("7月31日",)], [("8月下旬",)]]),
+    # a clause ending in the value it wants asks for it
+    ("益阳一二等奖数量，还有申报截止日期", 2, [[("一等奖4名",)], [("7月10日",)]]),
 ]
 
 

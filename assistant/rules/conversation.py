@@ -138,7 +138,8 @@ class Resolver:
             return Resolution(message, "")  # the same question asked again stands as typed
         slots = self.v.find(canonical)
         asks, other = self._shape(canonical, slots)
-        if not other and slots and (not asks or self._repeats_ask(canonical, slots, last)):
+        switch = bool(self.v.switch and self.v.switch.search(canonical))
+        if not other and slots and (not asks or switch or self._repeats_ask(canonical, slots, last)):
             # "那陕西呢", "换到24年那版指南是几个": the earlier question with these slots in place
             swapped = self._swap(last, slots, canonical)
             if swapped is not None:
@@ -170,7 +171,7 @@ class Resolver:
                         prefix.append(piece)
             bare = not other or (not sibling and not self._own_topic(canonical, slots))
             if bare and not carried and not own_subject:
-                topic = self._topic(last)
+                topic = self._recent_topic(previous)
                 if topic:
                     prefix.append(topic)
         # A 申报书 field is scope too: the separate question after "数据汇聚方式每类能选几个" is still about the template.
@@ -265,6 +266,15 @@ class Resolver:
             if w.strip() and w not in self.v.question_words and w not in self.v.markers and w not in _DIVISION_SUFFIXES
         ]
         return "".join(words)
+
+    def _recent_topic(self, previous: list[Turn]) -> str:
+        """The latest earlier turn's topic; a turn that only set the scope ("想报陕西分赛") has
+        none, and the topic is the one before it ("我们做红色文化资源数字化的")."""
+        for turn in reversed(previous):
+            topic = self._topic(turn)
+            if self._own_topic(topic, self.v.find(topic)):
+                return topic
+        return self._topic(previous[-1])
 
     def _last_subject(self, previous: list[Turn], exclude: set[SlotClass] | None = None) -> str | None:
         for turn in reversed(previous):

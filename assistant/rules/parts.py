@@ -17,8 +17,9 @@ from .slots import Vocabulary
 
 _SENTENCE = re.compile(r"[^？?！!；;。\n]+[？?！!；;。]*")
 _CLAUSE_CUT = re.compile(r"[，,]|(?<=[\u4e00-\u9fffA-Za-z0-9])\s+(?=[\u4e00-\u9fffA-Za-z0-9])")
-# …|X不X / X没X: an A-not-A question (收不收参赛费, 交没交), whatever the verb.
-_ASKS = re.compile(r"几|多少|什么|啥|咋|哪|谁|怎么|如何|怎样|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|吗|呢|么$|不$|没$|多久|多长|[？?]|([\u4e00-\u9fff])[不没]\1")
+# …|X不X / X没X: an A-not-A question (收不收参赛费, 交没交), whatever the verb; a clause ending in
+# the value it wants (…一二等奖数量，…) asks for it (电话 is left out: 不方便打电话 is context).
+_ASKS = re.compile(r"几|多少|什么|啥|咋|哪|谁|怎么|如何|怎样|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|吗|呢|么$|不$|没$|多久|多长|[？?]|([\u4e00-\u9fff])[不没]\1|(?:数量|人数|名额|金额|日期|截止时间|网址)$")
 _ENUM_ONLY = re.compile(r"^(?:那|那么)?(?:分别|都|各自|各)?(?:是|有)?(?:哪些|哪几个|哪几项|什么|啥|哪些呢|啥呢)(?:呢|啊|呀)?[？?]*$")
 # "…，对吗" / "…，是吧": checking what the clause before it said, not a question of its own.
 _CHECK_ONLY = re.compile(r"^(?:这样|是这样|真的|确定)?(?:对吗|对不对|是吗|是吧|是不是|没错吧|没错吗|对吧|吧|吗|不|么)$")
@@ -120,7 +121,7 @@ class Splitter:
             pieces = [p.strip() for p in group.split("、") if p.strip()]
             # "报名几号截止、初赛啥时候": each item asks; "网址、截止时间、联系人电话": each asks a
             # value of a different kind.
-            if len(pieces) >= 2 and (all(_asks(p) for p in pieces) or self._typed_apart(pieces)):
+            if len(pieces) >= 2 and (all(_asks(p) for p in pieces) or self._typed_apart(pieces) or self._of_apart(pieces)):
                 return pieces
         # "报名网站和截止日期", "承办单位及联系电话": values of different kinds joined by 和/及/与
         # are two questions (two slots of one kind, 初赛和决赛, are distributed above).
@@ -128,6 +129,20 @@ class Splitter:
         if len(pieces) >= 2 and all(len(p) >= 2 for p in pieces) and self._typed_apart(pieces):
             return pieces
         return [group]
+
+    def _of_apart(self, pieces: list[str]) -> bool:
+        """"报名截止、初赛时间、决赛时间": each piece asks a typed value of its own subject (a round,
+        an award, a field), no two the same."""
+        subjects: list[str] = []
+        for p in pieces:
+            canonical = self.canon(p)
+            if intent.classify(canonical)[0].name not in intent.TYPED:
+                return False
+            own = [s.value for s in self.v.find(canonical) if s.cls not in ("division", "year")]
+            if not own:
+                return False
+            subjects.append(own[-1])
+        return len(set(subjects)) == len(subjects)
 
     def _typed_apart(self, pieces: list[str]) -> bool:
         """Each piece asks a typed value (a date, a URL, a count…) and no two the same kind."""

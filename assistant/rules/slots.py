@@ -68,6 +68,7 @@ class Vocabulary:
         self._patterns = {cls: _alternation(m) for cls, m in self.members.items()}
         self.pronouns = _alternation(tables.words_of(t.pronouns))
         self.markers = frozenset(tables.words_of(t.followup_markers))
+        self.switch = _alternation(tables.words_of(t.switch_markers))
         aspect_words = [w for a in t.template_aspects for w in tables.words_of(a.words)]
         self.question_words = frozenset(tables.words_of(t.question_words)) | frozenset(aspect_words)
         self.total = _alternation(tables.words_of(t.total_markers))

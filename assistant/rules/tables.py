@@ -224,6 +224,7 @@ class SlotTable(_Entry):
     track_abbreviations: list[Abbreviation]
     pronouns: str
     followup_markers: str
+    switch_markers: str
     question_words: str
     total_markers: str
     list_joiners: str
