@@ -34,6 +34,9 @@ from assistant.rules.pipeline import Engine as Assistant
         # a venue asked as 会场/场馆 is a place the notices never name
         ("益阳初赛在哪个会场比", "没有写明举办地点", "15973701691"),
         ("新疆决赛路演去哪个场馆", "没有写明举办地点", "0991-8810062"),
+        # judges' names: the notices say whom the panel is drawn from, never who is on it
+        ("新疆分赛评委都是谁", "没有写明评审专家名单", "0991-8810062"),
+        ("陕西评审专家有哪几位", "没有写明评审专家名单", "18829871377"),
         # an either-or question whose clause names neither choice (税前 / 税后) is not answered by it
         ("山西奖金按税前还是税后算", "没有写明", "郭亚楠"),
     ],
@@ -162,4 +165,9 @@ def test_a_question_to_you_about_a_limit_is_not_an_instruction(assistant: Assist
     """你们…没有名额限制吗 asks about the rules; only 你 followed by the negation declares them void."""
     answer = assistant.ask("你们那边参赛有没有名额限制 新疆")
     assert answer.status != "out_of_scope", answer.answer
+
+
+def test_what_the_panel_is_made_of_is_answered(assistant: Assistant) -> None:
+    answer = assistant.ask("陕西专家委由哪些人组成")
+    assert answer.status == "answered" and "高等院校" in answer.answer, answer.answer
 

@@ -44,6 +44,12 @@ MESSAGES: list[tuple[str, int, list[list[tuple[str, ...]]]]] = [
     ("麻烦说下陕西：报名截止、决赛时间", 2, [[("7月31日",)], [("8月下旬",)]]),
     # a clause ending in the value it wants asks for it
     ("益阳一二等奖数量，还有申报截止日期", 2, [[("一等奖4名",)], [("7月10日",)]]),
+    # "+" between words lists questions as a comma does (13+1 between digits stays a sum)
+    ("陕西报名网址+截止日期", 2, [[("shaanxi.gov.cn/dexc",)], [("7月31日",)]]),
+    # the question first, the list after a colon
+    ("申报书各栏字数：单位简介、核心能力", 2, [[("不超过300字",)], [("不超过600字",)]]),
+    # a clause ending in 地址 asks for it
+    ("新疆报名平台地址，收费吗", 2, [[("sjysx.xj.gov.cn",)], [("不向参赛团队收取任何参赛费用",)]]),
 ]
 
 

@@ -9,7 +9,7 @@ from functools import cache
 
 from . import tables
 
-TYPED = frozenset({"place", "phone", "email", "contact", "fee", "score", "money", "url", "channel", "format", "agent", "duration", "date", "count", "ratio"})
+TYPED = frozenset({"place", "phone", "email", "contact", "fee", "score", "money", "url", "channel", "format", "names", "agent", "duration", "date", "count", "ratio"})
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,20 @@ _SENTENCE = re.compile(r"[^？?！!；;。\n]+[？?！!；;。]*")
 _CLAUSE_CUT = re.compile(r"[，,]|(?<=[\u4e00-\u9fffA-Za-z0-9])\s+(?=[\u4e00-\u9fffA-Za-z0-9])")
 # …|X不X / X没X: an A-not-A question (收不收参赛费, 交没交), whatever the verb; a clause ending in
 # the value it wants (…一二等奖数量，…) asks for it (电话 is left out: 不方便打电话 is context).
-_ASKS = re.compile(r"几|多少|什么|啥|咋|哪|谁|怎么|如何|怎样|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|吗|呢|么$|不$|没$|多久|多长|[？?]|([\u4e00-\u9fff])[不没]\1|(?:数量|人数|名额|金额|日期|截止时间|网址)$")
+_ASKS = re.compile(r"几|多少|什么|啥|咋|哪|谁|怎么|如何|怎样|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|吗|呢|么$|不$|没$|多久|多长|[？?]|([\u4e00-\u9fff])[不没]\1|(?:数量|人数|名额|金额|日期|截止时间|网址|地址)$")
 _ENUM_ONLY = re.compile(r"^(?:那|那么)?(?:分别|都|各自|各)?(?:是|有)?(?:哪些|哪几个|哪几项|什么|啥|哪些呢|啥呢)(?:呢|啊|呀)?[？?]*$")
 # "…，对吗" / "…，是吧": checking what the clause before it said, not a question of its own.
 _CHECK_ONLY = re.compile(r"^(?:这样|是这样|真的|确定)?(?:对吗|对不对|是吗|是吧|是不是|没错吧|没错吗|对吧|吧|吗|不|么)$")
 _JOINER = r"(?:和|与|及|以及|跟|还有|、|，|,)"
 _DISTRIBUTOR = re.compile(r"^(?:分别|各自|各|都|又)")
 _WORD_JOINER = re.compile(r"以及|和|与|及|跟")
+_SLASH = re.compile(r"(?<=[\u4e00-\u9fff])\s*[/／]\s*(?=[\u4e00-\u9fff])")
+_PLUS = re.compile(r"(?<=[\u4e00-\u9fff])\s*[+＋]\s*(?=[\u4e00-\u9fff])")
+
+
+def _asks_value(text: str) -> bool:
+    """A lead-in asking something before a list: a question word or a value noun (字数, 时间)."""
+    return _asks(text) or bool(intent.classify(text)[0].name in intent.TYPED)
 
 
 def _asks(text: str) -> bool:
@@ -44,7 +51,8 @@ class Splitter:
         return result
 
     def split(self, message: str) -> list[str]:
-        text = message.strip()
+        # Symbols applicants list with between words (not between digits: 13+1个赛道): "/" as 、, "+" as ，
+        text = _SLASH.sub("、", _PLUS.sub("，", message.strip()))
         if not text:
             return []
         groups: list[str] = []
@@ -86,6 +94,9 @@ class Splitter:
         slots = [
             s for s in found if s.cls not in ("division", "year") and not (s.cls == "stage" and s.start in divisions_end)
         ]
+        listed = self._after_colon(group)
+        if listed:
+            return listed
         for cls in ("field", "stage", "award", "role", "track", "indicator"):
             items = [s for s in slots if s.cls == cls]
             if len(items) < 2:
@@ -129,6 +140,25 @@ class Splitter:
         if len(pieces) >= 2 and all(len(p) >= 2 for p in pieces) and self._typed_apart(pieces):
             return pieces
         return [group]
+
+    def _after_colon(self, group: str) -> list[str]:
+        """"这三项字数：简述、单位简介、核心能力": the question first, then after the colon a list of
+        one kind of slot and nothing else; one question per item."""
+        pieces = re.split(r"[：:]", group, maxsplit=1)
+        if len(pieces) != 2 or not _asks_value(self.canon(pieces[0])):
+            return []
+        lead, tail = pieces
+        canonical = self.canon(tail.replace("、", "和"))
+        found = [s for s in self.v.find(canonical) if s.cls not in ("division", "year")]
+        if len(found) < 2 or len({s.cls for s in found}) != 1:
+            return []
+        rest = canonical
+        for s in reversed(found):
+            rest = rest[: s.start] + rest[s.end :]
+        if re.sub(_JOINER, "", rest).strip():
+            return []
+        head = self.canon(lead)
+        return [head + " " + canonical[s.start : s.end] for s in found]
 
     def _of_apart(self, pieces: list[str]) -> bool:
         """"报名截止、初赛时间、决赛时间": each piece asks a typed value of its own subject (a round,
