@@ -130,6 +130,24 @@ def test_counts_even_where_no_amount_is_given(assistant: Assistant) -> None:
     assert answer.status == "answered" and "按比例" in answer.answer
 
 
+@pytest.mark.parametrize(("question", "awards", "left_out"), [
+    # every award the division's prize section names, each quoted where it is first named
+    ("山西分赛一共设了哪些奖", ["优秀奖", "优秀组织奖", "突出贡献奖"], []),
+    ("益阳初赛都有些什么奖", ["一等奖", "二等奖", "三等奖", "优秀组织奖"], []),
+    # the awards the question excludes are not what it asks for
+    ("山西除了一、二、三等奖和优秀奖以外还设了别的奖项吗", ["优秀组织奖", "突出贡献奖"], ["拟设置一、二、三等奖"]),
+    ("益阳初赛除了一二三等奖还有其他奖吗", ["优秀组织奖"], ["一等奖"]),
+])
+def test_the_awards_a_division_sets(assistant: Assistant, question: str, awards: list[str], left_out: list[str]) -> None:
+    answer = assistant.ask(question)
+    assert answer.status == "answered", answer.answer
+    for award in awards:
+        assert award in answer.answer, (award, answer.answer)
+    for quote in left_out:
+        assert quote not in answer.answer, answer.answer
+    assert all(c.quote.replace(" ", "") in ALL_TEXT for c in answer.citations)
+
+
 def test_schedule_stages(records: Records) -> None:
     names = [s.name for s in records.schedule.timeline("xinjiang")]
     assert names == ["报名阶段", "初赛阶段", "决赛阶段", "颁奖仪式", "公示及推选国家赛阶段"]

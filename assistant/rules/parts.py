@@ -26,6 +26,7 @@ _CHECK_ONLY = re.compile(r"^(?:这样|是这样|真的|确定)?(?:对吗|对不�
 _JOINER = r"(?:和|与|及|以及|跟|还有|、|，|,)"
 _DISTRIBUTOR = re.compile(r"^(?:分别|各自|各|都|又)")
 _WORD_JOINER = re.compile(r"以及|和|与|及|跟")
+_EXCLUDING = re.compile(r"除了|除去")
 _SLASH = re.compile(r"(?<=[\u4e00-\u9fff])\s*[/／]\s*(?=[\u4e00-\u9fff])")
 _PLUS = re.compile(r"(?<=[\u4e00-\u9fff])\s*[+＋]\s*(?=[\u4e00-\u9fff])")
 
@@ -117,6 +118,8 @@ class Splitter:
                 continue
             predicate = _DISTRIBUTOR.sub("", predicate)
             prefix = canonical[: run[0].start]
+            if _EXCLUDING.search(prefix):
+                return [group]  # "除了一二三等奖和优秀奖还有别的奖吗": the list is what is left out
             names = [canonical[s.start : s.end] for s in run]
             joined = re.search(_JOINER + "$", prefix)
             if joined:

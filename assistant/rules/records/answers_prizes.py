@@ -25,11 +25,22 @@ _SETTING = re.compile(r"设.{0,4}奖|哪些奖|什么奖|几等奖|奖项(?:设�
 _ENTRY = re.compile(r"报名|参赛|参加|申报|还能报|能报|再报")
 
 
+# "除了一二三等奖还有别的奖吗": the awards the question does not name are asked for.
+_EXCLUDE = re.compile(r"除了|除去|以外|之外")
+_OTHER_AWARDS = re.compile(r"(?:别的|其他|其它|另外|还有|还设).{0,4}(?:奖|奖项)|(?:啥|什么|哪些)奖")
+
+
+def _asks_other_awards(q: str) -> bool:
+    return bool(_levels(q)) and bool(_EXCLUDE.search(q)) and bool(_OTHER_AWARDS.search(q))
+
+
 def applies(part: Part) -> bool:
     """Amount and count questions about awards, and what awards a division sets. A question about
     what winners get, how awards are judged, or who may enter is a question for the clauses."""
     q = part.canonical
     kind = part.kind.name
+    if _asks_other_awards(q):
+        return True
     if kind in ("money", "count"):
         return bool(_levels(q)) or bool(_PRIZE_Q.search(_NOT_PRIZE.sub("", q)))
     if _OTHER_SUBJECT.search(q) or _ENTRY.search(q):
@@ -45,6 +56,8 @@ def answer(part: Part, division: DivisionId, prizes: Prizes) -> Finding | None:
     if not applies(part):
         return None
     levels = _levels(part.canonical)
+    if _asks_other_awards(part.canonical) or (part.kind.name in ("list", "general") and _SETTING.search(part.canonical) and not levels):
+        return _awards(division, prizes, exclude=levels)
     kind = part.kind.name
     form = prizes.form.get(division)
     pool = prizes.pool.get(division)
@@ -87,6 +100,29 @@ def answer(part: Part, division: DivisionId, prizes: Prizes) -> Finding | None:
         return None
     first = setting[0]
     return Finding(division, True, first.source.quote, [first.source], key=first.source.quote)
+
+
+def _awards(division: DivisionId, prizes: Prizes, exclude: list[str]) -> Finding | None:
+    """Every award the division sets but those excluded, each quoted from the clause of its prize
+    section that first names it (一、二、三等奖及优秀奖; 优秀组织奖; 突出贡献奖)."""
+    clauses = [c for c in prizes.clauses.get(division, []) if c.in_prize_section]
+    if not clauses:
+        return None
+    named: list[str] = []
+    sources: list[Source] = []
+    for c in clauses:
+        new = [lv for lv in c.levels if lv not in named and lv not in exclude]
+        if new:
+            named += new
+            sources.append(c.source)
+    if not sources:
+        return _silent(division, "其他奖项", clauses[0].source)
+    text = "\n".join(f"- {_row_text(s.quote)}" for s in sources) if len(sources) > 1 else _row_text(sources[0].quote)
+    return Finding(division, True, text, sources, key="|".join(named))
+
+
+def _row_text(quote: str) -> str:
+    return re.sub(r"^\s*\d+\s*[.．、]\s*", "", quote)
 
 
 def _silent(division: DivisionId, what: str, nearest: Source | None) -> Finding:
