@@ -37,6 +37,8 @@ from assistant.rules.pipeline import Engine as Assistant
         # judges' names: the notices say whom the panel is drawn from, never who is on it
         ("新疆分赛评委都是谁", "没有写明评审专家名单", "0991-8810062"),
         ("陕西评审专家有哪几位", "没有写明评审专家名单", "18829871377"),
+        # an address the notices never give is not the website
+        ("新疆分赛纸质材料寄到什么地址", "没有写明", "0991-8810062"),
         # an either-or question whose clause names neither choice (税前 / 税后) is not answered by it
         ("山西奖金按税前还是税后算", "没有写明", "郭亚楠"),
     ],
@@ -170,4 +172,9 @@ def test_a_question_to_you_about_a_limit_is_not_an_instruction(assistant: Assist
 def test_what_the_panel_is_made_of_is_answered(assistant: Assistant) -> None:
     answer = assistant.ask("陕西专家委由哪些人组成")
     assert answer.status == "answered" and "高等院校" in answer.answer, answer.answer
+
+
+def test_who_chooses_the_judges_is_not_a_request_for_their_names(assistant: Assistant) -> None:
+    answer = assistant.ask("新疆的评审专家是谁选的")
+    assert "评审专家名单" not in answer.answer, answer.answer
 

@@ -48,8 +48,12 @@ MESSAGES: list[tuple[str, int, list[list[tuple[str, ...]]]]] = [
     ("陕西报名网址+截止日期", 2, [[("shaanxi.gov.cn/dexc",)], [("7月31日",)]]),
     # the question first, the list after a colon
     ("申报书各栏字数：单位简介、核心能力", 2, [[("不超过300字",)], [("不超过600字",)]]),
-    # a clause ending in 地址 asks for it
-    ("新疆报名平台地址，收费吗", 2, [[("sjysx.xj.gov.cn",)], [("不向参赛团队收取任何参赛费用",)]]),
+    # a clause ending in the value it wants (网址) asks for it
+    ("新疆报名网址，收费吗", 2, [[("sjysx.xj.gov.cn",)], [("不向参赛团队收取任何参赛费用",)]]),
+    # a later item asking its own value (初赛时间) is not the first item with its round swapped
+    ("益阳报名截止、初赛时间", 2, [[("7月10日",)], [("7月下旬",)]]),
+    # a division named only at the end is the scope of every piece
+    ("截止时间跟报名网址，新疆", 2, [[("7月10日",)], [("sjysx.xj.gov.cn",)]]),
 ]
 
 
@@ -123,3 +127,11 @@ def test_a_separate_part_after_a_template_field_stays_in_the_template(assistant:
     answer = assistant.ask("收费模式能选几个，服务客户数没有的话填什么")
     assert [p.status for p in answer.parts] == ["answered", "answered"], answer.answer
     assert "无填 0" in answer.parts[1].answer and answer.parts[1].divisions == ["shanxi"]
+
+
+@pytest.mark.parametrize("message", ["我们团队时不时要出差，能报山西分赛吗", "我们动不动就加班，山西分赛报名截止是哪天"])
+def test_a_set_phrase_shaped_like_a_not_a_is_context(assistant: Assistant, message: str) -> None:
+    """时不时 / 动不动 look like X不X but ask nothing: the clause is context for the question after it."""
+    answer = assistant.ask(message)
+    assert len(answer.parts) == 1 and answer.status == "answered", [p.question for p in answer.parts]
+

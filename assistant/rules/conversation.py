@@ -139,7 +139,10 @@ class Resolver:
         slots = self.v.find(canonical)
         asks, other = self._shape(canonical, slots)
         switch = bool(self.v.switch and self.v.switch.search(canonical))
-        if not other and slots and (not asks or switch or self._repeats_ask(canonical, slots, last)):
+        # A later part of the same message asking a value of its own ("报名截止、初赛时间": 时间) is
+        # its own question, not the earlier part again with its slot swapped (三等奖呢 is).
+        own_ask = sibling and self._asks_beyond_bare(canonical, slots)
+        if not other and slots and (not asks or switch or (not own_ask and self._repeats_ask(canonical, slots, last))):
             # "那陕西呢", "换到24年那版指南是几个": the earlier question with these slots in place
             swapped = self._swap(last, slots, canonical)
             if swapped is not None:
@@ -198,6 +201,13 @@ class Resolver:
             if self._known(w):
                 return True
         return False
+
+    def _asks_beyond_bare(self, canonical: str, slots: list[Slot]) -> bool:
+        masked = list(canonical)
+        for s in slots:
+            for i in range(s.start, s.end):
+                masked[i] = " "
+        return any(w in self.v.question_words and w not in _BARE_ASKS for w in self.tokenizer.raw_words("".join(masked)))
 
     def _repeats_ask(self, canonical: str, slots: list[Slot], last: Turn) -> bool:
         """The message asks nothing beyond what the earlier question asked: only bare question

@@ -17,9 +17,10 @@ from .slots import Vocabulary
 
 _SENTENCE = re.compile(r"[^？?！!；;。\n]+[？?！!；;。]*")
 _CLAUSE_CUT = re.compile(r"[，,]|(?<=[\u4e00-\u9fffA-Za-z0-9])\s+(?=[\u4e00-\u9fffA-Za-z0-9])")
-# …|X不X / X没X: an A-not-A question (收不收参赛费, 交没交), whatever the verb; a clause ending in
-# the value it wants (…一二等奖数量，…) asks for it (电话 is left out: 不方便打电话 is context).
-_ASKS = re.compile(r"几|多少|什么|啥|咋|哪|谁|怎么|如何|怎样|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|吗|呢|么$|不$|没$|多久|多长|[？?]|([\u4e00-\u9fff])[不没]\1|(?:数量|人数|名额|金额|日期|截止时间|网址|地址)$")
+# …|X不X: an A-not-A question (收不收参赛费, 交不交), whatever the verb, but not the set phrases
+# 时不时 / 动不动; a clause ending in the value it wants (…一二等奖数量，…) asks for it (电话 and 地址
+# alone are left out: 不方便打电话, 写错了联系地址 are context; 平台地址 asks for the website).
+_ASKS = re.compile(r"几|多少|什么|啥|咋|哪|谁|怎么|如何|怎样|是否|能否|可否|有没有|是不是|能不能|可不可以|要不要|吗|呢|么$|不$|没$|多久|多长|[？?]|(?!时不时|动不动)([\u4e00-\u9fff])不\1|(?:数量|人数|名额|金额|日期|截止时间|网址|(?:平台|网站|报名|网页)地址)$")
 _ENUM_ONLY = re.compile(r"^(?:那|那么)?(?:分别|都|各自|各)?(?:是|有)?(?:哪些|哪几个|哪几项|什么|啥|哪些呢|啥呢)(?:呢|啊|呀)?[？?]*$")
 # "…，对吗" / "…，是吧": checking what the clause before it said, not a question of its own.
 _CHECK_ONLY = re.compile(r"^(?:这样|是这样|真的|确定)?(?:对吗|对不对|是吗|是吧|是不是|没错吧|没错吗|对吧|吧|吗|不|么)$")
@@ -136,13 +137,24 @@ class Splitter:
             # "报名几号截止、初赛啥时候": each item asks; "网址、截止时间、联系人电话": each asks a
             # value of a different kind.
             if len(pieces) >= 2 and (all(_asks(p) for p in pieces) or self._typed_apart(pieces) or self._of_apart(pieces)):
-                return pieces
+                return self._share_scope(pieces)
         # "报名网站和截止日期", "承办单位及联系电话": values of different kinds joined by 和/及/与
         # are two questions (two slots of one kind, 初赛和决赛, are distributed above).
         pieces = [p.strip() for p in _WORD_JOINER.split(group) if p.strip()]
         if len(pieces) >= 2 and all(len(p) >= 2 for p in pieces) and self._typed_apart(pieces):
-            return pieces
+            return self._share_scope(pieces)
         return [group]
+
+    def _share_scope(self, pieces: list[str]) -> list[str]:
+        """"截止时间跟报名网址，新疆": a division or year named only in a later piece is the scope of
+        the pieces before it too (a later piece gets an earlier one's scope when it is resolved)."""
+        scopes = [[s for s in self.v.find(self.canon(p)) if s.cls in ("division", "year")] for p in pieces]
+        named = next((i for i, found in enumerate(scopes) if found), None)
+        if named is None or named == 0:
+            return pieces
+        canonical = self.canon(pieces[named])
+        scope = "".join(canonical[s.start : s.end] for s in scopes[named])
+        return [scope + p if i < named else p for i, p in enumerate(pieces)]
 
     def _after_colon(self, group: str) -> list[str]:
         """"这三项字数：简述、单位简介、核心能力": the question first, then after the colon a list of
