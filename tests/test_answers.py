@@ -205,3 +205,10 @@ def test_a_rule_about_last_years_competition_is_not_a_document_title(assistant: 
     """"8. 2024 年“数据要素×”大赛新疆分赛、全国总决赛已获奖项目不允许重复参赛。" is a rule, not a title line."""
     answer = assistant.ask("2024年拿过全国总决赛奖的项目能报新疆吗")
     assert answer.status == "answered" and "不允许重复参赛" in answer.answer
+
+
+def test_a_list_question_is_answered_by_the_clause_naming_what_it_enumerates(assistant: Assistant) -> None:
+    """能参加哪几个赛道: the clause naming 赛道 (可参与城市治理…等赛道), not the longer list of the
+    same section that only shares the subject (事业单位)."""
+    answer = assistant.ask("事业单位在山西能参加哪几个赛道")
+    assert answer.status == "answered" and "城市治理" in answer.answer, answer.answer

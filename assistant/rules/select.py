@@ -49,6 +49,9 @@ class Pick:
         return [u for u in self.units if not u.is_heading]
 
 
+_ENUMERATED = re.compile(r"(?:哪些|哪几个|哪几项|哪几类|哪几种)([\u4e00-\u9fff]{2})")
+
+
 def _contains(text: str, term: Term) -> bool:
     return any(a in text for a in term.alternatives)
 
@@ -109,6 +112,9 @@ class Selector:
         # one-character glue, is not about it; unless those words only say what kind of answer is asked (最多 for a count).
         words = [t for t in terms if len(t.text) >= 2 and t.known and not t.fallback]
         topics = [t for t in words if not k.question.search(t.text)]
+        # "能报哪些赛道": a list question is answered by a clause naming what it enumerates (赛道)
+        enumerated = _ENUMERATED.search(part.canonical) if list_answer else None
+        listed = enumerated.group(1) if enumerated else ""
         best: tuple[float, float, bool, int, int, float] | None = None  # score, coverage, typed, row, unit, fallback
         best_typed: tuple[float, float, bool, int, int, float] | None = None
         for rank, hit in enumerate(ranking.top(division, _K)):
@@ -156,6 +162,8 @@ class Selector:
                 score += 0.02 * min(3, _wordings(text, terms))
                 if predicate is not None and _credit(text, predicate) + _credit(heading_norm, predicate) > 0:
                     score += 0.2  # a yes/no question is answered by the clause about its predicate
+                if listed and listed in text:
+                    score += 0.15
                 if frames and any(w in heading_norm for w in frames):
                     score += 0.1  # "有啥要求" is answered by the section headed …要求
                 if _TITLE_ONLY.match(body):
