@@ -330,3 +330,11 @@ def test_a_new_notice_of_the_same_shape_gets_the_same_records(tmp_path: Path) ->
     answer = engine.ask("山西分赛一等奖奖金多少")
     assert "8 万元" in answer.answer
     assert "海洋牧场监测" in engine.ask("山西海洋经济赛道有哪些赛题").answer
+
+
+def test_an_either_or_prize_question_is_answered_by_the_form_the_notice_names(assistant: Assistant) -> None:
+    """陕西 gives no amounts; 有奖金还是只发证书 is still answered: the notice names the second choice."""
+    answer = assistant.ask("陕西获奖的话有奖金还是只发证书")
+    assert answer.status == "answered" and "奖杯、证书" in answer.answer, answer.answer
+    silent = assistant.ask("陕西获奖有奖金吗")
+    assert silent.status == "not_found" and "奖金金额" in silent.answer

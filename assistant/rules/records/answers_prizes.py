@@ -80,6 +80,9 @@ def answer(part: Part, division: DivisionId, prizes: Prizes) -> Finding | None:
                     found.append(with_amount[0])
             if found:
                 return Finding(division, True, "；".join(_row(c) for c in found), [c.source for c in found], key="|".join(c.amount for c in found))
+        if form is not None and _choice_named(part, form.quote):
+            # "有奖金还是就给奖杯": the notice answers the choice (拟以奖杯、证书等形式发放)
+            return Finding(division, True, form.quote, [form], key=form.quote)
         return _silent(division, "奖金金额", form)
     if kind == "count":
         if not levels:
@@ -100,6 +103,15 @@ def answer(part: Part, division: DivisionId, prizes: Prizes) -> Finding | None:
         return None
     first = setting[0]
     return Finding(division, True, first.source.quote, [first.source], key=first.source.quote)
+
+
+def _choice_named(part: Part, quote: str) -> bool:
+    """An either-or question whose second choice the clause names (…还是就给奖杯 → 奖杯)."""
+    m = re.search(r"还是", part.canonical)
+    if m is None:
+        return False
+    right = part.canonical[m.end() :]
+    return any(a in quote for t in part.terms if t.text in right for a in (t.alternatives[:1] if t.fallback else t.alternatives))
 
 
 def _awards(division: DivisionId, prizes: Prizes, exclude: list[str]) -> Finding | None:
