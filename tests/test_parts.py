@@ -50,6 +50,9 @@ MESSAGES: list[tuple[str, int, list[list[tuple[str, ...]]]]] = [
     ("申报书各栏字数：单位简介、核心能力", 2, [[("不超过300字",)], [("不超过600字",)]]),
     # a clause ending in the value it wants (网址) asks for it
     ("新疆报名网址，收费吗", 2, [[("sjysx.xj.gov.cn",)], [("不向参赛团队收取任何参赛费用",)]]),
+    # a topic-shift word (另外, 顺便问下) starts another question inside one unpunctuated sentence
+    ("陕西报名截止是哪天另外团队最多几个人", 2, [[("7月31日",)], [("不超过5人",)]]),
+    ("新疆决赛在几月顺便问下官网是哪个", 2, [[("8月底",)], [("sjysx.xj.gov.cn",)]]),
     # a later item asking its own value (初赛时间) is not the first item with its round swapped
     ("益阳报名截止、初赛时间", 2, [[("7月10日",)], [("7月下旬",)]]),
     # a division named only at the end is the scope of every piece

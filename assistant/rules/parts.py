@@ -37,6 +37,13 @@ def _asks_value(text: str) -> bool:
     return _asks(text) or bool(intent.classify(text)[0].name in intent.TYPED)
 
 
+def _cut_before(pattern: re.Pattern[str], text: str) -> list[str]:
+    """`text` cut before every match of `pattern` that is not at its start."""
+    starts = [m.start() for m in pattern.finditer(text) if m.start() > 0]
+    bounds = [0, *starts, len(text)]
+    return [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
 def _asks(text: str) -> bool:
     """A clause asks something when it has a question word (a noun such as 平台 or 电话 alone is
     context: "我们在外地不方便打电话，想发邮件咨询…")."""
@@ -85,6 +92,10 @@ class Splitter:
 
     def _clauses(self, sentence: str) -> list[str]:
         pieces = [p.strip() for p in _CLAUSE_CUT.split(sentence) if p and p.strip()]
+        if self.v.shift is not None:
+            # "…是哪天另外团队最多几个人": a topic-shift word starts another clause
+            shift = self.v.shift
+            pieces = [q.strip() for p in pieces for q in _cut_before(shift, p) if q.strip()]
         return pieces or [sentence]
 
     def _distribute(self, group: str) -> list[str]:

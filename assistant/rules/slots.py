@@ -69,6 +69,7 @@ class Vocabulary:
         self.pronouns = _alternation(tables.words_of(t.pronouns))
         self.markers = frozenset(tables.words_of(t.followup_markers))
         self.switch = _alternation(tables.words_of(t.switch_markers))
+        self.shift = _alternation(tables.words_of(t.shift_markers))
         aspect_words = [w for a in t.template_aspects for w in tables.words_of(a.words)]
         self.question_words = frozenset(tables.words_of(t.question_words)) | frozenset(aspect_words)
         self.total = _alternation(tables.words_of(t.total_markers))

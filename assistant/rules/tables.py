@@ -225,6 +225,7 @@ class SlotTable(_Entry):
     pronouns: str
     followup_markers: str
     switch_markers: str
+    shift_markers: str
     question_words: str
     total_markers: str
     list_joiners: str
