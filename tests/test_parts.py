@@ -57,6 +57,14 @@ MESSAGES: list[tuple[str, int, list[list[tuple[str, ...]]]]] = [
     ("益阳报名截止、初赛时间", 2, [[("7月10日",)], [("7月下旬",)]]),
     # a division named only at the end is the scope of every piece
     ("截止时间跟报名网址，新疆", 2, [[("7月10日",)], [("sjysx.xj.gov.cn",)]]),
+    # no question word anywhere: a list of value nouns is a list of questions
+    ("陕西 报名网址 决赛时间 联系电话", 3, [[("shaanxi.gov.cn/dexc",)], [("8月下旬",)], [("18829871377",)]]),
+    # a clause starting with 以及 after a noun-phrase question is the next item asked
+    ("益阳初赛现场路演时间，以及获奖项目的赛事权益", 2, [[("7月下旬",)], [("政策激励",)]]),
+    # a short value noun after a question asks for it too
+    ("山西报名收费吗，报名平台", 2, [[("不向参赛团队收取任何参赛费用",)], [("sxsjds.com",)]]),
+    # the last item of a 、 list joined by 和
+    ("想参加新疆，麻烦发下官网、报名截止日期和团队人数上限", 3, [[("sjysx.xj.gov.cn",)], [("7月10日",)], [("不超过5人",)]]),
 ]
 
 
@@ -138,3 +146,16 @@ def test_a_set_phrase_shaped_like_a_not_a_is_context(assistant: Assistant, messa
     answer = assistant.ask(message)
     assert len(answer.parts) == 1 and answer.status == "answered", [p.question for p in answer.parts]
 
+
+
+def test_a_clause_about_the_applicant_is_context_not_a_value_asked(assistant: Assistant) -> None:
+    """"我们时间比较紧" mentions 时间 but asks no date: the URL asked before it is the question."""
+    answer = assistant.ask("新疆报名网址发一下，我们时间比较紧")
+    assert len(answer.parts) == 1 and "sjysx.xj.gov.cn" in answer.answer, answer.answer
+
+
+def test_a_later_item_does_not_inherit_the_value_an_earlier_item_asked(assistant: Assistant) -> None:
+    """"…官网、截止日期": 官网 is what the first item asks, not the subject of the date."""
+    answer = assistant.ask("想报新疆，请告诉我官网、截止日期")
+    assert len(answer.parts) == 2
+    assert "官网" not in answer.parts[1].question and "7月10日" in _compact(answer.parts[1].answer), answer.parts[1]

@@ -174,7 +174,7 @@ class Resolver:
                         prefix.append(piece)
             bare = not other or (not sibling and not self._own_topic(canonical, slots))
             if bare and not carried and not own_subject:
-                topic = self._recent_topic(previous)
+                topic = self._sibling_topic(last, canonical) if sibling else self._recent_topic(previous)
                 if topic:
                     prefix.append(topic)
         # A 申报书 field is scope too: the separate question after "数据汇聚方式每类能选几个" is still about the template.
@@ -285,6 +285,25 @@ class Resolver:
             if self._own_topic(topic, self.v.find(topic)):
                 return topic
         return self._topic(previous[-1])
+
+    def _sibling_topic(self, last: Turn, canonical: str) -> str:
+        """The topic an earlier part of the same message lends the next one: not the value it asked
+        for ("请告诉我官网、截止日期": 官网 is that part's question, not the date's subject)."""
+        kind, earlier = intent.classify(canonical)[0].name, intent.classify(last.canonical)[0].name
+        if kind == earlier or kind not in intent.TYPED or earlier not in intent.TYPED:
+            return self._topic(last)
+        rest = self.turn(intent.without_asking(last.canonical))
+        masked = list(rest.canonical)
+        for s in rest.slots:
+            for i in range(s.start, s.end):
+                masked[i] = " "
+        words = [
+            w.strip()
+            for w in self.tokenizer.raw_words("".join(masked))
+            if len(w.strip()) >= 2 and w not in self.v.question_words and w not in self.v.markers
+            and w not in self.tokenizer.stopwords and w not in _DIVISION_SUFFIXES
+        ]
+        return "".join(w for w in words if self._known is None or self._known(w))
 
     def _last_subject(self, previous: list[Turn], exclude: set[SlotClass] | None = None) -> str | None:
         for turn in reversed(previous):

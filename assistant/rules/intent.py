@@ -64,13 +64,17 @@ def classify(canonical: str, clauses: Sequence[str] = ()) -> tuple[Kind, tuple[s
         return by_name()["yesno"], hits
     # "不方便打电话，想发邮件咨询…有官方邮箱吗": context comes first, the question last; the value
     # the last clause asks for is the one wanted.
-    if len(clauses) > 1:
-        last = [k.name for k in kinds() if k.name in TYPED and k.question.search(clauses[-1])]
+    asked = [c for c in clauses if not ABOUT_APPLICANT.search(c)]  # "…，我们时间比较紧" is context
+    if len(clauses) > 1 and asked:
+        last = [k.name for k in kinds() if k.name in TYPED and k.question.search(asked[-1])]
         if last and last[0] != hits[0]:
             return by_name()[last[0]], hits
     return by_name()[hits[0]], hits
 
 
+# A clause about the applicant (我们时间很紧, 咱们单位在西安) tells their situation; it asks for no
+# value ("告诉我", "发我", "帮我查" are requests, not the applicant's situation).
+ABOUT_APPLICANT = re.compile(r"(?<![诉给帮发教])我|咱|本人")
 _CLAUSE_END = re.compile(r"[，,；;。！!？?\s]+")
 
 

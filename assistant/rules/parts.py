@@ -29,6 +29,9 @@ _DISTRIBUTOR = re.compile(r"^(?:分别|各自|各|都|又)")
 _WORD_JOINER = re.compile(r"以及|和|与|及|跟")
 _EXCLUDING = re.compile(r"除了|除去")
 _SLASH = re.compile(r"(?<=[\u4e00-\u9fff])\s*[/／]\s*(?=[\u4e00-\u9fff])")
+_LEADING_JOINER = re.compile(r"^(?:以及|还有|及|和|并且|同时)")
+_PERSON = re.compile(r"我|咱|本人|自己")
+_SHORT_NOUN = 8  # "公示渠道", "决赛时间": a value noun phrase, not a sentence of context
 _PLUS = re.compile(r"(?<=[\u4e00-\u9fff])\s*[+＋]\s*(?=[\u4e00-\u9fff])")
 
 
@@ -70,9 +73,17 @@ class Splitter:
             sentence = sm.group(0).strip()
             if not sentence:
                 continue
-            for clause in self._clauses(sentence):
+            clauses = self._clauses(sentence)
+            asking = [_asks(c) for c in clauses]
+            worded = any(asking)
+            for k, clause in enumerate(clauses):
+                # "益阳：报名网站 截止日 联系电话", "初赛决赛时间，以及决赛需要准备的材料": a sentence
+                # with no question word is a list of noun-phrase questions; "…吗+公示渠道": a short
+                # value noun after a question asks for it too.
+                asking[k] = asking[k] or self._noun_question(clause, worded=worded, first=k == 0, after_ask=any(asking[:k]))
+            for clause, asks in zip(clauses, asking, strict=True):
                 piece = (pending + " " + clause).strip() if pending else clause
-                if _asks(clause):
+                if asks:
                     if groups and (_ENUM_ONLY.match(self.canon(clause)) or _CHECK_ONLY.match(self.canon(clause))):
                         groups[-1] = groups[-1] + " " + piece
                     else:
@@ -89,6 +100,17 @@ class Splitter:
         for g in groups:
             out.extend(self._distribute(g))
         return out or [text]
+
+    def _noun_question(self, clause: str, *, worded: bool, first: bool, after_ask: bool) -> bool:
+        """A clause without a question word that still asks: it names a value (时间, 网站, 电话) or
+        begins with a list joiner (以及…, 还有…) after another item of the list."""
+        canonical = self.canon(clause)
+        if intent.ABOUT_APPLICANT.search(canonical):
+            return False  # "我们时间很紧": about the applicant, not a value asked for
+        typed = intent.classify(canonical)[0].name in intent.TYPED
+        if not worded:
+            return typed or (not first and bool(_LEADING_JOINER.match(clause)))
+        return after_ask and typed and len(canonical) <= _SHORT_NOUN
 
     def _clauses(self, sentence: str) -> list[str]:
         pieces = [p.strip() for p in _CLAUSE_CUT.split(sentence) if p and p.strip()]
@@ -148,13 +170,19 @@ class Splitter:
             # "报名几号截止、初赛啥时候": each item asks; "网址、截止时间、联系人电话": each asks a
             # value of a different kind.
             if len(pieces) >= 2 and (all(_asks(p) for p in pieces) or self._typed_apart(pieces) or self._of_apart(pieces)):
-                return self._share_scope(pieces)
+                # "官网、截止日期和团队人数限制": the last item of the list is joined by 和
+                return self._share_scope([q for p in pieces for q in self._joined_apart(p)])
         # "报名网站和截止日期", "承办单位及联系电话": values of different kinds joined by 和/及/与
         # are two questions (two slots of one kind, 初赛和决赛, are distributed above).
-        pieces = [p.strip() for p in _WORD_JOINER.split(group) if p.strip()]
+        pieces = self._joined_apart(group)
+        return self._share_scope(pieces) if len(pieces) >= 2 else [group]
+
+    def _joined_apart(self, text: str) -> list[str]:
+        """"报名网站和截止日期": values of different kinds joined by 和/及/与 are two questions."""
+        pieces = [p.strip() for p in _WORD_JOINER.split(text) if p.strip()]
         if len(pieces) >= 2 and all(len(p) >= 2 for p in pieces) and self._typed_apart(pieces):
-            return self._share_scope(pieces)
-        return [group]
+            return pieces
+        return [text]
 
     def _share_scope(self, pieces: list[str]) -> list[str]:
         """"截止时间跟报名网址，新疆": a division or year named only in a later piece is the scope of
