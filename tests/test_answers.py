@@ -212,3 +212,28 @@ def test_a_list_question_is_answered_by_the_clause_naming_what_it_enumerates(ass
     same section that only shares the subject (事业单位)."""
     answer = assistant.ask("事业单位在山西能参加哪几个赛道")
     assert answer.status == "answered" and "城市治理" in answer.answer, answer.answer
+
+
+def test_a_division_named_after_a_yes_no_question_leaves_it_a_yes_no_question(assistant: Assistant) -> None:
+    """"…以后还能换参赛代表吗 陕西": 截止 is context, the question is whether; the scope named last does not hide the 吗."""
+    answer = assistant.ask("报名截止后参赛代表还能不能更换 陕西")
+    assert answer.status == "answered" and "参赛代表不可更改" in answer.answer, answer.answer
+
+
+def test_a_count_asked_with_a_measure_word_is_a_count_not_an_amount(assistant: Assistant) -> None:
+    """奖多少 asks money, but 三等奖多少个 asks how many (益阳: 三等奖若干名)."""
+    answer = assistant.ask("益阳初赛三等奖多少个")
+    assert answer.status == "answered" and "若干" in answer.answer, answer.answer
+
+
+def test_where_to_collect_prize_money_is_not_an_amount_question(assistant: Assistant) -> None:
+    """奖金 is the topic; 去哪领 asks where: 持获奖证书前往…承办单位领取奖金."""
+    answer = assistant.ask("山西分赛拿了奖以后到哪里领奖金")
+    assert answer.status == "answered" and "承办单位领取奖金" in answer.answer, answer.answer
+
+
+def test_a_rule_word_that_is_also_a_form_field_is_not_a_form_question(assistant: Assistant) -> None:
+    """参赛单位 heads a 申报书 section, but 知识产权必须归参赛单位吗 asks the notice's rule."""
+    answer = assistant.ask("山西分赛项目的知识产权一定要归参赛单位所有吗")
+    assert answer.status == "answered" and "知识产权应归属参赛单位" in answer.answer, answer.answer
+    assert "申报书模板" not in answer.answer

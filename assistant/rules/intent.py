@@ -45,6 +45,7 @@ GENERAL = Kind("general", re.compile(r"$^"), re.compile(r"."), re.compile(r"$^")
 
 # A yes/no question ("报名截止以后还能换人吗") mentions dates or counts without asking for one.
 _YESNO_FRAME = re.compile(r"(?:能不能|能否|可不可以|可以|可否|是否|还能|能|允许|要不要|需不需要|需要|必须|算不算|行不行).{0,20}(?:吗|么|不|没|嘛)$")
+_AMOUNT_ASKED = re.compile(r"多少|几|金额|万|数额|咋算|多大|钱")
 _VALUE_ASKED = re.compile(r"几|多少|什么时候|啥时候|哪天|何时|哪里|哪儿|哪个|哪些|谁|多久|多长|什么|啥")
 
 
@@ -62,6 +63,11 @@ def classify(canonical: str, clauses: Sequence[str] = ()) -> tuple[Kind, tuple[s
         return GENERAL, ()
     if "yesno" in hits and _YESNO_FRAME.search(canonical) and not _VALUE_ASKED.search(canonical):
         return by_name()["yesno"], hits
+    if hits[0] == "money" and not _AMOUNT_ASKED.search(canonical):
+        # "获奖后去哪领奖金": 奖金 is the topic; the question word asks where, not how much
+        other = [h for h in hits[1:] if h in TYPED]
+        if other:
+            return by_name()[other[0]], hits
     # "不方便打电话，想发邮件咨询…有官方邮箱吗": context comes first, the question last; the value
     # the last clause asks for is the one wanted.
     asked = [c for c in clauses if not ABOUT_APPLICANT.search(c)]  # "…，我们时间比较紧" is context

@@ -131,7 +131,14 @@ class Analyzer:
         keep the subject in view without outweighing what the message itself asks."""
         canonical = self.canonical(text)
         slots = self.vocabulary.find(canonical)
-        kind, kinds = intent.classify(canonical, clauses=[self.canonical(c) for c in intent.clauses(text)])
+        # "报名截止以后还能换参赛代表吗 陕西": a scope named after the question is not its last word
+        framed = canonical
+        for s in sorted(slots, key=lambda s: s.end, reverse=True):
+            if s.cls in ("division", "year") and s.end == len(framed) and s.start > 0:
+                framed = framed[: s.start]
+        clauses = [self.canonical(c) for c in intent.clauses(text)]
+        clauses = [c for c in clauses if not all(s.cls in ("division", "year") for s in self.vocabulary.find(c)) or not self.vocabulary.find(c)]
+        kind, kinds = intent.classify(framed, clauses=clauses)
         terms = self.terms(canonical)
         if context:
             own = set(self.words(self.canonical(raw)))

@@ -21,6 +21,7 @@ from . import divisions as div
 from .query import Part
 from .records import Records
 from .records.answers_template import aspects
+from .text import plain
 
 _INDICATOR_Q = re.compile(r"评价指标|评审指标|评分指标|一级指标|二级指标|三级指标|指标体系")
 
@@ -56,7 +57,19 @@ def is_template(part: Part, records: Records) -> bool:
         return False  # "山西分赛联系人有哪几位" asks the division's contacts, not the form's 联系人 field
     matches = records.template.match(part.canonical)
     strong = [it for score, it in matches if score >= 4]
-    return bool(strong) and bool(aspects(part.canonical))
+    asked = aspects(part.canonical)
+    if not strong or not asked:
+        return False
+    q = plain(part.canonical)
+    names = [name for it in strong for name in (it.label, *it.aliases) if plain(name) and plain(name) in q]
+    if any(not records.template.rule_word(name) for name in names):
+        return True
+    # A field named only by a word the rules use too (参赛单位, a run of 参赛单位基本信息):
+    # "知识产权必须归参赛单位吗" asks a rule; a form aspect (字数, 选几项) makes it the form's.
+    return any(a not in _RULE_ASPECTS for a in asked)
+
+
+_RULE_ASPECTS = frozenset({"required", "content"})
 
 
 def decide(part: Part, scope: Scope, records: Records) -> Decision:

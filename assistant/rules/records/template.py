@@ -66,6 +66,9 @@ def _part_aliases(title: str) -> tuple[str, ...]:
     return tuple(a for a in (head, rest) if len(a) >= 3)
 
 
+_RULE_WORD_USES = 3  # 参赛单位 is in nearly every rule of the Shanxi notice; 项目简述 never outside the template
+
+
 def _in_template(index: KnowledgeIndex, division: DivisionId) -> list[int]:
     return [r for r, c in enumerate(index.chunks) if c.division == division and c.section.startswith("附件 2")]
 
@@ -78,6 +81,7 @@ class Template:
         self.title = schema.title
         self._index = index
         self._rows = _in_template(index, self.division)
+        self._body_counts: dict[str, int] = {}
         self.rows = list(self._rows)
         self.items: list[TemplateItem] = []
         self._cover([c.label for c in schema.cover])
@@ -291,6 +295,17 @@ class Template:
                     self._field(col, inner, "", column=True)
 
     # -- matching ----------------------------------------------------------------------------------
+
+    def rule_word(self, name: str) -> bool:
+        """A name the notice's own rules use often outside the template (参赛单位, 知识产权): naming
+        it does not by itself make a question one about the form."""
+        n = plain(name)
+        if n not in self._body_counts:
+            rows = set(self._rows)
+            self._body_counts[n] = sum(
+                plain(c.text).count(n) for r, c in enumerate(self._index.chunks) if c.division == self.division and r not in rows
+            )
+        return self._body_counts[n] >= _RULE_WORD_USES
 
     def match(self, canonical: str) -> list[tuple[int, TemplateItem]]:
         """Items a question names, with a score: a full label beats a shared distinctive run."""
