@@ -237,3 +237,36 @@ def test_a_rule_word_that_is_also_a_form_field_is_not_a_form_question(assistant:
     answer = assistant.ask("山西分赛项目的知识产权一定要归参赛单位所有吗")
     assert answer.status == "answered" and "知识产权应归属参赛单位" in answer.answer, answer.answer
     assert "申报书模板" not in answer.answer
+
+
+@pytest.mark.parametrize("question", ["浙江分赛的报名截止是哪天", "广东赛区决赛在几月"])
+def test_another_regions_own_competition_is_not_in_the_notices(assistant: Assistant, question: str) -> None:
+    """A value of another region's competition: the notices here do not cover it (not a clarify across ours)."""
+    answer = assistant.ask(question)
+    assert answer.status == "not_found" and "没有" in answer.answer and not answer.citations, answer.answer
+    assert question[:2] in answer.answer
+
+
+def test_entering_another_region_is_still_our_divisions_rule(assistant: Assistant) -> None:
+    answer = assistant.ask("报了山西分赛还能再报浙江分赛吗")
+    assert answer.status == "answered" and "不能再选择其他分赛区参赛" in answer.answer, answer.answer
+
+
+def test_a_year_beside_a_track_field_names_that_years_guide(assistant: Assistant) -> None:
+    """The guides head tracks 数据要素×…领域: "2024年大赛文化旅游领域" is the 2024 guide."""
+    answer = assistant.ask("2024年大赛文化旅游领域有哪些题")
+    assert answer.divisions == ["national-2024"] and answer.status == "answered", answer.answer
+
+
+def test_a_count_of_topics_shows_the_notices_own_numbers(assistant: Assistant) -> None:
+    """The count is read off the notice's numbering (赛题6：…), which the cited lines carry."""
+    answer = assistant.ask("陕西分赛交通运输赛道下面一共多少个赛题")
+    assert answer.status == "answered" and "赛题5：" in answer.answer.replace(" ", ""), answer.answer
+    assert any("赛题5" in c.quote.replace(" ", "") for c in answer.citations)
+
+
+def test_an_attribute_on_the_next_labelled_line_answers(assistant: Assistant) -> None:
+    """"3. 监督举报电话：…" then "受理时间：工作日 10:00 至 14:00": the time of the hotline is on the
+    next line; 电话 names the subject, 什么时候 is what is asked."""
+    answer = assistant.ask("新疆分赛举报电话什么时候能打")
+    assert answer.status == "answered" and "10:00" in answer.answer, answer.answer

@@ -65,6 +65,10 @@ MESSAGES: list[tuple[str, int, list[list[tuple[str, ...]]]]] = [
     ("山西报名收费吗，报名平台", 2, [[("不向参赛团队收取任何参赛费用",)], [("sxsjds.com",)]]),
     # the last item of a 、 list joined by 和
     ("想参加新疆，麻烦发下官网、报名截止日期和团队人数上限", 3, [[("sjysx.xj.gov.cn",)], [("7月10日",)], [("不超过5人",)]]),
+    # fields listed with spaces share the predicate as a 、 list does
+    ("项目背景 核心优势 技术路线 各限多少字", 3, [[("限500字",)], [("限1000字",)], [("限4000字",)]]),
+    # a later question of its own words points back at the value asked before it (when can one call it)
+    ("新疆监督举报电话是多少 什么时间可以打", 2, [[("0991-2384583",)], [("10:00至14:00",)]]),
 ]
 
 

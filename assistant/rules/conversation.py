@@ -290,7 +290,9 @@ class Resolver:
         """The topic an earlier part of the same message lends the next one: not the value it asked
         for ("请告诉我官网、截止日期": 官网 is that part's question, not the date's subject)."""
         kind, earlier = intent.classify(canonical)[0].name, intent.classify(last.canonical)[0].name
-        if kind == earlier or kind not in intent.TYPED or earlier not in intent.TYPED:
+        if kind == earlier or kind not in intent.TYPED or earlier not in intent.TYPED or _ASKING_WORD.search(canonical):
+            # "举报电话多少 啥时间段能打": a question of its own words may point back at the value
+            # asked before it; only a bare list item (截止日期) stands beside it
             return self._topic(last)
         rest = self.turn(intent.without_asking(last.canonical))
         masked = list(rest.canonical)
@@ -313,6 +315,7 @@ class Resolver:
         return None
 
 
+_ASKING_WORD = re.compile(r"几|多少|什么|啥|哪|谁|怎么|咋|如何|吗|呢|是否|能否")
 # Question words that only repeat what the earlier question asked.
 _BARE_ASKS = frozenset("呢 吗 是 几个 多少 什么 啥 哪些 是啥 是什么 怎么样 咋样 如何 分别 各".split())
 _SAME_VALUE = frozenset({"date", "money", "url", "phone", "email", "place", "duration", "fee"})

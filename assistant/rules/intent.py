@@ -45,6 +45,14 @@ GENERAL = Kind("general", re.compile(r"$^"), re.compile(r"."), re.compile(r"$^")
 
 # A yes/no question ("报名截止以后还能换人吗") mentions dates or counts without asking for one.
 _YESNO_FRAME = re.compile(r"(?:能不能|能否|可不可以|可以|可否|是否|还能|能|允许|要不要|需不需要|需要|必须|算不算|行不行).{0,20}(?:吗|么|不|没|嘛)$")
+_INTERROGATIVE = re.compile(r"什么|啥|几|多少|哪|何|多久|多长")  # not 谁: 联系人是谁 asks the contact
+
+
+def _match(kind: str, canonical: str) -> str:
+    """Every stretch of the question a kind's cue matches, joined."""
+    return " ".join(m.group(0) for m in by_name()[kind].question.finditer(canonical))
+
+
 _AMOUNT_ASKED = re.compile(r"多少|几|金额|万|数额|咋算|多大|钱")
 _VALUE_ASKED = re.compile(r"几|多少|什么时候|啥时候|哪天|何时|哪里|哪儿|哪个|哪些|谁|多久|多长|什么|啥")
 
@@ -63,6 +71,13 @@ def classify(canonical: str, clauses: Sequence[str] = ()) -> tuple[Kind, tuple[s
         return GENERAL, ()
     if "yesno" in hits and _YESNO_FRAME.search(canonical) and not _VALUE_ASKED.search(canonical):
         return by_name()["yesno"], hits
+    typed = [h for h in hits if h in TYPED]
+    if typed and typed[0] == hits[0] and not _INTERROGATIVE.search(_match(typed[0], canonical)):
+        # "举报电话什么时候能打": 电话 names the subject; 什么时候 is what is asked
+        # (not a count: "联系人一共几位" is answered by the contacts themselves)
+        asked = [h for h in typed[1:] if h != "count" and _INTERROGATIVE.search(_match(h, canonical))]
+        if asked:
+            return by_name()[asked[0]], hits
     if hits[0] == "money" and not _AMOUNT_ASKED.search(canonical):
         # "获奖后去哪领奖金": 奖金 is the topic; the question word asks where, not how much
         other = [h for h in hits[1:] if h in TYPED]

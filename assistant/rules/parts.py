@@ -123,6 +123,7 @@ class Splitter:
     def _distribute(self, group: str) -> list[str]:
         """"A、B各限多少字" → "A限多少字", "B限多少字"; "网址、时间、电话" → one question each."""
         canonical = self.canon(group.replace("、", "和"))  # the list commas survive canonical form as 和
+        canonical = self._spaced_list(group, canonical)
         found = self.v.find(canonical)
         divisions_end = {s.end for s in found if s.cls == "division"}
         # "益阳初赛资格审查": 初赛 right after 益阳 is the round's name, not a second stage.
@@ -183,6 +184,20 @@ class Splitter:
         if len(pieces) >= 2 and all(len(p) >= 2 for p in pieces) and self._typed_apart(pieces):
             return pieces
         return [text]
+
+    def _spaced_list(self, group: str, canonical: str) -> str:
+        """"应用成效 商业模式 数据要素基础 各限多少字": a space between two slots of one kind lists
+        them as 、 does (canonical form drops spaces, so a 和 marks it)."""
+        found = sorted(self.v.find(canonical), key=lambda s: s.start)
+        cuts = [
+            a.end
+            for a, b in zip(found, found[1:], strict=False)
+            if a.cls == b.cls and a.end == b.start
+            and re.search(re.escape(canonical[a.start : a.end]) + r"\s+" + re.escape(canonical[b.start : b.end]), group)
+        ]
+        for at in reversed(cuts):
+            canonical = canonical[:at] + "和" + canonical[at:]
+        return canonical
 
     def _share_scope(self, pieces: list[str]) -> list[str]:
         """"截止时间跟报名网址，新疆": a division or year named only in a later piece is the scope of

@@ -60,6 +60,10 @@ UNCOVERED_YEAR = (
     "现有通知只涉及2025年“数据要素×”大赛（以及2024年赛题指南和2024年获奖项目的参赛规定），"
     "没有其他年份大赛的安排，请以届时发布的官方通知为准。"
 )
+UNCOVERED_DIVISION = (
+    "现有通知只有山西分赛、陕西分赛、新疆分赛、益阳初赛（湖南）的通知和全国赛题指南，没有{region}的通知，"
+    "请以{region}发布的官方通知为准。"
+)
 NATIONAL_FINAL = "现有通知没有写明全国总决赛本身的时间、地点、报名或奖励安排；各分赛通知只规定了向全国总决赛推荐项目的办法。"
 _NATIONAL_FINAL_Q = re.compile(r"全国总决赛|总决赛|国赛")
 _STRONG = 0.6
@@ -144,6 +148,8 @@ class Engine:
                                  known=lambda w: any(t.known for t in self.analyzer.terms(w)))
         self.splitter = Splitter(self.vocabulary, self.analyzer.canonical)
         self.years = guard.competition_years(index)
+        regions = tables.divisions().other_regions
+        self._region_subject = re.compile(f"(?:{regions.pattern})(?:{regions.subject})")
 
     @property
     def mode(self) -> Mode:
@@ -264,6 +270,9 @@ class Engine:
         canonical = part.canonical
         if guard.uncovered_year(canonical, self.years):
             return PartResult(part.text, "out_of_scope", text=UNCOVERED_YEAR)
+        region = self._other_division(part)
+        if region:
+            return PartResult(part.text, "not_found", text=UNCOVERED_DIVISION.format(region=region))
         claims = premise.asserted(part.raw)
         claimed = premise.kind_of(part.raw, claims) if claims else None
         if claimed:
@@ -355,6 +364,14 @@ class Engine:
             tracks = [s for s in self.vocabulary.find(found.text) if s.cls == "track"]
             items = [found.text[tracks[0].start : tracks[0].end]] if tracks else []
         return [scope + item for item in items]
+
+    def _other_division(self, part: Part) -> str:
+        """"上海分赛啥时候报名": another region's own competition is the subject of a value question
+        (not whether ours lets one enter it too); its name, or '' ."""
+        if part.named or part.kind.name not in intent.TYPED:
+            return ""
+        m = self._region_subject.search(part.canonical)
+        return m.group(0) if m else ""
 
     def _foreign(self, part: Part) -> bool:
         """A question about something the notices never speak of (挑战杯, 概念股, 个人所得税汇算),

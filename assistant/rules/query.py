@@ -126,6 +126,14 @@ class Analyzer:
             canonical += "吗"
         return canonical
 
+    def _scope_only(self, clause: str) -> bool:
+        """A clause that only names a scope ("陕西", "新疆分赛的")."""
+        rest = clause
+        for s in sorted(self.vocabulary.find(clause), key=lambda s: s.start, reverse=True):
+            if s.cls in ("division", "year"):
+                rest = rest[: s.start] + rest[s.end :]
+        return rest != clause and len(re.sub(r"[的呢吗啊呀]|分赛|赛区|初赛", "", rest)) == 0
+
     def part(self, raw: str, text: str, *, context: str = "") -> Part:
         """A standalone part; words carried over from earlier turns (`context`) weigh half: they
         keep the subject in view without outweighing what the message itself asks."""
@@ -137,7 +145,7 @@ class Analyzer:
             if s.cls in ("division", "year") and s.end == len(framed) and s.start > 0:
                 framed = framed[: s.start]
         clauses = [self.canonical(c) for c in intent.clauses(text)]
-        clauses = [c for c in clauses if not all(s.cls in ("division", "year") for s in self.vocabulary.find(c)) or not self.vocabulary.find(c)]
+        clauses = [c for c in clauses if not self._scope_only(c)]
         kind, kinds = intent.classify(framed, clauses=clauses)
         terms = self.terms(canonical)
         if context:

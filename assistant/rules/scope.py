@@ -53,7 +53,7 @@ def is_template(part: Part, records: Records) -> bool:
         return True
     if part.of("track") or part.of("stage") or part.of("award"):
         return False
-    if part.named and part.kind.name in ("contact", "phone", "email"):
+    if part.named and {"contact", "phone", "email"} & {part.kind.name, *part.kinds}:
         return False  # "山西分赛联系人有哪几位" asks the division's contacts, not the form's 联系人 field
     matches = records.template.match(part.canonical)
     strong = [it for score, it in matches if score >= 4]
@@ -66,10 +66,11 @@ def is_template(part: Part, records: Records) -> bool:
         return True
     # A field named only by a word the rules use too (参赛单位, a run of 参赛单位基本信息):
     # "知识产权必须归参赛单位吗" asks a rule; a form aspect (字数, 选几项) makes it the form's.
-    return any(a not in _RULE_ASPECTS for a in asked)
+    return any(a not in _RULE_ASPECTS for a in asked) or bool(_FILLING.search(part.canonical))
 
 
 _RULE_ASPECTS = frozenset({"required", "content"})
+_FILLING = re.compile(r"填")  # "还得填啥": filling in is what only the form is for
 
 
 def decide(part: Part, scope: Scope, records: Records) -> Decision:

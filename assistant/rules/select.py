@@ -27,6 +27,8 @@ _K = 12
 MIN_COVERAGE = 0.34  # below this share of the question's term weight a clause does not answer it
 _MAX_LIST = 14
 _HEADING_CONTEXT = 150
+_LABEL_CHARS = 8  # "受理时间", "联系电话": a short label before the colon
+_LIST_START = LIST_NUMBER
 
 
 @dataclass
@@ -189,10 +191,15 @@ class Selector:
             best = best_typed  # a question for an amount/date/count wants the clause that has one
         score, coverage, typed, row, ui, fallback_share = best
         chunk = self.index.chunks[row]
+        units = self._expand(row, ui, list_answer)
+        if k.name in typed_kinds and not typed and ui >= 0:
+            labelled = self._labelled_value(row, ui, k)
+            if labelled is not None:
+                units, typed = [*units, labelled], True
         pick = Pick(
             division=division,
             chunk=chunk,
-            units=self._expand(row, ui, list_answer),
+            units=units,
             score=score,
             coverage=coverage,
             typed=typed,
@@ -210,6 +217,19 @@ class Selector:
         elif list_answer and len(pick.content) <= 1:
             pick.extra = self._child_items(row)
         return pick
+
+    def _labelled_value(self, row: int, ui: int, k: intent.Kind) -> Unit | None:
+        """The line after the picked one when it gives the asked value under its own label
+        ("3. 监督举报电话：…" then "受理时间：工作日 10:00 至 14:00"): the notice states an
+        item's attribute on the next line."""
+        units = self.index.units[row]
+        if ui + 1 >= len(units):
+            return None
+        nxt = units[ui + 1]
+        label, colon, value = nxt.body.partition("：")
+        if not colon or len(label) > _LABEL_CHARS or _LIST_START.match(nxt.body):
+            return None
+        return nxt if k.question.search(label) and k.value.search(value) else None
 
     def _division_text(self, division: DivisionId) -> str:
         text = self._texts.get(division)

@@ -64,6 +64,8 @@ class OtherRegions(_Entry):
     pattern: str
     means: str
     note: str
+    subject: str = ""  # words after a region's name that make its own competition the subject (上海分赛)
+    subject_note: str = ""
 
 
 class DivisionTable(_Entry):

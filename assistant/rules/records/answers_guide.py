@@ -95,10 +95,15 @@ def _track_match(part: Part, tracks: list[Track]) -> Track | None:
     return best[1] if best and best[0] >= _MIN_TRACK else None
 
 
-def _topic_lines(track: Track) -> tuple[str, list[Source]]:
+def _topic_lines(track: Track, *, numbered: bool = False) -> tuple[str, list[Source]]:
+    """A track's topics; `numbered` (a count was asked) keeps the notice's own numbers (赛题6：…,
+    8.…) so the count is read off the quoted lines, not stated by us."""
     lines = [f"{track.name}："]
     for t in track.topics:
-        label = f"{t.label}、" if t.label and not t.label[0].isdigit() and "赛题" not in t.label else ""
+        if numbered and t.label:
+            label = f"{t.label}：" if "赛题" in t.label else f"{t.label}." if t.label[0].isdigit() else f"{t.label}、"
+        else:
+            label = f"{t.label}、" if t.label and not t.label[0].isdigit() and "赛题" not in t.label else ""
         lines.append(f"- {label}{t.title}")
     return "\n".join(lines), [track.source] + [t.source for t in track.topics]
 
@@ -151,7 +156,7 @@ def answer(
             return _describe(division, named, summary, guides.open_note.get(division))
         texts, sources = [], []
         for t in chosen:
-            text, srcs = _topic_lines(t)
+            text, srcs = _topic_lines(t, numbered=part.kind.name == "count")
             texts.append(text)
             sources += srcs
         return Finding(division, True, "\n".join(texts), sources, key="|".join(t.name for t in chosen))
