@@ -178,3 +178,17 @@ def test_who_chooses_the_judges_is_not_a_request_for_their_names(assistant: Assi
     answer = assistant.ask("新疆的评审专家是谁选的")
     assert "评审专家名单" not in answer.answer, answer.answer
 
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("陕西分赛的申报材料能不能用繁体字写", "“繁体字”"),  # a word with a character no notice uses
+        ("年满65岁的人还能当新疆分赛的参赛代表吗", "没有写明"),  # a quantity in a unit no notice uses
+    ],
+)
+def test_a_yes_no_condition_no_notice_names_is_not_found(assistant: Assistant, question: str, said: str) -> None:
+    """The condition that decides the question is absent from the notices: silent, not a nearby rule as a yes or no."""
+    answer = assistant.ask(question)
+    assert answer.status == "not_found" and said in answer.answer, answer.answer
+    assert "65" not in answer.answer  # the question's own number is not repeated as if a notice said it

@@ -50,7 +50,8 @@ class ClauseAnswerer:
         if found and not _decides(part, pick):
             return self.silent(part, division, pick), pick  # "税前还是税后": the clause names neither
         if found and not pick.addresses and part.predicate is not None:
-            what = f"“{part.predicate.text}”的相关规定"  # the notice never speaks of what is asked
+            # the notice never speaks of what is asked (a number of the question's own, 60岁, is not repeated)
+            what = "" if re.search(r"\d", part.predicate.text) else f"“{part.predicate.text}”的相关规定"
             return self.silent(part, division, pick, what=what), pick
         if not found and part.kind.name == "count" and pick.coverage >= MIN_COVERAGE:
             counted = self.counted(part, pick)

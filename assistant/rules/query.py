@@ -24,6 +24,7 @@ def guard_anchor(word: str) -> bool:
     return word in {a.word for a in tables.guards().anchors} or word in {"参加", "参与", "报", "申报", "报名参赛"}
 
 # Numbers and dates a question states (not 2024/2025 years, which name things).
+_QUANTITY = re.compile(r"(\d+)\s*([\u4e00-\u9fff])")
 _VALUES = re.compile(
     r"(?<!\d)(?!20\d\d)\d+(?:[.．月/-]\d+)*\s*(?:[日号月天人个名项家万元%]|万元)?"
     r"|(?<![第等同唯统])[一二两三四五六七八九十]+(?=个|名|项|家|支|天|位|人)(?!等)"
@@ -47,6 +48,7 @@ class Term:
     known: bool = True  # the notices use the word (or one of its alternatives)
     rewritten: bool = False  # the question's word is answered under this notice concept (个人 → 独立法人)
     pieces: tuple[str, ...] = ()  # shorter notice words a compound is made of (half credit: 赛题方向 → 赛题)
+    absent: bool = False  # a word with a character no notice uses (英文, 60岁): a condition no rule speaks to
 
 
 @dataclass
@@ -78,6 +80,9 @@ class Part:
         有奖杯吗 → 奖杯); words of the competition itself (报名, 参赛) frame the question instead."""
         if self.kind.name != "yesno":
             return None
+        absent = [t for t in self.terms if t.absent]
+        if absent:
+            return absent[-1]  # "申报书可以用英文写吗": the condition no notice names decides that it is silent
         for t in reversed(self.terms):
             if len(t.text) >= 2:
                 return None if guard_anchor(t.text) else t
@@ -248,11 +253,16 @@ class Analyzer:
                 out.append(Term(t, (t, *morph), max(index.idf.get(a, 0.0) for a in morph) or self._common_weight))
                 continue
             if any(index.char_df.get(c, 0) == 0 for c in t):
-                out.append(Term(t, alts, index.max_idf, known=False))  # a character the notices never use
+                out.append(Term(t, alts, index.max_idf, known=False, absent=True))  # a character the notices never use
                 continue
             chars = tuple(c for c in t if index.char_df[c] <= self._rare)
             if chars:
                 out.append(Term(t, (*alts, *chars), index.max_idf, fallback=True, known=False))
                 continue
             out.append(Term(t, alts, self._common_weight, known=False))  # glue made of everyday characters
+        # "超过60岁能当参赛代表吗": a quantity in a unit no notice uses (岁) is a condition of its own
+        for m in _QUANTITY.finditer(canonical):
+            if index.char_df.get(m.group(2), 0) == 0:
+                out = [t for t in out if t.text != m.group(2)]
+                out.append(Term(m.group(0), (m.group(0),), index.max_idf, known=False, absent=True))
         return out
