@@ -338,3 +338,19 @@ def test_an_either_or_prize_question_is_answered_by_the_form_the_notice_names(as
     assert answer.status == "answered" and "奖杯、证书" in answer.answer, answer.answer
     silent = assistant.ask("陕西获奖有奖金吗")
     assert silent.status == "not_found" and "奖金金额" in silent.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [("山西交运赛道有哪些赛题", "自动驾驶创新发展"), ("新疆分赛的金服赛道下面有什么题", "金融")],
+)
+def test_a_track_named_by_its_initials_is_that_track(assistant: Assistant, question: str, topic: str) -> None:
+    """交通运输 → 交运, 金融服务 → 金服: generated for every four-character track, named only before 赛道/领域."""
+    answer = assistant.ask(question)
+    assert answer.status == "answered" and topic in answer.answer and "赛题指南中的赛道" not in answer.answer, answer.answer
+
+
+def test_initials_inside_ordinary_words_name_no_track(assistant: Assistant) -> None:
+    """能源低碳 → 能低, but 不能低于 is no track."""
+    q = assistant.query("山西分赛团队人数不能低于几人", [])
+    assert not q.parts[0].of("track")

@@ -42,6 +42,7 @@ from .records import (
     organisers,
 )
 from .records.base import Finding, Source
+from .records.guide import initials
 from .records.prizes import AWARDS
 from .retrieval import Ranking, Retriever
 from .scope import Decision, Scope, decide, is_template
@@ -437,6 +438,11 @@ def _vocabulary(records: Records) -> Vocabulary:
                 tracks[t.core] = t.core
     for a in tables.slots().track_abbreviations:
         tracks.setdefault(a.short, a.full)
+    suffixes = tables.words_of(tables.slots().abbreviated_track_suffixes)
+    for core in list(tracks.values()):
+        if initials(core):
+            for suffix in suffixes:
+                tracks.setdefault(initials(core) + suffix, core)  # 科创赛道 → 科技创新
     fields: dict[str, str] = {}
     for it in records.template.items:
         for name in (it.label, *it.aliases):

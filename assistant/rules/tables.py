@@ -224,6 +224,7 @@ class SlotTable(_Entry):
     roles: list[RoleWord]
     role_synonyms: list[StageSynonym]
     track_abbreviations: list[Abbreviation]
+    abbreviated_track_suffixes: str  # after a generated abbreviation (科创赛道): what makes it a track's name
     pronouns: str
     followup_markers: str
     switch_markers: str

@@ -138,4 +138,14 @@ def named_tracks(canonical: str, tracks: list[Track]) -> list[Track]:
         # A half names the track only as a track ("金融赛道", "农业领域"), not in passing ("城市").
         if any(re.search(f"{h}(?:类)?(?:赛道|领域|赛题|方向)", q) for h in halves):
             hits.append(t)
+        elif initials(core) and re.search(initials(core) + f"(?:{tables.slots().abbreviated_track_suffixes})", q):
+            hits.append(t)  # 科创赛道
     return hits
+
+
+def initials(core: str) -> str:
+    """A four-character track name by the first character of each half (科技创新 → 科创, 文化旅游 →
+    文旅); '' for other names."""
+    if len(core) == 4 and all("\u4e00" <= c <= "\u9fff" for c in core):
+        return core[0] + core[2]
+    return ""
