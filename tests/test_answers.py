@@ -270,3 +270,15 @@ def test_an_attribute_on_the_next_labelled_line_answers(assistant: Assistant) ->
     next line; 电话 names the subject, 什么时候 is what is asked."""
     answer = assistant.ask("新疆分赛举报电话什么时候能打")
     assert answer.status == "answered" and "10:00" in answer.answer, answer.answer
+
+
+def test_a_count_the_notice_states_is_answered_by_its_sentence(assistant: Assistant) -> None:
+    """"分为赛事报名、初赛及决赛三个阶段": the notice's own count, not a listing of ours to be counted."""
+    answer = assistant.ask("新疆分赛总共有几个阶段")
+    assert answer.status == "answered" and "三个阶段" in answer.answer, answer.answer
+
+
+def test_a_limit_of_one_is_not_a_stated_count(assistant: Assistant) -> None:
+    """"每个参赛项目限报一个赛题方向" is a limit; a track's topic count is its numbered list."""
+    answer = assistant.ask("新疆分赛的气象服务赛道下面有几个赛题")
+    assert "限报一个赛题" not in answer.answer and "赛道" in answer.answer, answer.answer

@@ -80,6 +80,25 @@ class ClauseAnswerer:
         sources = [Source(pick.chunk, u.text) for u in items]
         return Finding(pick.division, True, text, sources, key=text)
 
+    def stated_count(self, part: Part, division: DivisionId, found: Finding) -> Finding | None:
+        """"新疆分赛一共分几个阶段": the notice states the count itself ("分为赛事报名、初赛及决赛三个
+        阶段"); that sentence answers, not a listing of ours the reader would have to count."""
+        m = _COUNTED.search(part.canonical)
+        if m is None or re.search(_NUMERAL + r"\s*[个大项类]?\s*" + m.group(1), found.text):
+            return None
+        # "限报一个赛题" is a limit, not a count; the sentence must speak of the question's subject too
+        stated = re.compile(r"(?<![\d一二三四五六七八九十])(?!一个|1\s*个)" + _NUMERAL + r"\s*[个大项类]\s*" + re.escape(m.group(1)))
+        topics = [t for t in part.terms if t.known and len(t.text) >= 2 and not t.fallback and t.text != m.group(1)]
+        index = self.selector.index
+        for row, chunk in enumerate(index.chunks):
+            if chunk.division != division or row in self.selector.template_rows:
+                continue
+            for unit in index.units[row]:
+                said = chunk.section + unit.text
+                if stated.search(unit.text) and all(any(a in said for a in t.alternatives) for t in topics):
+                    return Finding(division, True, unit.display, [Source(chunk, unit.text)], key=unit.text)
+        return None
+
     def silent(self, part: Part, division: DivisionId, pick: Pick | None, *, what: str = "") -> Finding:
         text = f"通知中没有写明{what or part.kind.silent}"
         sources: list[Source] = []
@@ -182,6 +201,8 @@ def trim(text: str, part: Part, limit: int) -> str:
 
 
 _EITHER = re.compile(r"还是")
+_NUMERAL = r"(?:\d+|[一二三四五六七八九十两]+)"
+_COUNTED = re.compile(r"(?:几|多少)[个大项类]?([\u4e00-\u9fff]{2})")  # 分几个阶段 → 阶段
 
 
 def _decides(part: Part, pick: Pick) -> bool:

@@ -326,17 +326,21 @@ class Engine:
                 return found if found.found else self.clauses.refer(found, d)  # a silence gives the contact
             if missing:
                 return self.clauses.refer(Finding(d, False, f"申报书模板中没有写明{missing}"), d)
-        asks: list[Callable[[], Finding | None]] = [
-            lambda: organisers.answer(part, d, r.organisers, r.guides),
-            lambda: answers_indicators.answer(part, d, r.indicators, companions),
-            lambda: answers_guide.answer(part, d, r.guides, companions),
-            lambda: answers_prizes.answer(part, d, r.prizes),
-            lambda: answers_contacts.answer(part, d, r.contacts),
-            lambda: answers_schedule.answer(part, d, r.schedule, self.clock()),
+        # (record, whether it counts by itself: trees and prize tables give their own counts; a
+        # schedule or contact list does not, and a sentence of the notice stating the count answers)
+        asks: list[tuple[Callable[[], Finding | None], bool]] = [
+            (lambda: organisers.answer(part, d, r.organisers, r.guides), False),
+            (lambda: answers_indicators.answer(part, d, r.indicators, companions), True),
+            (lambda: answers_guide.answer(part, d, r.guides, companions), True),
+            (lambda: answers_prizes.answer(part, d, r.prizes), True),
+            (lambda: answers_contacts.answer(part, d, r.contacts), False),
+            (lambda: answers_schedule.answer(part, d, r.schedule, self.clock()), False),
         ]
-        for ask in asks:
+        for ask, counts in asks:
             found = ask()
             if found is not None:
+                if found.found and part.kind.name == "count" and not counts:
+                    found = self.clauses.stated_count(part, d, found) or found
                 if not found.found and part.kind.name not in ("phone", "email", "contact"):
                     found = self.clauses.refer(found, d)
                 elif found.found and companions and any(s.chunk.division != d for s in found.sources):
