@@ -68,6 +68,7 @@ UNCOVERED_DIVISION = (
 NATIONAL_FINAL = "现有通知没有写明全国总决赛本身的时间、地点、报名或奖励安排；各分赛通知只规定了向全国总决赛推荐项目的办法。"
 _NATIONAL_FINAL_Q = re.compile(r"全国总决赛|总决赛|国赛")
 _STRONG = 0.6
+_ROUND = re.compile(r"(?!.*分赛$)[^本该此这那分参比大][\u4e00-\u9fff]{0,2}赛")  # 复赛, 半决赛, 预选赛 (not 本赛, 分赛, 参赛)
 _RANK = {"out_of_scope": 0, "not_found": 1, "clarify": 2, "answered": 3}
 _GENERIC_STAGES = frozenset({"报名", "申报", "注册", "提交"})
 
@@ -290,6 +291,13 @@ class Engine:
             rounds = [s for s in found if s.cls == "stage" and s.value not in _GENERIC_STAGES]
             if not rounds or re.search(r"全国总决赛.{0,6}(报名|时间|举办|地点|截止)", canonical):
                 return PartResult(part.text, "not_found", text=NATIONAL_FINAL)
+        round_ = next((t.text for t in part.terms if _ROUND.fullmatch(t.text) and self.analyzer.unused(t.text)), "")
+        if round_:
+            # "陕西半决赛什么时候": a round no notice has; the rounds it does have are the schedule
+            silent = [
+                self.clauses.refer(Finding(d, False, f"通知中没有“{round_}”这一轮比赛"), d) for d in decision.targets
+            ]
+            return PartResult(part.text, "answered", silent, named=decision.named, note=decision.note)
         template = is_template(part, self.records) and self.records.template.division in decision.targets
         ranking = None
         findings: list[Finding] = []

@@ -131,6 +131,10 @@ class Analyzer:
             canonical += "吗"
         return canonical
 
+    def unused(self, word: str) -> bool:
+        """No notice uses the word and no synonym maps it to one (复赛, 半决赛)."""
+        return word not in self.index.idf and word not in self._synonyms
+
     def _scope_only(self, clause: str) -> bool:
         """A clause that only names a scope ("陕西", "新疆分赛的")."""
         rest = clause
