@@ -282,3 +282,15 @@ def test_a_limit_of_one_is_not_a_stated_count(assistant: Assistant) -> None:
     """"每个参赛项目限报一个赛题方向" is a limit; a track's topic count is its numbered list."""
     answer = assistant.ask("新疆分赛的气象服务赛道下面有几个赛题")
     assert "限报一个赛题" not in answer.answer and "赛道" in answer.answer, answer.answer
+
+
+def test_before_a_stage_frames_the_time_and_what_asks_the_thing(assistant: Assistant) -> None:
+    """"公示之前还要审核啥": 之前 is no date asked; the clause of what is checked answers."""
+    answer = assistant.ask("新疆分赛进决赛名单公示以前要核查什么")
+    assert answer.status == "answered" and "资质复核" in answer.answer, answer.answer
+
+
+def test_arranging_in_a_who_question_is_not_the_timeline(assistant: Assistant) -> None:
+    """"评委谁来安排": 安排 frames who does it; the sentence naming 省组委会 answers, not the stage dates."""
+    answer = assistant.ask("益阳现场路演的评委由谁安排")
+    assert answer.status == "answered" and "省组委会" in answer.answer, answer.answer

@@ -45,6 +45,7 @@ GENERAL = Kind("general", re.compile(r"$^"), re.compile(r"."), re.compile(r"$^")
 
 # A yes/no question ("报名截止以后还能换人吗") mentions dates or counts without asking for one.
 _YESNO_FRAME = re.compile(r"(?:能不能|能否|可不可以|可以|可否|是否|还能|能|允许|要不要|需不需要|需要|必须|算不算|行不行).{0,20}(?:吗|么|不|没|嘛)$")
+_CONNECTIVES = frozenset({"之前", "以前"})
 _INTERROGATIVE = re.compile(r"什么|啥|几|多少|哪|何|多久|多长")  # not 谁: 联系人是谁 asks the contact
 
 
@@ -67,6 +68,8 @@ def classify(canonical: str, clauses: Sequence[str] = ()) -> tuple[Kind, tuple[s
     a yes/no question that asks for no value is a yes/no question whatever else it mentions.
     `clauses` (canonical, in order) let the last clause's value win over context before it."""
     hits = tuple(k.name for k in kinds() if k.question.search(canonical))
+    if "date" in hits and all(m.group(0) in _CONNECTIVES for m in by_name()["date"].question.finditer(canonical)):
+        hits = tuple(h for h in hits if h != "date")  # "公示之前还要审核啥": 之前 frames the time, 啥 asks what
     if not hits:
         return GENERAL, ()
     if "yesno" in hits and _YESNO_FRAME.search(canonical) and not _VALUE_ASKED.search(canonical):

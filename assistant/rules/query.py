@@ -30,7 +30,7 @@ _VALUES = re.compile(
     r"|(?<![第等同唯统])[一二两三四五六七八九十]+(?=个|名|项|家|支|天|位|人)(?!等)"
 )
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1")
-_YESNO_TAIL = re.compile(r"(?:吗|么|嘛|不|没|没有)\s*[？?。！!~～]*\s*$")
+_YESNO_TAIL = re.compile(r"(?:吗|(?<![什怎多那这])么|嘛|不|没|没有)\s*[？?。！!~～]*\s*$")  # 什么 / 怎么 end in 么 but ask what / how
 _PEOPLE = re.compile(r"(?:\d+|[两三四五六七八九十]+)\s*个?(?:人|同事|成员|队员|伙伴|小伙伴|员工|老师|学生)")
 # Tokens that name a division or the competition itself carry no information inside one division.
 _SCOPE_WORDS = frozenset(

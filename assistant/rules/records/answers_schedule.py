@@ -80,8 +80,8 @@ def answer(part: Part, division: DivisionId, schedule: Schedule, today: date) ->
     described = describe(part, division, schedule)
     if described is not None:
         return described
-    if part.kind.name != "date" and not _OVERVIEW.search(part.canonical):
-        return None
+    if part.kind.name != "date" and (not _OVERVIEW.search(part.canonical) or part.kind.name in intent.TYPED):
+        return None  # "路演的评委谁来安排": 安排 frames a who-question, not a request for the timeline
     stages = schedule.timeline(division)
     chosen = _chosen(part, stages)
     if not chosen or not _explained(part, chosen):
