@@ -354,3 +354,13 @@ def test_initials_inside_ordinary_words_name_no_track(assistant: Assistant) -> N
     """能源低碳 → 能低, but 不能低于 is no track."""
     q = assistant.query("山西分赛团队人数不能低于几人", [])
     assert not q.parts[0].of("track")
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [("申报书的落地应用案例表最多能写几个案例", "无数量限制"), ("项目适用行业能选几个行业", "数量不限")],
+)
+def test_how_many_a_field_takes_is_read_from_its_hint(assistant: Assistant, question: str, said: str) -> None:
+    """"（可增加，无数量限制）", "…数量不限": the template says how many in the field's own note."""
+    answer = assistant.ask(question)
+    assert answer.status == "answered" and said in answer.answer, answer.answer

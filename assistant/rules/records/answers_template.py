@@ -27,7 +27,7 @@ def _facts(item: TemplateItem, aspect: str) -> str:
     if aspect == "limit":
         return item.limit_text
     if aspect == "choice":
-        return item.constraint or ("" if not item.options else "")
+        return item.constraint or _count_said(item.hint)
     if aspect == "options":
         if item.groups:
             rows = "；".join(f"{g}（{'、'.join(opts)}）" if opts else g for g, opts in item.groups)
@@ -43,7 +43,7 @@ def _facts(item: TemplateItem, aspect: str) -> str:
         years = [p for p in item.parts if re.search(r"\d{4}\s*年", p)]
         return "、".join(years)
     if aspect == "rows":
-        return item.rows
+        return item.rows or _count_said(item.hint)
     if aspect == "content":
         bits = [item.hint] if item.hint else []
         if item.parts:
@@ -56,6 +56,15 @@ def _facts(item: TemplateItem, aspect: str) -> str:
     if aspect == "sections":
         return "、".join(item.sections)
     return ""
+
+
+_COUNT_SAID = re.compile(r"数量|可增加|不限")
+
+
+def _count_said(hint: str) -> str:
+    """What a field's hint says of how many may be given ("可增加，无数量限制", "数量不限"), in its words."""
+    said = [p for p in re.split(r"[，,；;。]", hint) if _COUNT_SAID.search(p)]
+    return "，".join(said) if said else ""
 
 
 def _describe(item: TemplateItem, wanted: list[str]) -> str:
