@@ -59,6 +59,7 @@ class Resolver:
         canonical: Callable[[str], str],
         listed: Callable[[Turn], list[str]] | None = None,
         known: Callable[[str], bool] | None = None,
+        said: Callable[[str], bool] | None = None,
     ) -> None:
         self.v = vocabulary
         self.tokenizer = tokenizer
@@ -68,6 +69,8 @@ class Resolver:
         # Whether the notices use a word: a follow-up whose own words they never use (周末打有人接吗)
         # has no topic of its own and keeps the earlier question's.
         self._known = known
+        # Whether a phrase stands in the notices' text (市科技局, 市医保局): names of one kind of body.
+        self._said = said
 
     def turn(self, text: str) -> Turn:
         canonical: str = self._canonical(text)
@@ -137,6 +140,10 @@ class Resolver:
         if canonical == last.canonical:
             return Resolution(message, "")  # the same question asked again stands as typed
         slots = self.v.find(canonical)
+        if not any(s.cls in ("division", "year", "stage", "award") for s in slots):
+            swapped = self._swap_name(last, message)
+            if swapped is not None:
+                return Resolution(swapped, "")
         asks, other = self._shape(canonical, slots)
         switch = bool(self.v.switch and self.v.switch.search(canonical))
         # A later part of the same message asking a value of its own ("报名截止、初赛时间": 时间) is
@@ -149,6 +156,7 @@ class Resolver:
                 return Resolution(swapped, "")
         elif not asks and not other:
             return Resolution(message, "")
+
         own = {s.cls for s in slots}
         named_scope = bool(own & {"division"}) or bool(div.national(canonical, regional_named=False))
         prefix: list[str] = []
@@ -250,6 +258,27 @@ class Resolver:
             text = text[:start] + surface + text[end:]
         return "".join(prepend) + text
 
+    def _swap_name(self, last: Turn, message: str) -> str | None:
+        """"那市医保局呢" after "益阳市科技局负责哪个赛道": a bare name the notices use, put in place
+        of the earlier question's name of the same kind (the same last character: 局, 委, 中心…)."""
+        m = _BARE_NAME.fullmatch(re.sub(r"[\s？?！!。，,~～]+", "", message))
+        if m is None or self._said is None:
+            return None
+        name = m.group(1)
+        if len(name) < 3 or name in last.canonical or not self._said(name):
+            return None
+        text = last.canonical
+        best: tuple[int, int] | None = None
+        for end in range(len(text), 0, -1):
+            if text[end - 1] != name[-1]:
+                continue
+            for start in range(max(0, end - len(name) - 2), end - 2):
+                if self._said(text[start:end]) and (best is None or end - start > best[1] - best[0]):
+                    best = (start, end)
+        if best is None:
+            return None
+        return text[: best[0]] + name + text[best[1] :]
+
     def _scope(self, turn: Turn) -> list[str]:
         """The words that fix a turn's scope: its division names or its national guide."""
         named = [s for s in turn.slots if s.cls == "division"]
@@ -316,6 +345,7 @@ class Resolver:
 
 
 _ASKING_WORD = re.compile(r"几|多少|什么|啥|哪|谁|怎么|咋|如何|吗|呢|是否|能否")
+_BARE_NAME = re.compile(r"(?:那么|那|换成|换作|如果是|要是)?([\u4e00-\u9fff]+?)(?:的话)?(?:呢|怎么样|咋样|又如何)")
 # Question words that only repeat what the earlier question asked.
 _BARE_ASKS = frozenset("呢 吗 是 几个 多少 什么 啥 哪些 是啥 是什么 怎么样 咋样 如何 分别 各".split())
 _SAME_VALUE = frozenset({"date", "money", "url", "phone", "email", "place", "duration", "fee"})

@@ -48,7 +48,7 @@ from .retrieval import Ranking, Retriever
 from .scope import Decision, Scope, decide, is_template
 from .select import Selector
 from .slots import SUBJECTS, Vocabulary
-from .text import canonical_question, has_control_chars
+from .text import canonical_question, has_control_chars, plain
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_TURNS = 12
@@ -145,9 +145,11 @@ class Engine:
         self.selector.template_rows = frozenset(records.template.rows)
         self.clauses = ClauseAnswerer(self.selector, records.contacts)
         self.vocabulary = _vocabulary(records)
+        self._corpus = "\n".join(plain(c.text) for c in index.chunks)
         self.analyzer = Analyzer(index, self.vocabulary)
         self.resolver = Resolver(self.vocabulary, index.tokenizer, self.analyzer.canonical, self._listed,
-                                 known=lambda w: any(t.known for t in self.analyzer.terms(w)))
+                                 known=lambda w: any(t.known for t in self.analyzer.terms(w)),
+                                 said=lambda w: w in self._corpus)
         self.splitter = Splitter(self.vocabulary, self.analyzer.canonical)
         self.years = guard.competition_years(index)
         regions = tables.divisions().other_regions
