@@ -294,3 +294,9 @@ def test_arranging_in_a_who_question_is_not_the_timeline(assistant: Assistant) -
     """"评委谁来安排": 安排 frames who does it; the sentence naming 省组委会 answers, not the stage dates."""
     answer = assistant.ask("益阳现场路演的评委由谁安排")
     assert answer.status == "answered" and "省组委会" in answer.answer, answer.answer
+
+
+def test_asking_whether_there_is_a_value_asks_for_it(assistant: Assistant) -> None:
+    """"有没有…邮箱": whether an address exists is asked by asking for it; the earlier clause is context."""
+    answer = assistant.ask("新疆分赛我不方便打电话，有没有能发邮件的地址")
+    assert answer.status == "answered" and "bgs@xj.gov.cn" in answer.answer, answer.answer

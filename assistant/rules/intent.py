@@ -45,6 +45,7 @@ GENERAL = Kind("general", re.compile(r"$^"), re.compile(r"."), re.compile(r"$^")
 
 # A yes/no question ("报名截止以后还能换人吗") mentions dates or counts without asking for one.
 _YESNO_FRAME = re.compile(r"(?:能不能|能否|可不可以|可以|可否|是否|还能|能|允许|要不要|需不需要|需要|必须|算不算|行不行).{0,20}(?:吗|么|不|没|嘛)$")
+_EXISTS = re.compile(r"有([^有，,]{1,14})吗$")  # canonical form folds 有没有X into 有X吗
 _CONNECTIVES = frozenset({"之前", "以前"})
 _INTERROGATIVE = re.compile(r"什么|啥|几|多少|哪|何|多久|多长")  # not 谁: 联系人是谁 asks the contact
 
@@ -72,6 +73,12 @@ def classify(canonical: str, clauses: Sequence[str] = ()) -> tuple[Kind, tuple[s
         hits = tuple(h for h in hits if h != "date")  # "公示之前还要审核啥": 之前 frames the time, 啥 asks what
     if not hits:
         return GENERAL, ()
+    exists = _EXISTS.search(canonical)
+    if exists:
+        # "有没有能发邮件咨询的地址": whether there is a value is asked by asking for it
+        asked = [k.name for k in kinds() if k.name in TYPED and k.question.search(exists.group(1))]
+        if asked:
+            return by_name()[asked[0]], hits
     if "yesno" in hits and _YESNO_FRAME.search(canonical) and not _VALUE_ASKED.search(canonical):
         return by_name()["yesno"], hits
     typed = [h for h in hits if h in TYPED]
