@@ -91,6 +91,21 @@ def ask(pg: Any, question: str) -> Any:
     return pg.locator("#chat .message-row").last
 
 
+def follow_link(pg: Any, link: Any, fragment: str) -> None:
+    """Click an in-page link until the location shows its fragment: a click that lands while
+    Gradio re-renders the chat after a stream (a busy machine) reaches a node already replaced."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(3):
+        link.click()
+        try:
+            pg.wait_for_function("(f) => location.hash === f", arg=fragment, timeout=TIMEOUT // 3)
+            return
+        except PlaywrightTimeout:
+            continue
+    assert pg.evaluate("location.hash") == fragment
+
+
 def test_1_applicant_sees_the_amount_with_a_citation(server: WebServer, page: Any) -> None:
     open_page(page, server.base + "/")
     answer = ask(page, "山西分赛一等奖奖金是多少")

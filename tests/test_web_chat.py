@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_web_browser import CHROMIUM, FLAGS, TIMEOUT, ask, fill, open_page
+from test_web_browser import CHROMIUM, FLAGS, TIMEOUT, ask, fill, follow_link, open_page
 from test_web_support import WebServer, artifact, web_server
 
 pytestmark = [
@@ -68,8 +68,7 @@ def test_three_turns_each_answer_with_its_own_sources_kept_across_a_reload(serve
     assert "山西分赛" in sources_of(first) and "陕西" not in sources_of(first)  # the first answer keeps its sources
     assert "陕西分赛" in sources_of(second) and "山西分赛" not in sources_of(second)
     assert "|" not in page.inner_text("#chat .sources")
-    second.locator("a.cite").first.click()  # [1] leads to its own card under that answer
-    page.wait_for_function("() => location.hash === '#src-1-1'")
+    follow_link(page, second.locator("a.cite").first, "#src-1-1")  # [1] leads to its own card under that answer
     assert page.locator("#src-1-1").is_visible()
     page.screenshot(path=artifact(f"chat-three-turns-{page.width}.png"), full_page=True)
 
