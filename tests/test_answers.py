@@ -300,3 +300,9 @@ def test_asking_whether_there_is_a_value_asks_for_it(assistant: Assistant) -> No
     """"有没有…邮箱": whether an address exists is asked by asking for it; the earlier clause is context."""
     answer = assistant.ask("新疆分赛我不方便打电话，有没有能发邮件的地址")
     assert answer.status == "answered" and "bgs@xj.gov.cn" in answer.answer, answer.answer
+
+
+def test_a_prize_level_is_completed_only_where_it_means_a_prize(assistant: Assistant) -> None:
+    """"拿了二等" is 二等奖; "二等座" (a train seat) is not, and a homophone repair never lengthens a word."""
+    assert "二等奖" in assistant.analyzer.canonical("山西拿了二等能有多少钱")
+    assert "二等奖" not in assistant.analyzer.canonical("西安到太原的高铁二等座多少钱")

@@ -31,7 +31,7 @@ def fold_names(text: str) -> str:
 
 
 # "三等的名额" / "一等能拿多少": a prize level without 奖 is still the prize (the notices: 一等奖、二等奖、三等奖).
-_PRIZE_LEVEL = re.compile(r"([一二三])等(?!奖)")
+_PRIZE_LEVEL = re.compile(r"([一二三])等(?![奖座舱厢品级功])")  # 一等的奖, 拿了二等; not 二等座, 一等品, 三等功
 
 
 def canonical_question(text: str) -> str:

@@ -170,7 +170,7 @@ class Tokenizer:
                 if i not in bounds or i + size not in bounds or self.is_word(window):
                     continue
                 term = self._sound_of.get(self._sound(window))
-                if term is not None and term != window:
+                if term is not None and term != window and len(term) == len(window):  # a homophone keeps its length
                     out.append(term)
                     i += size
                     break
