@@ -306,3 +306,9 @@ def test_a_prize_level_is_completed_only_where_it_means_a_prize(assistant: Assis
     """"拿了二等" is 二等奖; "二等座" (a train seat) is not, and a homophone repair never lengthens a word."""
     assert "二等奖" in assistant.analyzer.canonical("山西拿了二等能有多少钱")
     assert "二等奖" not in assistant.analyzer.canonical("西安到太原的高铁二等座多少钱")
+
+
+def test_a_time_frame_is_not_what_a_yes_no_question_asks(assistant: Assistant) -> None:
+    """"报名结束了还能换人吗": 结束 dates the question (a word no notice uses), 换人 is asked: 参赛代表不可更改."""
+    answer = assistant.ask("山西分赛报名结束了还能换人吗")
+    assert answer.status == "answered" and "不可更改" in answer.answer, answer.answer

@@ -80,10 +80,13 @@ class Part:
         有奖杯吗 → 奖杯); words of the competition itself (报名, 参赛) frame the question instead."""
         if self.kind.name != "yesno":
             return None
-        absent = [t for t in self.terms if t.absent]
+        frames = set(tables.words_of(tables.slots().time_frames))
+        absent = [t for t in self.terms if t.absent and t.text not in frames]
         if absent:
             return absent[-1]  # "申报书可以用英文写吗": the condition no notice names decides that it is silent
         for t in reversed(self.terms):
+            if t.text in frames:
+                continue  # "报名结束了还能换人吗": 结束 dates the question
             if len(t.text) >= 2:
                 return None if guard_anchor(t.text) else t
             if t.known and len(set(t.alternatives)) > 1:

@@ -229,6 +229,7 @@ class SlotTable(_Entry):
     followup_markers: str
     switch_markers: str
     shift_markers: str
+    time_frames: str  # words that date a yes/no question (报名结束了还能换人吗), never what it asks
     question_words: str
     total_markers: str
     list_joiners: str
