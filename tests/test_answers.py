@@ -312,3 +312,9 @@ def test_a_time_frame_is_not_what_a_yes_no_question_asks(assistant: Assistant) -
     """"报名结束了还能换人吗": 结束 dates the question (a word no notice uses), 换人 is asked: 参赛代表不可更改."""
     answer = assistant.ask("山西分赛报名结束了还能换人吗")
     assert answer.status == "answered" and "不可更改" in answer.answer, answer.answer
+
+
+def test_a_one_character_word_inside_another_word_counts_half(assistant: Assistant) -> None:
+    """"能进决赛的作品": 进 in 进行 is not the question's 进; the sentence with the count (入围决赛作品 18 个) answers."""
+    answer = assistant.ask("山西能进决赛的一共多少个作品")
+    assert answer.status == "answered" and "入围决赛作品 18 个" in answer.answer, answer.answer

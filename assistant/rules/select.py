@@ -58,16 +58,29 @@ def _contains(text: str, term: Term) -> bool:
     return any(a in text for a in term.alternatives)
 
 
-def _credit(text: str, term: Term) -> float:
+def _credit(text: str, term: Term, words: frozenset[str] | None = None) -> float:
     """How much of a term a text carries: its wordings fully; a compound's parts or an unknown
     word's rare characters by half."""
     if term.fallback:
         if term.alternatives[0] in text:
             return 1.0
         return 0.5 if any(a in text for a in term.alternatives[1:]) else 0.0
+    if len(term.alternatives) == 1 and len(term.text) == 1 and words is not None:
+        if term.text not in text:
+            return 0.0
+        return 1.0 if _free(text, term.text, words) else 0.5  # only inside a word: half
     if any(a in text for a in term.alternatives):
         return 1.0
     return 0.5 if term.pieces and any(p in text for p in term.pieces) else 0.0
+
+
+def _free(text: str, char: str, words: frozenset[str]) -> bool:
+    """A one-character term stands in the text on its own somewhere, not only inside a word the
+    notices use ("进决赛的作品": 进 is not in 进行 or 推进)."""
+    for i, c in enumerate(text):
+        if c == char and text[max(0, i - 1) : i + 1] not in words and text[i : i + 2] not in words:
+            return True
+    return False
 
 
 def _wordings(text: str, terms: list[Term]) -> int:
@@ -95,12 +108,18 @@ class Selector:
         self._parents = [plain(" > ".join(c.section.split(" > ")[:-1])) for c in index.chunks]
         self._texts: dict[DivisionId, str] = {}
         self.template_rows: frozenset[int] = frozenset()
+        self._words = frozenset(w for w in index.idf if len(w) == 2)  # the notices' two-character words
 
     def best(
         self, part: Part, ranking: Ranking, division: DivisionId, *, kind: str | None = None, template: bool = False
     ) -> Pick | None:
         """The best pick in one division, or None when nothing there relates to the question."""
         terms = part.terms
+        known = self._words
+
+        def credit(text: str, term: Term) -> float:
+            return _credit(text, term, known)
+
         total = sum(t.weight for t in terms) or 1.0
         list_answer = part.list_answer
         k = intent.kind(kind) if kind else part.kind
@@ -139,18 +158,18 @@ class Selector:
             else:
                 candidates += list(enumerate(texts))
             for ui, text in candidates:
-                credits = [_credit(text, t) for t in terms]
+                credits = [credit(text, t) for t in terms]
                 in_unit = sum(t.weight * c for t, c in zip(terms, credits, strict=True))
                 rest = [(t, 1.0 - c) for t, c in zip(terms, credits, strict=True) if c < 1.0]
-                in_head = sum(t.weight * left * _credit(heading_norm, t) for t, left in rest)
+                in_head = sum(t.weight * left * credit(heading_norm, t) for t, left in rest)
                 in_parents = sum(
-                    t.weight * left * _credit(parents, t) for t, left in rest if not _credit(heading_norm, t)
+                    t.weight * left * credit(parents, t) for t, left in rest if not credit(heading_norm, t)
                 )
                 coverage = (in_unit + (1.0 if list_answer else 0.9) * in_head + 0.5 * in_parents) / total
                 matched = [
                     t
                     for t, c in zip(terms, credits, strict=True)
-                    if t in words and (c or _credit(heading_norm, t) or _credit(parents, t))
+                    if t in words and (c or credit(heading_norm, t) or credit(parents, t))
                 ]
                 if topics and not matched:
                     coverage = min(coverage, 0.9 * MIN_COVERAGE)  # only glue (发, 报) matched, no word of the topic
@@ -162,7 +181,7 @@ class Selector:
                 score = coverage + prior + (0.25 if typed else 0.0) + (0.15 if cue.search(context) else 0.0)
                 score += 0.08 * min(1.0, 30 / max(len(raw), 1))  # shorter clause wins a tie
                 score += 0.02 * min(3, _wordings(text, terms))
-                if predicate is not None and _credit(text, predicate) + _credit(heading_norm, predicate) > 0:
+                if predicate is not None and credit(text, predicate) + credit(heading_norm, predicate) > 0:
                     score += 0.2  # a yes/no question is answered by the clause about its predicate
                 if listed and listed in text:
                     score += 0.15
