@@ -318,3 +318,11 @@ def test_a_one_character_word_inside_another_word_counts_half(assistant: Assista
     """"能进决赛的作品": 进 in 进行 is not the question's 进; the sentence with the count (入围决赛作品 18 个) answers."""
     answer = assistant.ask("山西能进决赛的一共多少个作品")
     assert answer.status == "answered" and "入围决赛作品 18 个" in answer.answer, answer.answer
+
+
+def test_conditional_particles_and_locative_glue_carry_no_topic(assistant: Assistant) -> None:
+    """"才能", "省里": function words; the clause about 典型案例集 answers which awards get in."""
+    words = [t.text for t in assistant.analyzer.terms("要拿到第几等的奖才能被收进省里的典型案例集")]
+    assert "才能" not in words and "省里" not in words and "典型案例集" in words, words
+    answer = assistant.ask("陕西的项目要拿第几等的奖才可以进省里的典型案例集")
+    assert answer.status == "answered" and "一、二等奖" in answer.answer, answer.answer

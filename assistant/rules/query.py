@@ -235,8 +235,18 @@ class Analyzer:
                     i = j
                     break
             else:
-                return []
+                return self._with_particle(word)
         return out if len(out) > 1 else []
+
+    def _with_particle(self, word: str) -> list[str]:
+        """"拿到", "省里": a two-character word the notices never use, made of a word they do use
+        (拿, 省) and a particle of the stop list (到, 里)."""
+        stop = self.index.tokenizer.stopwords
+        if len(word) == 2:
+            for keep, glue in ((word[0], word[1]), (word[1], word[0])):
+                if glue in stop and keep in self.index.idf:
+                    return [keep, glue] if keep == word[0] else [glue, keep]
+        return []
 
     def terms(self, canonical: str) -> list[Term]:
         """Question terms with their notice wordings; an unknown word falls back to a morpheme's
