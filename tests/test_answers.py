@@ -281,7 +281,7 @@ def test_a_count_the_notice_states_is_answered_by_its_sentence(assistant: Assist
 def test_a_limit_of_one_is_not_a_stated_count(assistant: Assistant) -> None:
     """"每个参赛项目限报一个赛题方向" is a limit; a track's topic count is its numbered list."""
     answer = assistant.ask("新疆分赛的气象服务赛道下面有几个赛题")
-    assert "限报一个赛题" not in answer.answer and "赛道" in answer.answer, answer.answer
+    assert "限报一个赛题" not in answer.answer and "气象服务" in answer.answer and "- 一、" in answer.answer, answer.answer
 
 
 def test_before_a_stage_frames_the_time_and_what_asks_the_thing(assistant: Assistant) -> None:
@@ -326,3 +326,27 @@ def test_conditional_particles_and_locative_glue_carry_no_topic(assistant: Assis
     assert "才能" not in words and "省里" not in words and "典型案例集" in words, words
     answer = assistant.ask("陕西的项目要拿第几等的奖才可以进省里的典型案例集")
     assert answer.status == "answered" and "一、二等奖" in answer.answer, answer.answer
+
+
+
+@pytest.mark.parametrize("question", ["山西分赛报名费多少钱", "陕西分赛参赛收费多少钱"])
+def test_a_fee_asked_with_how_much_money_is_the_fee(assistant: Assistant, question: str) -> None:
+    """多少钱 asks a fee too: the no-fee clause answers, not the prize table."""
+    answer = assistant.ask(question)
+    assert answer.status == "answered" and "不向参赛团队收取任何参赛费用" in answer.answer, answer.answer
+    assert "奖金" not in answer.answer
+
+
+@pytest.mark.parametrize("question", ["山西分赛有几个阶段", "陕西分赛一共分几个阶段", "益阳初赛比赛分几个阶段"])
+def test_how_many_stages_lists_the_timeline_where_no_count_is_stated(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.status == "answered" and ("决赛" in answer.answer or "路演" in answer.answer), answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["获奖作品需要授权你们使用吗", "我是评委，想知道山西分赛获奖名单什么时候公布", "报过江苏赛区的还能报几个分赛"],
+)
+def test_ordinary_questions_are_not_caught_by_the_authority_or_region_rules(assistant: Assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.status != "out_of_scope" and "没有江苏" not in answer.answer, answer.answer

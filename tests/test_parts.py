@@ -163,3 +163,14 @@ def test_a_later_item_does_not_inherit_the_value_an_earlier_item_asked(assistant
     answer = assistant.ask("想报新疆，请告诉我官网、截止日期")
     assert len(answer.parts) == 2
     assert "官网" not in answer.parts[1].question and "7月10日" in _compact(answer.parts[1].answer), answer.parts[1]
+
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["不方便打电话，想发邮件咨询新疆分赛", "电话打不通，陕西分赛的邮箱发一下", "山西分赛报名网址是什么，时间有点紧"],
+)
+def test_a_sentence_about_a_value_is_context_not_a_noun_phrase_question(assistant: Assistant, message: str) -> None:
+    """"电话打不通", "时间有点紧" say something of a value; only a bare value phrase (决赛时间) asks for it."""
+    answer = assistant.ask(message)
+    assert len(answer.parts) <= 1, [p.question for p in answer.parts]

@@ -46,6 +46,7 @@ GENERAL = Kind("general", re.compile(r"$^"), re.compile(r"."), re.compile(r"$^")
 # A yes/no question ("报名截止以后还能换人吗") mentions dates or counts without asking for one.
 _YESNO_FRAME = re.compile(r"(?:能不能|能否|可不可以|可以|可否|是否|还能|能|允许|要不要|需不需要|需要|必须|算不算|行不行).{0,20}(?:吗|么|不|没|嘛)$")
 _EXISTS = re.compile(r"有([^有，,]{1,14})吗$")  # canonical form folds 有没有X into 有X吗
+_WHEN_WHERE = frozenset({"date", "place", "duration"})
 _CONNECTIVES = frozenset({"之前", "以前"})
 _INTERROGATIVE = re.compile(r"什么|啥|几|多少|哪|何|多久|多长")  # not 谁: 联系人是谁 asks the contact
 
@@ -84,8 +85,9 @@ def classify(canonical: str, clauses: Sequence[str] = ()) -> tuple[Kind, tuple[s
     typed = [h for h in hits if h in TYPED]
     if typed and typed[0] == hits[0] and not _INTERROGATIVE.search(_match(typed[0], canonical)):
         # "举报电话什么时候能打": 电话 names the subject; 什么时候 is what is asked
-        # (not a count: "联系人一共几位" is answered by the contacts themselves)
-        asked = [h for h in typed[1:] if h != "count" and _INTERROGATIVE.search(_match(h, canonical))]
+        # only to a when/where/how-long kind: "联系人一共几位" is answered by the contacts themselves,
+        # "报名费多少钱" asks the fee (多少钱 is how a fee is asked too)
+        asked = [h for h in typed[1:] if h in _WHEN_WHERE and _INTERROGATIVE.search(_match(h, canonical))]
         if asked:
             return by_name()[asked[0]], hits
     if hits[0] == "money" and not _AMOUNT_ASKED.search(canonical):

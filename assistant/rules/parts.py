@@ -30,7 +30,7 @@ _WORD_JOINER = re.compile(r"以及|和|与|及|跟")
 _EXCLUDING = re.compile(r"除了|除去")
 _SLASH = re.compile(r"(?<=[\u4e00-\u9fff])\s*[/／]\s*(?=[\u4e00-\u9fff])")
 _LEADING_JOINER = re.compile(r"^(?:以及|还有|及|和|并且|同时)")
-_PERSON = re.compile(r"我|咱|本人|自己")
+_NOUN_REST = 2  # "团队人数限制": 团队 is the subject; three characters or more make a clause of its own
 _SHORT_NOUN = 8  # "公示渠道", "决赛时间": a value noun phrase, not a sentence of context
 _PLUS = re.compile(r"(?<=[\u4e00-\u9fff])\s*[+＋]\s*(?=[\u4e00-\u9fff])")
 
@@ -107,10 +107,22 @@ class Splitter:
         canonical = self.canon(clause)
         if intent.ABOUT_APPLICANT.search(canonical):
             return False  # "我们时间很紧": about the applicant, not a value asked for
-        typed = intent.classify(canonical)[0].name in intent.TYPED
+        typed = self._bare_value(canonical)
         if not worded:
             return typed or (not first and bool(_LEADING_JOINER.match(clause)))
         return after_ask and typed and len(canonical) <= _SHORT_NOUN
+
+    def _bare_value(self, canonical: str) -> bool:
+        """A noun phrase naming a value and at most its subject ("报名网站", "决赛时间", "公示渠道"),
+        not a sentence about one ("电话打不通", "时间有点紧", "不方便打电话")."""
+        kind = intent.classify(canonical)[0]
+        if kind.name not in intent.TYPED:
+            return False
+        masked = kind.question.sub(lambda m: " " * len(m.group(0)), canonical)
+        for slot in self.v.find(canonical):
+            masked = masked[: slot.start] + " " * (slot.end - slot.start) + masked[slot.end :]
+        rest = re.sub(r"[\s的和及与、：:]|分赛|赛区|初赛", "", masked)
+        return len(rest) <= _NOUN_REST
 
     def _clauses(self, sentence: str) -> list[str]:
         pieces = [p.strip() for p in _CLAUSE_CUT.split(sentence) if p and p.strip()]

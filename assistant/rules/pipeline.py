@@ -383,8 +383,8 @@ class Engine:
     def _other_division(self, part: Part) -> str:
         """"上海分赛啥时候报名": another region's own competition is the subject of a value question
         (not whether ours lets one enter it too); its name, or '' ."""
-        if part.named or part.kind.name not in intent.TYPED:
-            return ""
+        if part.named or part.kind.name not in intent.TYPED or part.kind.name == "count":
+            return ""  # "报过江苏赛区的还能报几个分赛" counts our divisions' rule
         m = self._region_subject.search(part.canonical)
         return m.group(0) if m else ""
 

@@ -24,6 +24,7 @@ def guard_anchor(word: str) -> bool:
     return word in {a.word for a in tables.guards().anchors} or word in {"参加", "参与", "报", "申报", "报名参赛"}
 
 # Numbers and dates a question states (not 2024/2025 years, which name things).
+_PARTICLES = frozenset("到里上下了着过")  # locative and aspect particles (省里, 拿到), not 赛 or 区
 _QUANTITY = re.compile(r"(\d+)\s*([\u4e00-\u9fff])")
 _VALUES = re.compile(
     r"(?<!\d)(?!20\d\d)\d+(?:[.．月/-]\d+)*\s*(?:[日号月天人个名项家万元%]|万元)?"
@@ -244,7 +245,7 @@ class Analyzer:
         stop = self.index.tokenizer.stopwords
         if len(word) == 2:
             for keep, glue in ((word[0], word[1]), (word[1], word[0])):
-                if glue in stop and keep in self.index.idf:
+                if glue in _PARTICLES and glue in stop and keep in self.index.idf:
                     return [keep, glue] if keep == word[0] else [glue, keep]
         return []
 

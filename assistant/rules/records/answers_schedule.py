@@ -13,6 +13,8 @@ from .base import Finding, Source
 from .schedule import Schedule, Stage
 
 _DEADLINE = re.compile(r"截止|最晚|之前|以前|几号前|哪天前|ddl|deadline|前要|为止|到几号|到哪天")
+# kinds whose value a stage timeline does not give (几个阶段 is still answered by the timeline)
+_OTHER_VALUE = intent.TYPED - {"count", "duration", "date"}
 _OVERVIEW = re.compile(r"赛程|时间安排|日程|时间表|流程|几个阶段|哪些阶段|各阶段|什么阶段|安排")
 _REGISTRATION = ("报名", "申报", "提交", "注册")
 _DATE_WORDS = re.compile(
@@ -80,7 +82,7 @@ def answer(part: Part, division: DivisionId, schedule: Schedule, today: date) ->
     described = describe(part, division, schedule)
     if described is not None:
         return described
-    if part.kind.name != "date" and (not _OVERVIEW.search(part.canonical) or part.kind.name in intent.TYPED):
+    if part.kind.name != "date" and (not _OVERVIEW.search(part.canonical) or part.kind.name in _OTHER_VALUE):
         return None  # "路演的评委谁来安排": 安排 frames a who-question, not a request for the timeline
     stages = schedule.timeline(division)
     chosen = _chosen(part, stages)
