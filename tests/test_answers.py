@@ -214,24 +214,6 @@ def test_a_list_question_is_answered_by_the_clause_naming_what_it_enumerates(ass
     assert answer.status == "answered" and "城市治理" in answer.answer, answer.answer
 
 
-def test_a_division_named_after_a_yes_no_question_leaves_it_a_yes_no_question(assistant: Assistant) -> None:
-    """"…以后还能换参赛代表吗 陕西": 截止 is context, the question is whether; the scope named last does not hide the 吗."""
-    answer = assistant.ask("报名截止后参赛代表还能不能更换 陕西")
-    assert answer.status == "answered" and "参赛代表不可更改" in answer.answer, answer.answer
-
-
-def test_a_count_asked_with_a_measure_word_is_a_count_not_an_amount(assistant: Assistant) -> None:
-    """奖多少 asks money, but 三等奖多少个 asks how many (益阳: 三等奖若干名)."""
-    answer = assistant.ask("益阳初赛三等奖多少个")
-    assert answer.status == "answered" and "若干" in answer.answer, answer.answer
-
-
-def test_where_to_collect_prize_money_is_not_an_amount_question(assistant: Assistant) -> None:
-    """奖金 is the topic; 去哪领 asks where: 持获奖证书前往…承办单位领取奖金."""
-    answer = assistant.ask("山西分赛拿了奖以后到哪里领奖金")
-    assert answer.status == "answered" and "承办单位领取奖金" in answer.answer, answer.answer
-
-
 def test_a_rule_word_that_is_also_a_form_field_is_not_a_form_question(assistant: Assistant) -> None:
     """参赛单位 heads a 申报书 section, but 知识产权必须归参赛单位吗 asks the notice's rule."""
     answer = assistant.ask("山西分赛项目的知识产权一定要归参赛单位所有吗")
@@ -265,41 +247,10 @@ def test_a_count_of_topics_shows_the_notices_own_numbers(assistant: Assistant) -
     assert any("赛题5" in c.quote.replace(" ", "") for c in answer.citations)
 
 
-def test_an_attribute_on_the_next_labelled_line_answers(assistant: Assistant) -> None:
-    """"3. 监督举报电话：…" then "受理时间：工作日 10:00 至 14:00": the time of the hotline is on the
-    next line; 电话 names the subject, 什么时候 is what is asked."""
-    answer = assistant.ask("新疆分赛举报电话什么时候能打")
-    assert answer.status == "answered" and "10:00" in answer.answer, answer.answer
-
-
-def test_a_count_the_notice_states_is_answered_by_its_sentence(assistant: Assistant) -> None:
-    """"分为赛事报名、初赛及决赛三个阶段": the notice's own count, not a listing of ours to be counted."""
-    answer = assistant.ask("新疆分赛总共有几个阶段")
-    assert answer.status == "answered" and "三个阶段" in answer.answer, answer.answer
-
-
 def test_a_limit_of_one_is_not_a_stated_count(assistant: Assistant) -> None:
     """"每个参赛项目限报一个赛题方向" is a limit; a track's topic count is its numbered list."""
     answer = assistant.ask("新疆分赛的气象服务赛道下面有几个赛题")
     assert "限报一个赛题" not in answer.answer and "气象服务" in answer.answer and "- 一、" in answer.answer, answer.answer
-
-
-def test_before_a_stage_frames_the_time_and_what_asks_the_thing(assistant: Assistant) -> None:
-    """"公示之前还要审核啥": 之前 is no date asked; the clause of what is checked answers."""
-    answer = assistant.ask("新疆分赛进决赛名单公示以前要核查什么")
-    assert answer.status == "answered" and "资质复核" in answer.answer, answer.answer
-
-
-def test_arranging_in_a_who_question_is_not_the_timeline(assistant: Assistant) -> None:
-    """"评委谁来安排": 安排 frames who does it; the sentence naming 省组委会 answers, not the stage dates."""
-    answer = assistant.ask("益阳现场路演的评委由谁安排")
-    assert answer.status == "answered" and "省组委会" in answer.answer, answer.answer
-
-
-def test_asking_whether_there_is_a_value_asks_for_it(assistant: Assistant) -> None:
-    """"有没有…邮箱": whether an address exists is asked by asking for it; the earlier clause is context."""
-    answer = assistant.ask("新疆分赛我不方便打电话，有没有能发邮件的地址")
-    assert answer.status == "answered" and "bgs@xj.gov.cn" in answer.answer, answer.answer
 
 
 def test_a_prize_level_is_completed_only_where_it_means_a_prize(assistant: Assistant) -> None:
@@ -308,25 +259,12 @@ def test_a_prize_level_is_completed_only_where_it_means_a_prize(assistant: Assis
     assert "二等奖" not in assistant.analyzer.canonical("西安到太原的高铁二等座多少钱")
 
 
-def test_a_time_frame_is_not_what_a_yes_no_question_asks(assistant: Assistant) -> None:
-    """"报名结束了还能换人吗": 结束 dates the question (a word no notice uses), 换人 is asked: 参赛代表不可更改."""
-    answer = assistant.ask("山西分赛报名结束了还能换人吗")
-    assert answer.status == "answered" and "不可更改" in answer.answer, answer.answer
-
-
-def test_a_one_character_word_inside_another_word_counts_half(assistant: Assistant) -> None:
-    """"能进决赛的作品": 进 in 进行 is not the question's 进; the sentence with the count (入围决赛作品 18 个) answers."""
-    answer = assistant.ask("山西能进决赛的一共多少个作品")
-    assert answer.status == "answered" and "入围决赛作品 18 个" in answer.answer, answer.answer
-
-
 def test_conditional_particles_and_locative_glue_carry_no_topic(assistant: Assistant) -> None:
     """"才能", "省里": function words; the clause about 典型案例集 answers which awards get in."""
     words = [t.text for t in assistant.analyzer.terms("要拿到第几等的奖才能被收进省里的典型案例集")]
     assert "才能" not in words and "省里" not in words and "典型案例集" in words, words
     answer = assistant.ask("陕西的项目要拿第几等的奖才可以进省里的典型案例集")
     assert answer.status == "answered" and "一、二等奖" in answer.answer, answer.answer
-
 
 
 @pytest.mark.parametrize("question", ["山西分赛报名费多少钱", "陕西分赛参赛收费多少钱"])
@@ -350,3 +288,36 @@ def test_how_many_stages_lists_the_timeline_where_no_count_is_stated(assistant: 
 def test_ordinary_questions_are_not_caught_by_the_authority_or_region_rules(assistant: Assistant, question: str) -> None:
     answer = assistant.ask(question)
     assert answer.status != "out_of_scope" and "没有江苏" not in answer.answer, answer.answer
+
+
+# One question per mechanism (each a wording the mechanism reads), and the fact the right clause carries.
+MECHANISMS: list[tuple[str, str, str]] = [
+    # "…以后还能换参赛代表吗 陕西": 截止 is context, the question is whether; the scope named last does not hide the 吗.
+    ('a_division_named_after_a_yes_no_question_leaves_it_a_yes_no_question', '报名截止后参赛代表还能不能更换 陕西', '参赛代表不可更改'),
+    # 奖多少 asks money, but 三等奖多少个 asks how many (益阳: 三等奖若干名).
+    ('a_count_asked_with_a_measure_word_is_a_count_not_an_amount', '益阳初赛三等奖多少个', '若干'),
+    # 奖金 is the topic; 去哪领 asks where: 持获奖证书前往…承办单位领取奖金.
+    ('where_to_collect_prize_money_is_not_an_amount_question', '山西分赛拿了奖以后到哪里领奖金', '承办单位领取奖金'),
+    # "3. 监督举报电话：…" then "受理时间：工作日 10:00 至 14:00": the time of the hotline is on the next line; 电话 names the subject, 什么时候 is what is asked.
+    ('an_attribute_on_the_next_labelled_line_answers', '新疆分赛举报电话什么时候能打', '10:00'),
+    # "分为赛事报名、初赛及决赛三个阶段": the notice's own count, not a listing of ours to be counted.
+    ('a_count_the_notice_states_is_answered_by_its_sentence', '新疆分赛总共有几个阶段', '三个阶段'),
+    # "公示之前还要审核啥": 之前 is no date asked; the clause of what is checked answers.
+    ('before_a_stage_frames_the_time_and_what_asks_the_thing', '新疆分赛进决赛名单公示以前要核查什么', '资质复核'),
+    # "评委谁来安排": 安排 frames who does it; the sentence naming 省组委会 answers, not the stage dates.
+    ('arranging_in_a_who_question_is_not_the_timeline', '益阳现场路演的评委由谁安排', '省组委会'),
+    # "有没有…邮箱": whether an address exists is asked by asking for it; the earlier clause is context.
+    ('asking_whether_there_is_a_value_asks_for_it', '新疆分赛我不方便打电话，有没有能发邮件的地址', 'bgs@xj.gov.cn'),
+    # "报名结束了还能换人吗": 结束 dates the question (a word no notice uses), 换人 is asked: 参赛代表不可更改.
+    ('a_time_frame_is_not_what_a_yes_no_question_asks', '山西分赛报名结束了还能换人吗', '不可更改'),
+    # "能进决赛的作品": 进 in 进行 is not the question's 进; the sentence with the count (入围决赛作品 18 个) answers.
+    ('a_one_character_word_inside_another_word_counts_half', '山西能进决赛的一共多少个作品', '入围决赛作品 18 个'),
+]
+
+
+@pytest.mark.parametrize(("mechanism", "question", "fact"), MECHANISMS, ids=[m[0] for m in MECHANISMS])
+def test_a_mechanism_answers_with_the_clause_that_carries_the_fact(
+    assistant: Assistant, mechanism: str, question: str, fact: str
+) -> None:
+    answer = assistant.ask(question)
+    assert answer.status == "answered" and fact in answer.answer, answer.answer

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 from assistant.models import DivisionId
 
@@ -24,6 +25,11 @@ def guard_anchor(word: str) -> bool:
     return word in {a.word for a in tables.guards().anchors} or word in {"参加", "参与", "报", "申报", "报名参赛"}
 
 # Numbers and dates a question states (not 2024/2025 years, which name things).
+@cache
+def _time_frames() -> frozenset[str]:
+    return frozenset(tables.words_of(tables.slots().time_frames))
+
+
 _PARTICLES = frozenset("到里上下了着过")  # locative and aspect particles (省里, 拿到), not 赛 or 区
 _QUANTITY = re.compile(r"(\d+)\s*([\u4e00-\u9fff])")
 _VALUES = re.compile(
@@ -81,7 +87,7 @@ class Part:
         有奖杯吗 → 奖杯); words of the competition itself (报名, 参赛) frame the question instead."""
         if self.kind.name != "yesno":
             return None
-        frames = set(tables.words_of(tables.slots().time_frames))
+        frames = _time_frames()
         absent = [t for t in self.terms if t.absent and t.text not in frames]
         if absent:
             return absent[-1]  # "申报书可以用英文写吗": the condition no notice names decides that it is silent
@@ -246,7 +252,7 @@ class Analyzer:
         if len(word) == 2:
             for keep, glue in ((word[0], word[1]), (word[1], word[0])):
                 if glue in _PARTICLES and glue in stop and keep in self.index.idf:
-                    return [keep, glue] if keep == word[0] else [glue, keep]
+                    return list(word)
         return []
 
     def terms(self, canonical: str) -> list[Term]:
