@@ -312,6 +312,17 @@ MECHANISMS: list[tuple[str, str, str]] = [
     ('a_time_frame_is_not_what_a_yes_no_question_asks', '山西分赛报名结束了还能换人吗', '不可更改'),
     # "能进决赛的作品": 进 in 进行 is not the question's 进; the sentence with the count (入围决赛作品 18 个) answers.
     ('a_one_character_word_inside_another_word_counts_half', '山西能进决赛的一共多少个作品', '入围决赛作品 18 个'),
+    # "…会怎么样": what happens is the clause stating a consequence (将取消…), found by the condition's words.
+    ('a_consequence_question_is_answered_by_the_clause_stating_the_consequence', '陕西分赛要是作品没通过公示会怎么样', '追回奖励'),
+    ('a_consequence_asked_as_a_penalty_word', '山西填报的信息不真实被查到有什么后果', '取消参赛资格'),
+    # 会被取消吗 after a condition asks the consequence too.
+    ('a_penalty_after_a_condition_asks_the_consequence', '新疆如果用了母公司的材料，会被取消成绩吗', '取消参赛资格和成绩'),
+    # "反映" names the reporting line of the contact block: 3. 监督举报电话.
+    ('a_role_of_the_contact_block_is_named_by_its_words', '新疆分赛有违规的想反映情况打什么电话', '0991-2384583'),
+    # 受理时间 belongs to the entry it follows (3. 监督举报电话), asked by when it is answered.
+    ('the_hours_of_a_contact_entry_are_the_line_after_it', '新疆投诉电话一般几点有人接', '16:00'),
+    # a person only one division's contact block names scopes the question to that division
+    ('a_person_named_in_one_contact_block_scopes_the_question', '胡焕华的联系电话', '15973701691'),
 ]
 
 

@@ -52,6 +52,33 @@ def test_a_value_the_notices_do_not_give(assistant: Assistant, question: str, sa
     assert answer.citations
 
 
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("新疆技术支持有没有邮箱可以发", "没有写明技术支持的邮箱"),  # 2. 技术支持：许知行 010-88681521
+        ("许知行的邮箱是多少", "没有写明许知行的邮箱"),  # a name scopes to 新疆 by itself
+        ("柴瑞老师的手机号", "没有写明柴瑞的电话"),  # 山西 lists names only
+        ("成艳萍是哪个部门的", "没有写明成艳萍的所在单位或部门"),
+        ("新疆技术支持电话几点能打通", "没有写明技术支持的受理时间"),  # hours are given for the hotline only
+    ],
+)
+def test_what_a_contact_entry_does_not_give_is_said_missing(assistant: Assistant, question: str, said: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.status == "not_found" and said in answer.answer, answer.answer
+    assert "只写了" in answer.answer and answer.citations
+
+
+def test_a_unit_given_beside_a_contact_name_answers_which_unit(assistant: Assistant) -> None:
+    answer = assistant.ask("益阳的联系人胡焕华是哪个单位的")
+    assert answer.status == "answered" and "市数据局" in answer.answer, answer.answer
+
+
+def test_a_question_about_an_object_is_no_consequence_question(assistant: Assistant) -> None:
+    # no condition: 会退回吗 asks whether materials are returned (原则上不予退还), not a penalty
+    answer = assistant.ask("陕西分赛提交的资料会退回吗")
+    assert answer.status == "answered" and "不予退还" in answer.answer, answer.answer
+
+
 def test_a_ratio_the_notice_gives_is_answered_with_its_figure(assistant: Assistant) -> None:
     answer = assistant.ask("新疆推荐进全国总决赛的项目里中小企业占多少比例")
     assert answer.status == "answered" and "10%" in answer.answer

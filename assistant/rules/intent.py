@@ -9,7 +9,7 @@ from functools import cache
 
 from . import tables
 
-TYPED = frozenset({"place", "phone", "email", "contact", "fee", "score", "money", "url", "channel", "format", "names", "agent", "duration", "date", "count", "ratio"})
+TYPED = frozenset({"place", "phone", "email", "contact", "fee", "score", "money", "url", "channel", "format", "names", "agent", "duration", "date", "count", "ratio", "consequence"})
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Kind:
     value: re.Pattern[str]
     cue: re.Pattern[str]
     silent: str = "这一点"
+    asks_apart: bool = False
 
 
 @cache
@@ -30,6 +31,7 @@ def kinds() -> tuple[Kind, ...]:
             re.compile(tables.expand(k.value), re.IGNORECASE),  # clause text keeps its case (PDF, Word)
             re.compile(tables.expand(k.cue), re.IGNORECASE),
             k.silent,
+            k.asks_apart,
         )
         for k in tables.intents().kinds
     )
@@ -57,6 +59,7 @@ def _match(kind: str, canonical: str) -> str:
 
 
 _AMOUNT_ASKED = re.compile(r"多少|几|金额|万|数额|咋算|多大|钱")
+_ASKS = re.compile(r"什么|啥|几|多少|哪|何|多久|多长|谁|吗$|么$|呢$|不$|没$|怎")
 _VALUE_ASKED = re.compile(r"几|多少|什么时候|啥时候|哪天|何时|哪里|哪儿|哪个|哪些|谁|多久|多长|什么|啥")
 
 
@@ -98,7 +101,8 @@ def classify(canonical: str, clauses: Sequence[str] = ()) -> tuple[Kind, tuple[s
     # "不方便打电话，想发邮件咨询…有官方邮箱吗": context comes first, the question last; the value
     # the last clause asks for is the one wanted.
     asked = [c for c in clauses if not ABOUT_APPLICANT.search(c)]  # "…，我们时间比较紧" is context
-    if len(clauses) > 1 and asked:
+    if len(clauses) > 1 and asked and _ASKS.search(asked[-1]):
+        # (a last clause that asks nothing, "平台报错想发截图给他", is context too)
         last = [k.name for k in kinds() if k.name in TYPED and k.question.search(asked[-1])]
         if last and last[0] != hits[0]:
             return by_name()[last[0]], hits

@@ -167,6 +167,10 @@ class Analyzer:
         clauses = [c for c in clauses if not self._scope_only(c)]
         kind, kinds = intent.classify(framed, clauses=clauses)
         terms = self.terms(canonical)
+        if kind.asks_apart:
+            # "公示没过的后果": the clause states the consequence (将取消获奖成绩), not the asking word
+            asking = " ".join(m.group(0) for m in kind.question.finditer(canonical))
+            terms = [t for t in terms if t.text not in asking] or terms
         if context:
             own = set(self.words(self.canonical(raw)))
             terms = [t if t.text in own else replace(t, weight=t.weight / 2) for t in terms]

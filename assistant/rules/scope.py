@@ -97,6 +97,9 @@ def decide(part: Part, scope: Scope, records: Records) -> Decision:
     owner = _only_guide_with_track(part, records)
     if owner is not None:
         return Decision([owner])
+    person = records.contacts.owner(part.canonical)
+    if person is not None:
+        return Decision([person])  # "许知行有邮箱吗": a person only one division's contact block names
     if _INDICATOR_Q.search(part.canonical) or part.of("indicator"):
         with_trees = [d for d in div.REGIONAL + div.NATIONAL if records.indicators.of(d) is not None]
         return Decision(with_trees or list(div.REGIONAL))

@@ -145,6 +145,7 @@ class KindEntry(_Entry):
     value: str
     cue: str
     note: str
+    asks_apart: bool = False  # the words that ask (后果, 怎么处理) are not words an answering clause uses
 
 
 class IntentTable(_Entry):
@@ -215,6 +216,18 @@ class TemplateAspect(_Entry):
     note: str
 
 
+class ContactRole(_Entry):
+    label: str  # the contact block's label (or a word of it)
+    words: str
+    note: str
+
+
+class ContactAttribute(_Entry):
+    kind: str
+    says: str
+    note: str
+
+
 class SlotTable(_Entry):
     template_words: str
     template_aspects: list[TemplateAspect]
@@ -235,6 +248,8 @@ class SlotTable(_Entry):
     list_joiners: str
     distributors: str
     comparison: str
+    contact_roles: list[ContactRole] = []
+    contact_attributes: list[ContactAttribute] = []
 
 
 def _load(name: str, model: type[Any]) -> Any:

@@ -23,12 +23,28 @@ _LABEL = re.compile(r"^\s*(?:\d+\s*[.．、]\s*)?(?P<label>[\u4e00-\u9fff]{2,10}
 _NAME = re.compile(r"[\u4e00-\u9fff](?:\s?[\u4e00-\u9fff]){1,3}")
 
 
+_ENTRY_START = re.compile(r"^\s*\d+\s*[.．、]")
+_SPACED_NAME = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]) ([\u4e00-\u9fff])(?![\u4e00-\u9fff])")  # 柴 瑞
+_ORG = re.compile(r"[局处厅委办院所]$|中心$|公司$")
+_NOT_NAME = re.compile(r"电话|邮箱|时间|工作日|至")
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """The people a contact line names (乔春蕾, 柴瑞, 李老师), without its label, units or hours."""
+    body = _LABEL.sub("", _SPACED_NAME.sub(r"\1\2", text), count=1)
+    body = patterns.EMAIL.sub(" ", patterns.PHONE.sub(" ", body))
+    words = re.findall(r"[\u4e00-\u9fff]+", body)
+    return tuple(w for w in words if 2 <= len(w) <= 3 and not _ORG.search(w) and not _NOT_NAME.search(w))
+
+
 @dataclass(frozen=True)
 class ContactLine:
     label: str  # 赛事联系电话 / 组委会邮箱 / 技术支持 / 监督举报电话 / 受理时间 / 联系人…
     source: Source
     phones: tuple[str, ...]
     emails: tuple[str, ...]
+    names: tuple[str, ...] = ()  # the people it names (spaces inside a name dropped)
+    entry: int = 0  # the numbered entry it belongs to (3. 监督举报电话 and its 受理时间 line)
 
     @property
     def text(self) -> str:
@@ -56,6 +72,7 @@ class Contacts:
                 continue
             start = i + 1 if _BARE_LABEL.match(unit.text) else i
             label = "联系方式"
+            entry = 0
             out: list[ContactLine] = []
             for nxt in units[start : start + 12]:
                 text = nxt.text
@@ -64,17 +81,27 @@ class Contacts:
                 m = _LABEL.match(text)
                 if m:
                     label = m.group("label")
+                if _ENTRY_START.match(text) and out:
+                    entry += 1
                 out.append(
                     ContactLine(
                         label=label,
                         source=Source(chunk, text),
                         phones=tuple(p.group(0) for p in patterns.PHONE.finditer(text)),
                         emails=tuple(e.group(0) for e in patterns.EMAIL.finditer(text)),
+                        names=_names(text),
+                        entry=entry,
                     )
                 )
             if out:
                 self.lines[chunk.division] = out
                 return
+
+    def owner(self, text: str) -> DivisionId | None:
+        """The one division whose contact block names a person the text names (许知行 → 新疆)."""
+        compact = re.sub(r"\s+", "", text)
+        owners = {d for d, lines in self.lines.items() for ln in lines for n in ln.names if n in compact}
+        return next(iter(owners)) if len(owners) == 1 else None
 
     def of(self, division: DivisionId) -> list[ContactLine]:
         return list(self.lines.get(division, []))
