@@ -322,6 +322,13 @@ MECHANISMS: list[tuple[str, str, str]] = [
     # 受理时间 belongs to the entry it follows (3. 监督举报电话), asked by when it is answered.
     ('the_hours_of_a_contact_entry_are_the_line_after_it', '新疆投诉电话一般几点有人接', '16:00'),
     # a person only one division's contact block names scopes the question to that division
+    # a stage named, then what follows it: the next stage of the notice's own timeline
+    ('the_stage_after_a_named_one_is_the_next_of_the_timeline', '新疆分赛初赛阶段结束接下来是什么', '决赛阶段：8月底'),
+    ('the_stage_before_a_named_one_is_the_previous_of_the_timeline', '山西分赛决赛的上一个环节是什么', '技术验证：2025 年 8 月上旬'),
+    # a project described, a supervisor asked: the project's track (by its topic), then that track's row
+    ('a_described_projects_supervisor_is_its_tracks_row', '陕西分赛我们做文物三维展示的项目，指导部门是哪个', '省文化和旅游厅'),
+    # a unit named: its own row of the supervisors' table (track and how many it recommends)
+    ('a_named_units_row_says_its_track_and_quota', '我们是益阳市公安局，管的是哪一块，推几个项目', '负责城市治理赛道'),
     ('a_person_named_in_one_contact_block_scopes_the_question', '胡焕华的联系电话', '15973701691'),
 ]
 

@@ -248,6 +248,8 @@ class SlotTable(_Entry):
     list_joiners: str
     distributors: str
     comparison: str
+    next_markers: str = ""  # after a stage: the stage after it is asked
+    previous_markers: str = ""
     contact_roles: list[ContactRole] = []
     contact_attributes: list[ContactAttribute] = []
 

@@ -95,6 +95,16 @@ def _track_match(part: Part, tracks: list[Track]) -> Track | None:
     return best[1] if best and best[0] >= _MIN_TRACK else None
 
 
+def project_track(
+    part: Part, division: DivisionId, guides: Guides, companions: tuple[DivisionId, ...] = ()
+) -> tuple[Track, Topic] | None:
+    """The track a described project belongs to (博物馆藏品三维数字化 → 文化旅游), by the topic
+    that shares most of its words; None when no topic matches well enough."""
+    tracks = _tracks(guides, division, companions)
+    hit = _topic_match(part, [(t, tp) for t in tracks for tp in t.topics])
+    return (hit[1], hit[2]) if hit and hit[0] >= _MIN_MATCH else None
+
+
 def _topic_lines(track: Track, *, numbered: bool = False) -> tuple[str, list[Source]]:
     """A track's topics; `numbered` (a count was asked) keeps the notice's own numbers (赛题6：…,
     8.…) so the count is read off the quoted lines, not stated by us."""

@@ -77,8 +77,44 @@ def describe(part: Part, division: DivisionId, schedule: Schedule) -> Finding | 
     return Finding(division, True, text, sources, key=text)
 
 
+_NEXT = tables.alternation(tables.slots().next_markers)
+_PREVIOUS = tables.alternation(tables.slots().previous_markers)
+
+
+def neighbour(part: Part, division: DivisionId, schedule: Schedule, today: date) -> Finding | None:
+    """"资格审查后面是哪个环节": the stage after (or before) the one named, in the notice's own
+    order, with its date and what it is."""
+    if part.kind.name == "yesno":
+        return None
+    named = [s for s in part.slots if s.cls == "stage"]
+    after = _NEXT.search(part.canonical)
+    before = _PREVIOUS.search(part.canonical)
+    marker = after or before
+    if len(named) != 1 or marker is None or named[0].start > marker.start():
+        return None
+    stages = schedule.timeline(division)
+    at = [i for i, s in enumerate(stages) if named[0].value in s.name]
+    if len(at) != 1:
+        return None
+    i = at[0] + (1 if after else -1)
+    if not 0 <= i < len(stages):
+        return None
+    here, there = stages[at[0]], stages[i]
+    body = ""
+    for b in (b for b in there.body if b.strip()):
+        if body and len(body) + len(b) > 160:
+            break
+        body += b  # whole sentences of the stage's description
+    text = f"{here.name}{'之后' if after else '之前'}是{there.name}：{there.when}（{there.status(today)}）" + (f"。{body}" if body else "")
+    sources = [there.source] + [Source(there.source.chunk, b) for b in there.body if b.strip() and b in there.source.chunk.text][:1]
+    return Finding(division, True, text, sources, key=there.when)
+
+
 def answer(part: Part, division: DivisionId, schedule: Schedule, today: date) -> Finding | None:
     """The asked stages of one division, or None when the question is not about its stages."""
+    following = neighbour(part, division, schedule, today)
+    if following is not None:
+        return following
     described = describe(part, division, schedule)
     if described is not None:
         return described

@@ -5,13 +5,15 @@ supervisors' tables (赛道 → 指导单位 / 主管单位)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.models import DivisionId
 
+from .. import divisions as div
 from .. import tables
 from ..index import KnowledgeIndex
 from ..query import Part
+from . import answers_guide
 from .base import Finding, Source, heading
 from .guide import Guides, named_tracks
 
@@ -56,7 +58,31 @@ class Organisers:
                     out.append(RoleLine(m2.group("role"), Source(chunk, u.text)))
 
 
+_UNIT = re.compile(r"[\u4e00-\u9fff]{2,14}?(?:局|厅|委|办公室|政府办|中心)")
+_ASKING_UNIT = re.compile(r"(?:哪个|哪些|什么|哪家|啥)?(?:部门|单位|机构|厅局|处室)")
+_UNIT_ASKS = re.compile(r"赛道|赛题|对口|负责|管|推荐|推几|几个项目|哪一块|哪块|什么工作")
+
+
+def _unit_rows(part: Part, division: DivisionId, organisers: Organisers) -> list[Source]:
+    """The supervisor rows of a unit the question names (市商务局 → "4 | 市商务局 | 负责商贸流通赛道
+    报名参赛 | 不少于 2 个"); a unit named without its 市/省 prefix counts."""
+    q = part.canonical
+    out: list[Source] = []
+    for group in organisers.supervisors.get(division, []):
+        units = {u for s in group for u in _UNIT.findall(s.quote)}
+        names = {n for u in units for n in (u, re.sub(r"^[市省]", "", u)) if len(n) >= 3}
+        if any(n in q for n in names):
+            out += group
+    return out
+
+
 def answer(part: Part, division: DivisionId, organisers: Organisers, guides: Guides) -> Finding | None:
+    if _UNIT_ASKS.search(part.canonical) and part.kind.name not in ("phone", "email", "contact"):
+        rows = _unit_rows(part, division, organisers)
+        if rows and len(rows) <= 4:
+            # "我们商务局对口哪条赛道，要推几个": the unit's own row says both
+            text = "；".join(re.sub(r"\s*\|\s*", " ", r.quote).strip() for r in rows)
+            return Finding(division, True, text, rows, key=text)
     roles = part.of("role")
     if not roles or (_OTHER.search(part.canonical) and not _WHO.search(part.canonical)):
         return None
@@ -65,11 +91,28 @@ def answer(part: Part, division: DivisionId, organisers: Organisers, guides: Gui
     if rest and not _WHO.search(part.canonical):
         return None  # "支持单位的子公司可以参赛吗" is about 子公司, not about who the 支持单位 are
     cores = [t.core for t in named_tracks(part.canonical, guides.of(division))] or part.of("track")
-    if cores and any(r in ("指导单位", "主管单位") for r in roles):
+    supervised = any(r in ("指导单位", "主管单位") for r in roles)
+    via: list[Source] = []
+    lead = ""
+    if not cores and supervised and organisers.supervisors.get(division) and rest and part.kind.name in ("agent", "general"):
+        # "做博物馆藏品数字化的项目，对口的指导部门是哪个": the project's track, then its row
+        # the project's own words: not the role or the words asking who (指导部门是哪个)
+        rest_text = part.canonical
+        for slot in sorted((x for x in part.slots if x.cls == "role"), key=lambda x: x.start, reverse=True):
+            rest_text = rest_text[: slot.start] + " " + rest_text[slot.end :]
+        rest_text = _ASKING_UNIT.sub(" ", rest_text)
+        project = replace(part, terms=[t for t in part.terms if t.text in rest_text])
+        found = answers_guide.project_track(project, division, guides, div.COMPANIONS.get(division, ()))
+        if found is not None:
+            track, topic = found
+            cores = [track.core]
+            via = [topic.source]
+            lead = f"按赛题指南，该项目对应{track.name}（{topic.title}）。"
+    if cores and supervised:
         rows = [s for g in organisers.supervisors.get(division, []) for c in cores[:2] if c and c in g[0].quote for s in g]
         if rows:
             text = "；".join(re.sub(r"\s*\|\s*", " ", r.quote).strip() for r in rows)
-            return Finding(division, True, text, rows, key=text)
+            return Finding(division, True, lead + text, via + rows, key=text)
     lines = [ln for ln in organisers.lines.get(division, []) if ln.role in roles]
     if not lines:
         listed = organisers.lines.get(division, [])
