@@ -43,6 +43,13 @@ from assistant.rules.pipeline import Engine as Assistant
         ("新疆分赛纸质材料寄到什么地址", "没有写明", "0991-8810062"),
         # an either-or question whose clause names neither choice (税前 / 税后) is not answered by it
         ("山西奖金按税前还是税后算", "没有写明", "郭亚楠"),
+        # 多少 bound to 天 asks how long, whatever the 奖金 before it: the prize table gives no time
+        ("山西分赛颁奖后奖金大约多少天发下来", "没有写明时长", "郭亚楠"),
+        # 百分之多少 / 幅度 ask a figure of a ratio (按各赛道晋级比例, 视情况提高相应指标分数占比)
+        ("陕西决赛的入围比例一般定在百分之多少", "没有写明具体比例", "18829871377"),
+        ("新疆特别突出的项目指标得分提高的幅度有多大", "没有写明", "0991-8810062"),
+        # "证书是电子证书吗": whether X is a sort of X; no notice names that sort (not 电子商务)
+        ("新疆的获奖证书是纸质证书吗", "没有写明“纸质证书”", "0991-8810062"),
     ],
 )
 def test_a_value_the_notices_do_not_give(assistant: Assistant, question: str, said: str, contact: str) -> None:

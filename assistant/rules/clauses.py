@@ -58,6 +58,9 @@ class ClauseAnswerer:
             if counted is not None:
                 return counted, pick
         if not found:
+            predicate = part.predicate
+            if predicate is not None and not re.search(r"\d", predicate.text) and self.selector.absent(predicate, division):
+                return self.silent(part, division, pick, what=f"“{predicate.text}”的相关规定"), pick  # say what is missing
             return self.silent(part, division, pick), pick
         text = pick_text(pick, part)
         return Finding(division, True, text, pick_sources(pick), key=substance(text)), pick

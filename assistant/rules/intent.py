@@ -86,6 +86,15 @@ def classify(canonical: str, clauses: Sequence[str] = ()) -> tuple[Kind, tuple[s
     if "yesno" in hits and _YESNO_FRAME.search(canonical) and not _VALUE_ASKED.search(canonical):
         return by_name()["yesno"], hits
     typed = [h for h in hits if h in TYPED]
+    if typed and typed[0] == hits[0]:
+        # "奖金领取一般多少天能拿到": 多少 is bound to 天 (how long), not to 奖金 (how much); a
+        # when/how-long match that starts inside the first kind's match and runs past it asks
+        first = [m.span() for m in by_name()[typed[0]].question.finditer(canonical)]
+        for h in typed[1:]:
+            if h in _WHEN_WHERE and any(
+                s < e1 and e > e1 for s, e in (m.span() for m in by_name()[h].question.finditer(canonical)) for _, e1 in first
+            ):
+                return by_name()[h], hits
     if typed and typed[0] == hits[0] and not _INTERROGATIVE.search(_match(typed[0], canonical)):
         # "举报电话什么时候能打": 电话 names the subject; 什么时候 is what is asked
         # only to a when/where/how-long kind: "联系人一共几位" is answered by the contacts themselves,

@@ -36,6 +36,7 @@ _VALUES = re.compile(
     r"(?<!\d)(?!20\d\d)\d+(?:[.．月/-]\d+)*\s*(?:[日号月天人个名项家万元%]|万元)?"
     r"|(?<![第等同唯统])[一二两三四五六七八九十]+(?=个|名|项|家|支|天|位|人)(?!等)"
 )
+_SORT_OF = re.compile(r"([\u4e00-\u9fff]{2,})(?:是|为|算)([\u4e00-\u9fff]{1,4}?)的?\1吗$")
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff]{1,2})[不没]\1")
 _YESNO_TAIL = re.compile(r"(?:吗|(?<![什怎多那这])么|嘛|不|没|没有)\s*[？?。！!~～]*\s*$")  # 什么 / 怎么 end in 么 but ask what / how
 _PEOPLE = re.compile(r"(?:\d+|[两三四五六七八九十]+)\s*个?(?:人|同事|成员|队员|伙伴|小伙伴|员工|老师|学生)")
@@ -87,6 +88,10 @@ class Part:
         有奖杯吗 → 奖杯); words of the competition itself (报名, 参赛) frame the question instead."""
         if self.kind.name != "yesno":
             return None
+        sort = _SORT_OF.search(self.canonical)
+        if sort:
+            # "证书是电子证书吗": whether X is a sort of X; the notice must name that sort (电子证书)
+            return Term(sort.group(2) + sort.group(1), (sort.group(2) + sort.group(1),), 1.0, known=False)
         frames = _time_frames()
         absent = [t for t in self.terms if t.absent and t.text not in frames]
         if absent:

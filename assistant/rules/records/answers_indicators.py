@@ -75,12 +75,12 @@ def answer(
     tree = tree_for(indicators, division, companions)
     if tree is None or not (_APPLIES.search(q) or part.of("indicator")) or part.of("track"):
         return None
-    if part.kind.name == "score":
+    if part.kind.name in ("score", "ratio"):  # a weight or a share of one is a figure the trees never give
         remark = tree.note
         text = "评价指标只列出一级、二级、三级指标的名称，没有写明各项的分值或权重"
         sources = [tree.roots[0].source] if tree.roots else []
         if remark is not None:
-            text += f"。相关说明：{remark.quote}"
+            text += f"。相关说明：{remark.quote.rstrip('。')}"
             sources.append(remark)
         return Finding(division, False, text, sources)
     if _CHANGE.search(q) and tree.note is not None:
