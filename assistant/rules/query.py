@@ -275,7 +275,7 @@ class Analyzer:
             known = [index.idf[a] for a in alts if a in index.idf]
             if t in index.idf or known:
                 weight = index.idf.get(t) or max(known)
-                pieces = tuple(p for p in self.index.tokenizer.pieces(t) if p in index.idf and len(p) >= 2) if len(t) >= 4 else ()
+                pieces = tuple(p for p in self.index.tokenizer.pieces(t) if p in index.idf and len(p) >= 2) if len(t) >= 3 else ()
                 out.append(Term(t, alts, 2 * weight if rewritten else weight, rewritten=rewritten, pieces=pieces))
                 continue
             if len(t) == 1:
