@@ -57,6 +57,10 @@ class ClauseAnswerer:
             counted = self.counted(part, pick)
             if counted is not None:
                 return counted, pick
+        if not found and part.kind.name == "url" and pick.coverage >= MIN_COVERAGE:
+            linked = self.site_address(pick, part, division)
+            if linked is not None:
+                return linked, pick
         if not found:
             predicate = part.predicate
             if predicate is not None and not re.search(r"\d", predicate.text) and self.selector.absent(predicate, division):
@@ -64,6 +68,24 @@ class ClauseAnswerer:
             return self.silent(part, division, pick), pick
         text = pick_text(pick, part)
         return Finding(division, True, text, pick_sources(pick), key=substance(text)), pick
+
+    def site_address(self, pick: Pick, part: Part, division: DivisionId) -> Finding | None:
+        """"公示挂在哪个网站上": the clause names the site (在新疆分赛官方网站进行公示) and the notice
+        gives that site's address elsewhere (新疆分赛官方网站：<http://sjysx.xj.gov.cn/>); both answer."""
+        said = " ".join(u.text for u in pick.content or pick.units)
+        # the name's tails (在新疆分赛官方网站 → 新疆分赛官方网站), never shorter than the site word with two more characters
+        names = {m.group(0)[i:] for m in _SITE.finditer(said) for i in range(len(m.group(0)) - 5)}
+        if not names:
+            return None
+        index = self.selector.index
+        for row, chunk in enumerate(index.chunks):
+            if chunk.division != division:
+                continue
+            for unit in index.units[row]:
+                if _ADDRESS.search(unit.text) and any(n in unit.text for n in names):
+                    text = f"{pick_text(pick, part)}\n{trim(unit.display, part, 120)}"
+                    return Finding(division, True, text, [*pick_sources(pick), Source(chunk, unit.text)], key=unit.text)
+        return None
 
     def counted(self, part: Part, pick: Pick) -> Finding | None:
         """"大赛目标有几条": a section whose heading names the question's topic and whose body is a
@@ -203,6 +225,8 @@ def trim(text: str, part: Part, limit: int) -> str:
     return ("…" if i > 0 else "") + body + ("…" if j < len(clauses) - 1 else "")
 
 
+_SITE = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:官方网站|官网)")
+_ADDRESS = re.compile(r"https?://|www\.")
 _EITHER = re.compile(r"还是")
 _NUMERAL = r"(?:\d+|[一二三四五六七八九十两]+)"
 _COUNTED = re.compile(r"(?:几|多少)[个大项类]?([\u4e00-\u9fff]{2})")  # 分几个阶段 → 阶段
