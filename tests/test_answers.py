@@ -326,6 +326,8 @@ MECHANISMS: list[tuple[str, str, str]] = [
     ('a_notice_word_inside_a_three_character_word_counts_half', '山西分赛公示期间没通过的话奖还有效吗', '追回奖励'),
     # the clause names the site (在新疆分赛官方网站公示赛事结果); its address is on another line of the notice
     ('a_site_named_by_a_clause_is_given_with_its_address', '新疆分赛的比赛结果在哪个网站上公示', 'sjysx.xj.gov.cn'),
+    # 作品数 / 项目数 ask how many (not a topic word 数): the clause with the count answers
+    ('a_noun_with_shu_asks_a_count', '山西分赛入围决赛的作品数是怎样的', '入围决赛作品 18 个'),
     # a stage named, then what follows it: the next stage of the notice's own timeline
     ('the_stage_after_a_named_one_is_the_next_of_the_timeline', '新疆分赛初赛阶段结束接下来是什么', '决赛阶段：8月底'),
     ('the_stage_before_a_named_one_is_the_previous_of_the_timeline', '山西分赛决赛的上一个环节是什么', '技术验证：2025 年 8 月上旬'),
