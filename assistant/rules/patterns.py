@@ -19,6 +19,8 @@ MAGNITUDE: dict[str, Decimal] = {"万": Decimal(10_000), "亿": Decimal(100_000_
 CN_NUMBER = re.compile(
     r"([零〇一二两三四五六七八九十百千]+)(?=[万亿]?(?:个|名|项|支|人|家|天|日|月|年|周|元|次|位|所|条|件|届|%|％))"
 )
+# A government unit as the notices name them (市商务局, 省文化和旅游厅, 市委政法委, 市政府办公室).
+UNIT = re.compile(r"[\u4e00-\u9fff]{2,14}?(?:局|厅|委|处|办公室|政府办|中心)")
 URL = re.compile(r"(?:https?://|www\.)[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+", re.I)
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # Any run of digits, spaces and dashes long enough to be a phone number (checked further by users).

@@ -14,7 +14,7 @@ from functools import cache
 
 from assistant.models import DivisionId
 
-from .. import tables
+from .. import patterns, tables
 from ..query import Part
 from .base import Finding, Source
 from .contacts import ContactLine, Contacts
@@ -92,9 +92,9 @@ def _about(part: Part, division: DivisionId, contacts: Contacts) -> Finding | No
         shown = entry + hours
         return Finding(division, True, "；".join(ln.text for ln in shown), [ln.source for ln in shown])
     if kind == "email":
-        if any(ln.emails for ln in entry) and not person:
-            return None  # the role's entry has an address: the general e-mail answer gives it
-        return lacks(_attributes().get("email", "邮箱")) if not any(ln.emails for ln in entry) else None
+        if any(ln.emails for ln in entry):
+            return None  # the entry has an address: the general e-mail answer gives it
+        return lacks(_attributes().get("email", "邮箱"))
     if kind in ("phone", "contact"):
         if not person:
             return None  # a role's phone: the general answer picks the role's lines
@@ -104,7 +104,7 @@ def _about(part: Part, division: DivisionId, contacts: Contacts) -> Finding | No
     attr = _attributes().get(kind)
     if attr is None or not person:
         return None
-    if kind == "agent" and any(re.search(r"[\u4e00-\u9fff]{2,8}[局处厅委]", ln.text) for ln in entry):
+    if kind == "agent" and any(patterns.UNIT.search(ln.text) for ln in entry):
         return Finding(division, True, given, sources)  # "联系方式：市数据局 胡焕华": the unit is given
     return lacks(attr)
 

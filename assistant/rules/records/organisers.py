@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from assistant.models import DivisionId
 
 from .. import divisions as div
-from .. import tables
+from .. import patterns, tables
 from ..index import KnowledgeIndex
 from ..query import Part
 from . import answers_guide
@@ -58,7 +58,6 @@ class Organisers:
                     out.append(RoleLine(m2.group("role"), Source(chunk, u.text)))
 
 
-_UNIT = re.compile(r"[\u4e00-\u9fff]{2,14}?(?:局|厅|委|办公室|政府办|中心)")
 _ASKING_UNIT = re.compile(r"(?:哪个|哪些|什么|哪家|啥)?(?:部门|单位|机构|厅局|处室)")
 _UNIT_ASKS = re.compile(r"赛道|赛题|对口|负责|管|推荐|推几|几个项目|哪一块|哪块|什么工作")
 
@@ -69,7 +68,7 @@ def _unit_rows(part: Part, division: DivisionId, organisers: Organisers) -> list
     q = part.canonical
     out: list[Source] = []
     for group in organisers.supervisors.get(division, []):
-        units = {u for s in group for u in _UNIT.findall(s.quote)}
+        units = {u for s in group for u in patterns.UNIT.findall(s.quote)}
         names = {n for u in units for n in (u, re.sub(r"^[市省]", "", u)) if len(n) >= 3}
         if any(n in q for n in names):
             out += group
